@@ -1,0 +1,86 @@
+"""The Messenger protocol the core talks to, and a local in-process messenger for the demo and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.models import Prompt, Round
+from bot.network import Member
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a message landed: a channel (or DM) id and the message timestamp."""
+
+    channel: str
+    ts: str
+
+
+class DeliveryFailed(Exception):
+    """The chat platform refused or could not take a message (after its own retries)."""
+
+    def __init__(self, error: str):
+        self.error = error
+        super().__init__(error)
+
+
+class Messenger(Protocol):
+    """What the core needs from a chat platform. Implementations raise DeliveryFailed."""
+
+    def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
+        """Send a prompt to a member (a DM) and return where it landed."""
+
+    def update_prompt(
+        self, member: Member, round: Round, prompt: Prompt, ref: MessageRef, state: str
+    ) -> None:
+        """Show a sent prompt's new state in place: answered, skipped, snoozed or closed."""
+
+    def send_reminder(self, member: Member, round: Round, prompt: Prompt, ref: MessageRef) -> None:
+        """Remind a member who has neither answered nor skipped."""
+
+    def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
+        """Post what came of a closed round (participation, later the digest) to a channel."""
+
+
+@dataclass
+class Sent:
+    kind: str
+    member_id: str | None
+    round_id: int
+    detail: dict = field(default_factory=dict)
+
+
+class LocalMessenger:
+    """Keeps every message in memory: the offline demo and the core's tests use it."""
+
+    def __init__(self, fail_for: set[str] | None = None):
+        self.sent: list[Sent] = []
+        self.fail_for = set(fail_for or ())
+        self._counter = 0
+
+    def _ts(self) -> str:
+        self._counter += 1
+        return f"{1700000000 + self._counter}.000100"
+
+    def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
+        if member.slack_id in self.fail_for:
+            raise DeliveryFailed("user_not_found")
+        self.sent.append(Sent("prompt", member.slack_id, round.id, {"prompt": prompt.id}))
+        return MessageRef(f"D{member.slack_id[1:]}", self._ts())
+
+    def update_prompt(
+        self, member: Member, round: Round, prompt: Prompt, ref: MessageRef, state: str
+    ) -> None:
+        self.sent.append(Sent("update", member.slack_id, round.id, {"state": state, "ts": ref.ts}))
+
+    def send_reminder(self, member: Member, round: Round, prompt: Prompt, ref: MessageRef) -> None:
+        if member.slack_id in self.fail_for:
+            raise DeliveryFailed("user_not_found")
+        self.sent.append(Sent("reminder", member.slack_id, round.id))
+
+    def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
+        self.sent.append(Sent("summary", None, round.id, {"channel": channel, **summary}))
+
+    def of_kind(self, kind: str) -> list[Sent]:
+        return [s for s in self.sent if s.kind == kind]

@@ -1,0 +1,140 @@
+"""The database schema as sqlite-utils Migrations, applied once at start (see Store.migrate).
+
+Append new migrations at the end with the next number; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("flipbot")
+
+
+@migrations()
+def m001_create_members_rounds_deliveries(db: Database) -> None:
+    db["members"].create(
+        {
+            "slack_id": str,
+            "name": str,
+            "municipality": str,
+            "roles": str,  # JSON list
+            "language": str,
+            "research_consent": int,
+            "active": int,
+            "synced_at": str,
+        },
+        pk="slack_id",
+        not_null={"name", "municipality", "roles", "research_consent", "active"},
+        defaults={"research_consent": 1, "active": 1},
+    )
+    db["rounds"].create(
+        {
+            "id": int,
+            "prompt_id": str,
+            "theme": str,
+            "audience": str,  # JSON: "all" or a list of municipality ids
+            "started_by": str,
+            "started_at": str,
+            "closes_at": str,
+            "status": str,
+            "closed_at": str,
+            "programme_id": str,
+            "channel": str,
+        },
+        pk="id",
+        not_null={"prompt_id", "theme", "audience", "started_by", "started_at", "closes_at", "status"},
+    )
+    db["rounds"].create_index(["status"])
+    db["deliveries"].create(
+        {
+            "id": int,
+            "round_id": int,
+            "member_id": str,
+            "status": str,
+            "channel": str,
+            "message_ts": str,
+            "error": str,
+            "attempts": int,
+            "sent_at": str,
+            "answered_at": str,
+            "skipped_at": str,
+        },
+        pk="id",
+        foreign_keys=[("round_id", "rounds", "id"), ("member_id", "members", "slack_id")],
+        not_null={"round_id", "member_id", "status", "attempts"},
+        defaults={"attempts": 0},
+    )
+    db["deliveries"].create_index(["round_id", "member_id"], unique=True)
+    db["deliveries"].create_index(["member_id"])
+    db["deliveries"].create_index(["channel", "message_ts"])
+
+
+@migrations()
+def m002_create_responses(db: Database) -> None:
+    db["responses"].create(
+        {
+            "id": int,
+            "round_id": int,
+            "member_id": str,
+            "answers": str,  # JSON object: question id -> text
+            "quotable": int,
+            "source": str,
+            "created_at": str,
+            "updated_at": str,
+            "edits": int,
+        },
+        pk="id",
+        foreign_keys=[("round_id", "rounds", "id"), ("member_id", "members", "slack_id")],
+        not_null={"round_id", "member_id", "answers", "quotable", "source", "created_at", "updated_at"},
+        defaults={"edits": 0, "quotable": 1},
+    )
+    db["responses"].create_index(["round_id", "member_id"], unique=True)
+    db["responses"].create_index(["member_id"])
+    db["response_history"].create(
+        {
+            "id": int,
+            "response_id": int,
+            "answers": str,
+            "quotable": int,
+            "source": str,
+            "replaced_at": str,
+        },
+        pk="id",
+        foreign_keys=[("response_id", "responses", "id")],
+        not_null={"response_id", "answers", "replaced_at"},
+    )
+    db["response_history"].create_index(["response_id"])
+
+
+@migrations()
+def m003_create_digests_and_events(db: Database) -> None:
+    db["digests"].create(
+        {
+            "id": int,
+            "round_id": int,
+            "created_at": str,
+            "engine": str,
+            "status": str,
+            "content": str,  # JSON
+        },
+        pk="id",
+        foreign_keys=[("round_id", "rounds", "id")],
+        not_null={"created_at", "engine", "status", "content"},
+    )
+    db["digests"].create_index(["round_id"])
+    # Slack delivers an event again when it did not see our acknowledgement in time.
+    db["slack_events"].create({"event_id": str, "received_at": str}, pk="event_id")
+
+
+@migrations()
+def m004_add_delivery_snooze_and_reminder(db: Database) -> None:
+    deliveries = db["deliveries"]
+    deliveries.add_column("snoozed_until", str)
+    deliveries.add_column("snoozed", int, not_null_default=0)
+    deliveries.add_column("reminded_at", str)
+
+
+@migrations()
+def m005_add_round_remind_at(db: Database) -> None:
+    # When the round's single reminder falls due; None means no reminder.
+    db["rounds"].add_column("remind_at", str)

@@ -1,0 +1,483 @@
+"""Round lifecycle: start, deliver, answer, skip, snooze, remind, close. No chat platform in here.
+
+User-facing failures are raised as RoundError with a catalogue key, so every surface (Slack,
+CLI, demo) words them in the member's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
+
+from bot.messenger import DeliveryFailed, MessageRef, Messenger
+from bot.models import Delivery, DeliveryStatus, Prompt, Response, Round, RoundStatus
+from bot.network import Network
+from bot.prompts import Library
+from bot.store import Store
+from bot.timeutil import next_working_morning, utcnow
+
+MAX_ANSWER_CHARS = 3000
+SNOOZE_AT = time(8, 30)
+DEFAULT_RESPOND_WITHIN = timedelta(days=5)
+DEFAULT_REMIND_BEFORE_CLOSE = timedelta(days=1)
+
+
+class RoundError(Exception):
+    """Something a member asked for cannot be done; `key` names the catalogue text."""
+
+    def __init__(self, key: str, **params: object):
+        self.key = key
+        self.params = params
+        super().__init__(f"{key} {params}" if params else key)
+
+
+class MunicipalityCount(BaseModel):
+    municipality: str
+    members: int = 0
+    delivered: int = 0
+    answered: int = 0
+    skipped: int = 0
+    waiting: int = 0
+    failed: int = 0
+    paused: int = 0
+
+    @property
+    def response_rate(self) -> float:
+        return self.answered / self.delivered if self.delivered else 0.0
+
+
+class Participation(BaseModel):
+    round_id: int
+    municipalities: list[MunicipalityCount]
+    total: MunicipalityCount
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    round: Round
+    response: Response
+    outcome: Literal["created", "edited", "unchanged"]
+
+
+@dataclass(frozen=True)
+class FanOut:
+    sent: int
+    failed: int
+
+
+class RoundService:
+    """The round lifecycle over one store, one network and one messenger."""
+
+    def __init__(
+        self,
+        store: Store,
+        network: Network,
+        library: Library,
+        messenger: Messenger,
+        clock: Callable[[], datetime] = utcnow,
+        max_workers: int = 8,
+    ):
+        self.store = store
+        self.network = network
+        self.library = library
+        self.messenger = messenger
+        self.clock = clock
+        self.max_workers = max_workers
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def get_round(self, round_id: int) -> Round:
+        found = self.store.round(round_id)
+        if found is None:
+            raise RoundError("round_not_found", round_id=round_id)
+        return found
+
+    def prompt_of(self, round: Round) -> Prompt:
+        prompt = self.library.get(round.prompt_id)
+        if prompt is None:
+            raise RoundError("prompt_not_found", prompt_id=round.prompt_id)
+        return prompt
+
+    def open_rounds(self) -> list[Round]:
+        return self.store.rounds(RoundStatus.OPEN)
+
+    def next_prompt(self, theme: str, audience: Literal["all"] | list[str] = "all") -> Prompt:
+        """The first prompt of a theme this audience has not had; when all were used, the least
+        recently used one."""
+        candidates = self.library.by_theme(theme)
+        if not candidates:
+            raise RoundError("no_prompts_for_theme", theme=theme)
+        used = self.store.prompt_use(audience)
+        fresh = [p for p in candidates if p.id not in used]
+        if fresh:
+            return fresh[0]
+        return min(candidates, key=lambda p: used[p.id])
+
+    # -- start and deliver ------------------------------------------------------------------
+
+    def start_round(
+        self,
+        prompt: Prompt,
+        audience: Literal["all"] | list[str],
+        closes_at: datetime | None,
+        started_by: str,
+        *,
+        remind_before_close: timedelta | None = DEFAULT_REMIND_BEFORE_CLOSE,
+        programme_id: str | None = None,
+        channel: str | None = None,
+        deliver: bool = True,
+        paused: Iterable[str] = (),
+    ) -> Round:
+        """Record a round and one delivery per broker in the audience, then send the prompts.
+        Members in `paused` (on leave) get a delivery marked paused instead of a DM."""
+        now = self.clock()
+        if audience != "all":
+            unknown = [m for m in audience if self.network.municipality(m) is None]
+            if unknown:
+                raise RoundError("unknown_municipality", municipality=", ".join(unknown))
+        closes_at = closes_at or now + DEFAULT_RESPOND_WITHIN
+        if closes_at <= now:
+            raise RoundError("closes_in_past")
+        members = [m.slack_id for m in self.network.brokers(audience)]
+        if not members:
+            raise RoundError("empty_audience")
+        remind_at = closes_at - remind_before_close if remind_before_close else None
+        if remind_at is not None and remind_at <= now:
+            remind_at = None
+        self.store.sync_members(self.network, now)
+        round = self.store.create_round(
+            prompt_id=prompt.id,
+            theme=prompt.theme,
+            audience=audience,
+            started_by=started_by,
+            started_at=now,
+            closes_at=closes_at,
+            remind_at=remind_at,
+            members=members,
+            paused=set(paused),
+            programme_id=programme_id,
+            channel=channel,
+        )
+        if deliver:
+            self.deliver(round.id)
+        return round
+
+    def deliver(self, round_id: int) -> FanOut:
+        """Send every pending (or earlier failed) delivery of an open round. Each delivery is
+        claimed before it is sent, so concurrent callers never send the same prompt twice."""
+        round = self.get_round(round_id)
+        if not round.is_open:
+            return FanOut(0, 0)
+        prompt = self.prompt_of(round)
+        waiting = self.store.deliveries(round_id, [DeliveryStatus.PENDING, DeliveryStatus.FAILED])
+        if not waiting:
+            return FanOut(0, 0)
+        workers = max(1, min(self.max_workers, len(waiting)))
+        if workers == 1:
+            results = [self._send_one(round, prompt, d) for d in waiting]
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout") as pool:
+                results = list(pool.map(lambda d: self._send_one(round, prompt, d), waiting))
+        return FanOut(sent=results.count("sent"), failed=results.count("failed"))
+
+    def _send_one(self, round: Round, prompt: Prompt, delivery: Delivery) -> str:
+        claimed = self.store.claim_delivery(
+            delivery.id, [DeliveryStatus.PENDING, DeliveryStatus.FAILED], DeliveryStatus.SENDING
+        )
+        if not claimed:
+            return "skipped"
+        member = self.network.member(delivery.member_id)
+        if member is None:
+            self.store.update_delivery(
+                delivery.id, status=DeliveryStatus.FAILED, error="not_in_network"
+            )
+            return "failed"
+        try:
+            ref = self.messenger.send_prompt(member, round, prompt)
+        except DeliveryFailed as exc:
+            self.store.update_delivery(
+                delivery.id,
+                status=DeliveryStatus.FAILED,
+                error=exc.error,
+                attempts=delivery.attempts + 1,
+            )
+            return "failed"
+        self.store.update_delivery(
+            delivery.id,
+            status=DeliveryStatus.SENT,
+            channel=ref.channel,
+            message_ts=ref.ts,
+            error=None,
+            attempts=delivery.attempts + 1,
+            sent_at=self.clock(),
+        )
+        return "sent"
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def _open_delivery(self, round_id: int, member_id: str) -> tuple[Round, Delivery]:
+        round = self.get_round(round_id)
+        delivery = self.store.delivery(round_id, member_id)
+        if delivery is None:
+            raise RoundError("not_in_round", round_id=round_id)
+        if not round.is_open:
+            raise RoundError("round_closed", round_id=round_id)
+        return round, delivery
+
+    def check_answers(self, prompt: Prompt, answers: dict[str, str]) -> dict[str, str]:
+        """Clean answers: known question ids only, stripped, within the length limit, at least one.
+        Raises RoundError naming the question that is wrong."""
+        known = {q.id for q in prompt.questions}
+        cleaned: dict[str, str] = {}
+        for question_id, text in answers.items():
+            if question_id not in known:
+                raise RoundError("unknown_question", question=question_id)
+            text = (text or "").strip()
+            if len(text) > MAX_ANSWER_CHARS:
+                raise RoundError(
+                    "answer_too_long", question=question_id, limit=MAX_ANSWER_CHARS, length=len(text)
+                )
+            if text:
+                cleaned[question_id] = text
+        if not cleaned:
+            raise RoundError("answer_empty")
+        return {q.id: cleaned[q.id] for q in prompt.questions if q.id in cleaned}
+
+    def record_answer(
+        self,
+        round_id: int,
+        member_id: str,
+        answers: dict[str, str],
+        *,
+        quotable: bool = True,
+        source: str = "modal",
+    ) -> AnswerResult:
+        """Store a member's answer (stored once however often it arrives; a different one is an
+        edit with the earlier text kept in the history). Sends nothing: see confirm_answer."""
+        round, delivery = self._open_delivery(round_id, member_id)
+        cleaned = self.check_answers(self.prompt_of(round), answers)
+        now = self.clock()
+        response, outcome = self.store.save_response(
+            round_id=round_id,
+            member_id=member_id,
+            answers=cleaned,
+            quotable=quotable,
+            source=source,
+            at=now,
+        )
+        if delivery.status != DeliveryStatus.ANSWERED:
+            self.store.update_delivery(
+                delivery.id, status=DeliveryStatus.ANSWERED, answered_at=now
+            )
+        return AnswerResult(round, response, outcome)  # type: ignore[arg-type]
+
+    def add_to_answer(
+        self, round_id: int, member_id: str, text: str, *, source: str = "thread"
+    ) -> AnswerResult:
+        """A reply in the prompt's thread: becomes the answer to the first question, or is added
+        to the answer already given."""
+        round, _ = self._open_delivery(round_id, member_id)
+        prompt = self.prompt_of(round)
+        text = (text or "").strip()
+        if not text:
+            raise RoundError("answer_empty")
+        current = self.store.response(round_id, member_id)
+        answers = dict(current.answers) if current else {}
+        first = prompt.questions[0].id
+        earlier = answers.get(first, "")
+        if earlier.endswith(text):
+            answers[first] = earlier
+        else:
+            answers[first] = f"{earlier}\n\n{text}" if earlier else text
+        quotable = current.quotable if current else True
+        return self.record_answer(round_id, member_id, answers, quotable=quotable, source=source)
+
+    def confirm_answer(self, result: AnswerResult) -> None:
+        """Show the stored answer in chat (the prompt message turns 'answered')."""
+        self._update_message(result.round, result.response.member_id, "answered")
+
+    def _update_message(self, round: Round, member_id: str, state: str) -> None:
+        delivery = self.store.delivery(round.id, member_id)
+        member = self.network.member(member_id)
+        if delivery is None or member is None or not delivery.message_ts:
+            return
+        self.messenger.update_prompt(
+            member,
+            round,
+            self.prompt_of(round),
+            MessageRef(delivery.channel or "", delivery.message_ts),
+            state,
+        )
+
+    def skip(self, round_id: int, member_id: str) -> Delivery:
+        """The member passes on this prompt; they get no reminder. Answering later still works."""
+        round, delivery = self._open_delivery(round_id, member_id)
+        if delivery.status == DeliveryStatus.ANSWERED:
+            raise RoundError("already_answered")
+        if delivery.status == DeliveryStatus.SKIPPED:
+            return delivery
+        return self.store.update_delivery(
+            delivery.id, status=DeliveryStatus.SKIPPED, skipped_at=self.clock()
+        )
+
+    def unskip(self, round_id: int, member_id: str) -> Delivery:
+        """Undo a skip while the round is open."""
+        round, delivery = self._open_delivery(round_id, member_id)
+        if delivery.status != DeliveryStatus.SKIPPED:
+            return delivery
+        return self.store.update_delivery(
+            delivery.id, status=DeliveryStatus.SENT, skipped_at=None
+        )
+
+    def snooze(self, round_id: int, member_id: str) -> Delivery:
+        """'Remind me tomorrow': the prompt comes again at the next working morning, once."""
+        round, delivery = self._open_delivery(round_id, member_id)
+        if delivery.status == DeliveryStatus.ANSWERED:
+            raise RoundError("already_answered")
+        if delivery.snoozed:
+            raise RoundError("already_snoozed")
+        hours = self.network.working_hours
+        until = next_working_morning(self.clock(), self.network.tz, hours.days, SNOOZE_AT)
+        if until >= round.closes_at:
+            raise RoundError("snooze_after_close")
+        return self.store.update_delivery(
+            delivery.id, snoozed=1, snoozed_until=until, status=DeliveryStatus.SENT
+        )
+
+    # -- reminders --------------------------------------------------------------------------
+
+    def due_reminders(self, now: datetime | None = None) -> list[Delivery]:
+        """Deliveries due a reminder now: in an open round whose remind time has come, sent,
+        neither answered nor skipped, not reminded before; plus snoozed prompts whose time has come."""
+        now = now or self.clock()
+        due: list[Delivery] = []
+        for round in self.open_rounds():
+            if round.closes_at <= now:
+                continue
+            for delivery in self.store.deliveries(round.id, [DeliveryStatus.SENT]):
+                if delivery.snoozed_until is not None and delivery.snoozed_until <= now:
+                    due.append(delivery)
+                elif (
+                    round.remind_at is not None
+                    and round.remind_at <= now
+                    and delivery.reminded_at is None
+                    and delivery.snoozed_until is None
+                ):
+                    due.append(delivery)
+        return due
+
+    def send_reminders(self, deliveries: Iterable[Delivery]) -> FanOut:
+        """Send one reminder to each delivery given; record it so it is never sent twice."""
+        sent = failed = 0
+        for delivery in deliveries:
+            round = self.get_round(delivery.round_id)
+            member = self.network.member(delivery.member_id)
+            if member is None or not delivery.message_ts:
+                continue
+            fresh = self.store.delivery(delivery.round_id, delivery.member_id)
+            if fresh is None or fresh.status != DeliveryStatus.SENT:
+                continue
+            was_snoozed = fresh.snoozed_until is not None
+            if not was_snoozed and fresh.reminded_at is not None:
+                continue
+            try:
+                self.messenger.send_reminder(
+                    member,
+                    round,
+                    self.prompt_of(round),
+                    MessageRef(delivery.channel or "", delivery.message_ts),
+                )
+            except DeliveryFailed as exc:
+                self.store.update_delivery(delivery.id, error=exc.error)
+                failed += 1
+                continue
+            if was_snoozed:
+                self.store.update_delivery(delivery.id, snoozed_until=None)
+            else:
+                self.store.update_delivery(delivery.id, reminded_at=self.clock())
+            sent += 1
+        return FanOut(sent, failed)
+
+    def remind(self, round_id: int) -> FanOut:
+        """A facilitator's reminder now: to everyone in the round not yet answered, skipped or reminded."""
+        round = self.get_round(round_id)
+        if not round.is_open:
+            raise RoundError("round_closed", round_id=round_id)
+        waiting = [
+            d for d in self.store.deliveries(round_id, [DeliveryStatus.SENT]) if d.reminded_at is None
+        ]
+        return self.send_reminders(waiting)
+
+    # -- close ------------------------------------------------------------------------------
+
+    def close_round(self, round_id: int) -> Participation:
+        """Close a round: no more answers, open prompts say so, the summary goes to the digest channel."""
+        round = self.get_round(round_id)
+        if not round.is_open:
+            raise RoundError("round_closed", round_id=round_id)
+        self.store.set_round_status(round_id, RoundStatus.CLOSED, self.clock())
+        closed = self.get_round(round_id)
+        prompt = self.prompt_of(closed)
+        for delivery in self.store.deliveries(round_id, [DeliveryStatus.SENT]):
+            member = self.network.member(delivery.member_id)
+            if member is None or not delivery.message_ts:
+                continue
+            try:
+                self.messenger.update_prompt(
+                    member, closed, prompt, MessageRef(delivery.channel or "", delivery.message_ts), "closed"
+                )
+            except DeliveryFailed:
+                continue  # the round is closed either way; an old DM that says otherwise is harmless
+        participation = self.participation(round_id)
+        channel = self.network.channels.digests
+        if channel:
+            self.messenger.post_round_summary(
+                closed, prompt, participation.model_dump(), channel
+            )
+        return participation
+
+    def reopen_round(self, round_id: int, closes_at: datetime) -> Round:
+        """Open a closed round again until a new deadline (answers given so far stay)."""
+        round = self.get_round(round_id)
+        if round.is_open:
+            raise RoundError("round_open", round_id=round_id)
+        if closes_at <= self.clock():
+            raise RoundError("closes_in_past")
+        self.store.set_round_status(round_id, RoundStatus.OPEN, None)
+        self.store.set_round_times(round_id, closes_at, None)
+        return self.get_round(round_id)
+
+    def participation(self, round_id: int) -> Participation:
+        """Delivered / answered / skipped / waiting per municipality, and in all."""
+        self.get_round(round_id)
+        counts: dict[str, MunicipalityCount] = {}
+        for row in self.store.participation_rows(round_id):
+            entry = counts.setdefault(row["municipality"], MunicipalityCount(municipality=row["municipality"]))
+            status, n = DeliveryStatus(row["status"]), row["n"]
+            entry.members += n
+            if status in (DeliveryStatus.SENT, DeliveryStatus.ANSWERED, DeliveryStatus.SKIPPED):
+                entry.delivered += n
+            if status == DeliveryStatus.ANSWERED:
+                entry.answered += n
+            elif status == DeliveryStatus.SKIPPED:
+                entry.skipped += n
+            elif status == DeliveryStatus.SENT:
+                entry.waiting += n
+            elif status == DeliveryStatus.FAILED:
+                entry.failed += n
+            elif status == DeliveryStatus.PAUSED:
+                entry.paused += n
+            else:
+                entry.waiting += n  # pending or being sent: not delivered yet, still waiting
+        order = [m.id for m in self.network.municipalities]
+        rows = sorted(counts.values(), key=lambda c: (order.index(c.municipality) if c.municipality in order else len(order), c.municipality))
+        total = MunicipalityCount(municipality="*")
+        for row in rows:
+            for field in ("members", "delivered", "answered", "skipped", "waiting", "failed", "paused"):
+                setattr(total, field, getattr(total, field) + getattr(row, field))
+        return Participation(round_id=round_id, municipalities=rows, total=total)

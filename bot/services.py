@@ -1,0 +1,48 @@
+"""Wiring: the store, network, prompt library and round service one process works with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.messenger import Messenger
+from bot.network import Network, load_network
+from bot.prompts import Library, load_library
+from bot.rounds import RoundService
+from bot.settings import Settings
+from bot.store import Store
+from bot.timeutil import utcnow
+
+EXAMPLE_NETWORK = Path(__file__).parent / "demo" / "network.yaml"
+
+
+@dataclass
+class Services:
+    """Everything a surface (Slack handlers, CLI, scheduler) needs, built once per process."""
+
+    settings: Settings
+    store: Store
+    network: Network
+    library: Library
+    rounds: RoundService
+
+
+def build_services(
+    settings: Settings,
+    messenger: Messenger,
+    *,
+    network: Network | None = None,
+    library: Library | None = None,
+    store: Store | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Services:
+    """Load the network file and prompt library, open and migrate the database, sync members."""
+    network = network or load_network(settings.flipbot_config)
+    library = library or load_library(settings.flipbot_prompts)
+    store = store or Store(settings.flipbot_db)
+    store.migrate()
+    store.sync_members(network, clock())
+    rounds = RoundService(store, network, library, messenger, clock=clock)
+    return Services(settings, store, network, library, rounds)

@@ -1,0 +1,45 @@
+"""Environment settings, read once per command with pydantic-settings."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MissingSetting(Exception):
+    """A command needs an environment variable that is not set."""
+
+    def __init__(self, variable: str, purpose: str = ""):
+        self.variable = variable
+        detail = f" ({purpose})" if purpose else ""
+        super().__init__(f"missing setting: {variable} is not set{detail}")
+
+
+class Settings(BaseSettings):
+    """Every environment variable flipbot reads; the README has the same table."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    flipbot_db: str = Field("flipbot.db", description="SQLite database file")
+    flipbot_config: str = Field("config/network.yaml", description="network file")
+    flipbot_prompts: str | None = Field(None, description="extra prompt library directory")
+    slack_bot_token: str | None = Field(None, description="bot token, xoxb-…")
+    slack_signing_secret: str | None = Field(None, description="request signing secret")
+    slack_app_token: str | None = Field(None, description="app-level token for Socket Mode, xapp-…")
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
+    flipbot_llm_url: str | None = Field(None, description="OpenAI-compatible endpoint")
+    flipbot_llm_key: str | None = Field(None, description="API key for the LLM endpoint")
+    flipbot_llm_model: str | None = Field(None, description="model name for the LLM endpoint")
+    log_level: str = Field("INFO", description="logging level")
+
+    def require(self, name: str, purpose: str = "") -> str:
+        """Return a setting that a command cannot do without, or raise MissingSetting."""
+        value = getattr(self, name.lower())
+        if value in (None, ""):
+            raise MissingSetting(name.upper(), purpose)
+        return value
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (and nothing else)."""
+    return Settings()

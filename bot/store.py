@@ -1,0 +1,473 @@
+"""Queries on flipbot's SQLite database (sqlite-utils). With migrations.py, the only module with SQL.
+
+Threads: Bolt listeners and APScheduler jobs call in from worker threads. The Store holds one
+connection (opened with check_same_thread=False) and guards it with a re-entrant lock, so each
+method is one unit of work and a `with store.atomic():` block makes several calls one transaction.
+No method holds the lock while it talks to Slack: callers fetch, release, send, then record.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
+
+from bot.migrations import migrations
+from bot.models import (
+    Delivery,
+    DeliveryStatus,
+    DigestRecord,
+    Response,
+    Round,
+    RoundStatus,
+)
+from bot.network import Network
+from bot.timeutil import iso, parse_iso, utcnow
+
+
+class StoreError(Exception):
+    """The database cannot be used (locked, full, corrupted, not a database); the message says which."""
+
+
+def _explain(exc: sqlite3.Error, path: str) -> StoreError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        why = "the database is locked by another process; try again in a moment"
+    elif "full" in text:
+        why = "the disk is full; free some space, nothing already saved is lost"
+    elif "not a database" in text or "malformed" in text:
+        why = "the file is not a flipbot database or is corrupted; restore it from a backup"
+    elif "unable to open" in text:
+        why = "the database file cannot be opened (check the path and its folder)"
+    else:
+        why = text
+    return StoreError(f"{path}: {why}")
+
+
+class Store:
+    """The database behind one flipbot process (see the module docstring for threading)."""
+
+    def __init__(self, path: str | Path = ":memory:"):
+        self.path = str(path)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=10
+            )
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            self.db = Database(conn)
+            if self.path != ":memory:":
+                self.db.enable_wal()
+        except sqlite3.Error as exc:
+            raise _explain(exc, self.path) from None
+        self._lock = threading.RLock()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """One transaction under the store's lock; nested blocks become savepoints."""
+        with self._lock:
+            try:
+                with self.db.atomic():
+                    yield self.db
+            except sqlite3.Error as exc:
+                raise _explain(exc, self.path) from exc
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations; return the names applied (none when up to date)."""
+        with self._lock:
+            try:
+                pending = [m.name for m in migrations.pending(self.db)]
+                migrations.apply(self.db)
+            except sqlite3.Error as exc:
+                raise _explain(exc, self.path) from exc
+            return pending
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def _rows(self, sql: str, params: Any = ()) -> list[dict]:
+        with self._lock:
+            try:
+                return list(self.db.query(sql, params))
+            except sqlite3.Error as exc:
+                raise _explain(exc, self.path) from exc
+
+    # -- members ----------------------------------------------------------------------------
+
+    def sync_members(self, network: Network, now: datetime | None = None) -> dict[str, int]:
+        """Make the members table match the network file. Members gone from the file are
+        deactivated, never deleted, so their answers stay."""
+        now = now or utcnow()
+        listed = {m.slack_id for m in network.members}
+        with self.atomic() as db:
+            existing = {row["slack_id"]: row for row in db["members"].rows}
+            records = [
+                {
+                    "slack_id": m.slack_id,
+                    "name": m.name,
+                    "municipality": m.municipality,
+                    "roles": json.dumps(list(m.roles)),
+                    "language": m.language,
+                    "research_consent": int(m.research_consent),
+                    "active": 1,
+                    "synced_at": iso(now),
+                }
+                for m in network.members
+            ]
+            db["members"].upsert_all(records, pk="slack_id")
+            gone = [sid for sid, row in existing.items() if sid not in listed and row["active"]]
+            for slack_id in gone:
+                db["members"].update(slack_id, {"active": 0, "synced_at": iso(now)})
+        return {
+            "added": len(listed - existing.keys()),
+            "kept": len(listed & existing.keys()),
+            "deactivated": len(gone),
+        }
+
+    def member(self, slack_id: str) -> dict | None:
+        rows = self._rows("select * from members where slack_id = ?", [slack_id])
+        if not rows:
+            return None
+        row = rows[0]
+        row["roles"] = json.loads(row["roles"])
+        return row
+
+    def active_member_ids(self) -> set[str]:
+        return {r["slack_id"] for r in self._rows("select slack_id from members where active = 1")}
+
+    # -- rounds -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _round(row: dict) -> Round:
+        return Round(
+            id=row["id"],
+            prompt_id=row["prompt_id"],
+            theme=row["theme"],
+            audience=json.loads(row["audience"]),
+            started_by=row["started_by"],
+            started_at=parse_iso(row["started_at"]),
+            closes_at=parse_iso(row["closes_at"]),
+            status=RoundStatus(row["status"]),
+            closed_at=parse_iso(row["closed_at"]),
+            programme_id=row["programme_id"],
+            channel=row["channel"],
+            remind_at=parse_iso(row.get("remind_at")),
+        )
+
+    def create_round(
+        self,
+        *,
+        prompt_id: str,
+        theme: str,
+        audience: str | list[str],
+        started_by: str,
+        started_at: datetime,
+        closes_at: datetime,
+        remind_at: datetime | None,
+        members: list[str],
+        paused: set[str] = frozenset(),
+        programme_id: str | None = None,
+        channel: str | None = None,
+    ) -> Round:
+        """Create a round and one pending delivery per member, in one transaction."""
+        with self.atomic() as db:
+            table = db["rounds"]
+            table.insert(
+                {
+                    "prompt_id": prompt_id,
+                    "theme": theme,
+                    "audience": json.dumps(audience),
+                    "started_by": started_by,
+                    "started_at": iso(started_at),
+                    "closes_at": iso(closes_at),
+                    "status": RoundStatus.OPEN.value,
+                    "closed_at": None,
+                    "programme_id": programme_id,
+                    "channel": channel,
+                    "remind_at": iso(remind_at),
+                }
+            )
+            round_id = table.last_pk
+            db["deliveries"].insert_all(
+                (
+                    {
+                        "round_id": round_id,
+                        "member_id": member_id,
+                        "status": (
+                            DeliveryStatus.PAUSED if member_id in paused else DeliveryStatus.PENDING
+                        ).value,
+                        "attempts": 0,
+                    }
+                    for member_id in members
+                ),
+                batch_size=500,
+            )
+            return self._round(table.get(round_id))
+
+    def round(self, round_id: int) -> Round | None:
+        try:
+            with self._lock:
+                return self._round(self.db["rounds"].get(round_id))
+        except NotFoundError:
+            return None
+
+    def rounds(self, status: RoundStatus | None = None) -> list[Round]:
+        if status is None:
+            rows = self._rows("select * from rounds order by id")
+        else:
+            rows = self._rows("select * from rounds where status = ? order by id", [status.value])
+        return [self._round(r) for r in rows]
+
+    def set_round_status(self, round_id: int, status: RoundStatus, at: datetime | None) -> None:
+        with self.atomic() as db:
+            db["rounds"].update(round_id, {"status": status.value, "closed_at": iso(at)})
+
+    def set_round_times(
+        self, round_id: int, closes_at: datetime, remind_at: datetime | None
+    ) -> None:
+        with self.atomic() as db:
+            db["rounds"].update(round_id, {"closes_at": iso(closes_at), "remind_at": iso(remind_at)})
+
+    def prompt_use(self, audience: str | list[str]) -> dict[str, datetime]:
+        """When each prompt was last started for this exact audience."""
+        rows = self._rows(
+            "select prompt_id, max(started_at) as last from rounds where audience = ? "
+            "group by prompt_id",
+            [json.dumps(audience)],
+        )
+        return {r["prompt_id"]: parse_iso(r["last"]) for r in rows}
+
+    # -- deliveries -------------------------------------------------------------------------
+
+    @staticmethod
+    def _delivery(row: dict) -> Delivery:
+        return Delivery(
+            id=row["id"],
+            round_id=row["round_id"],
+            member_id=row["member_id"],
+            status=DeliveryStatus(row["status"]),
+            channel=row["channel"],
+            message_ts=row["message_ts"],
+            error=row["error"],
+            attempts=row["attempts"] or 0,
+            sent_at=parse_iso(row["sent_at"]),
+            answered_at=parse_iso(row["answered_at"]),
+            skipped_at=parse_iso(row["skipped_at"]),
+            snoozed_until=parse_iso(row.get("snoozed_until")),
+            snoozed=bool(row.get("snoozed")),
+            reminded_at=parse_iso(row.get("reminded_at")),
+        )
+
+    def deliveries(
+        self, round_id: int, statuses: list[DeliveryStatus] | None = None
+    ) -> list[Delivery]:
+        sql = "select * from deliveries where round_id = ?"
+        params: list[Any] = [round_id]
+        if statuses:
+            sql += f" and status in ({', '.join('?' for _ in statuses)})"
+            params += [s.value for s in statuses]
+        return [self._delivery(r) for r in self._rows(sql + " order by id", params)]
+
+    def delivery(self, round_id: int, member_id: str) -> Delivery | None:
+        rows = self._rows(
+            "select * from deliveries where round_id = ? and member_id = ?", [round_id, member_id]
+        )
+        return self._delivery(rows[0]) if rows else None
+
+    def delivery_by_message(self, channel: str, message_ts: str) -> Delivery | None:
+        rows = self._rows(
+            "select * from deliveries where channel = ? and message_ts = ?", [channel, message_ts]
+        )
+        return self._delivery(rows[0]) if rows else None
+
+    def member_deliveries(self, member_id: str, statuses: list[DeliveryStatus]) -> list[Delivery]:
+        marks = ", ".join("?" for _ in statuses)
+        rows = self._rows(
+            f"select d.* from deliveries d join rounds r on r.id = d.round_id "
+            f"where d.member_id = ? and r.status = 'open' and d.status in ({marks}) order by d.id",
+            [member_id, *[s.value for s in statuses]],
+        )
+        return [self._delivery(r) for r in rows]
+
+    def update_delivery(self, delivery_id: int, **fields: Any) -> Delivery:
+        values = {
+            key: (iso(value) if isinstance(value, datetime) else value)
+            for key, value in fields.items()
+        }
+        for key, value in values.items():
+            if isinstance(value, DeliveryStatus):
+                values[key] = value.value
+        with self.atomic() as db:
+            db["deliveries"].update(delivery_id, values)
+            return self._delivery(db["deliveries"].get(delivery_id))
+
+    def claim_delivery(
+        self, delivery_id: int, from_statuses: list[DeliveryStatus], to: DeliveryStatus
+    ) -> bool:
+        """Move a delivery to a new status only if it is still in one of from_statuses.
+        The compare-and-set keeps two threads (a double click, a retried event) from both acting."""
+        marks = ", ".join("?" for _ in from_statuses)
+        with self.atomic() as db:
+            cursor = db.execute(
+                f"update deliveries set status = ? where id = ? and status in ({marks})",
+                [to.value, delivery_id, *[s.value for s in from_statuses]],
+            )
+            return cursor.rowcount == 1
+
+    def participation_rows(self, round_id: int) -> list[dict]:
+        """Delivery counts per municipality and status for one round."""
+        return self._rows(
+            "select m.municipality as municipality, d.status as status, count(*) as n "
+            "from deliveries d join members m on m.slack_id = d.member_id "
+            "where d.round_id = ? group by m.municipality, d.status",
+            [round_id],
+        )
+
+    # -- responses --------------------------------------------------------------------------
+
+    @staticmethod
+    def _response(row: dict) -> Response:
+        return Response(
+            id=row["id"],
+            round_id=row["round_id"],
+            member_id=row["member_id"],
+            answers=json.loads(row["answers"]),
+            quotable=bool(row["quotable"]),
+            source=row["source"],
+            created_at=parse_iso(row["created_at"]),
+            updated_at=parse_iso(row["updated_at"]),
+            edits=row["edits"] or 0,
+        )
+
+    def response(self, round_id: int, member_id: str) -> Response | None:
+        rows = self._rows(
+            "select * from responses where round_id = ? and member_id = ?", [round_id, member_id]
+        )
+        return self._response(rows[0]) if rows else None
+
+    def responses(self, round_id: int) -> list[Response]:
+        rows = self._rows("select * from responses where round_id = ? order by id", [round_id])
+        return [self._response(r) for r in rows]
+
+    def member_responses(self, member_id: str) -> list[Response]:
+        rows = self._rows(
+            "select * from responses where member_id = ? order by created_at desc", [member_id]
+        )
+        return [self._response(r) for r in rows]
+
+    def save_response(
+        self,
+        *,
+        round_id: int,
+        member_id: str,
+        answers: dict[str, str],
+        quotable: bool,
+        source: str,
+        at: datetime,
+    ) -> tuple[Response, str]:
+        """Store an answer. Returns the response and what happened: 'created', 'edited' (the
+        earlier text moved to response_history) or 'unchanged' (the same answer arrived again)."""
+        with self.atomic() as db:
+            rows = list(
+                db.query(
+                    "select * from responses where round_id = ? and member_id = ?",
+                    [round_id, member_id],
+                )
+            )
+            payload = json.dumps(answers, ensure_ascii=False)
+            if not rows:
+                db["responses"].insert(
+                    {
+                        "round_id": round_id,
+                        "member_id": member_id,
+                        "answers": payload,
+                        "quotable": int(quotable),
+                        "source": source,
+                        "created_at": iso(at),
+                        "updated_at": iso(at),
+                        "edits": 0,
+                    }
+                )
+                outcome = "created"
+                response_id = db["responses"].last_pk
+            else:
+                current = rows[0]
+                response_id = current["id"]
+                if current["answers"] == payload and bool(current["quotable"]) == quotable:
+                    return self._response(current), "unchanged"
+                db["response_history"].insert(
+                    {
+                        "response_id": response_id,
+                        "answers": current["answers"],
+                        "quotable": current["quotable"],
+                        "source": current["source"],
+                        "replaced_at": iso(at),
+                    }
+                )
+                db["responses"].update(
+                    response_id,
+                    {
+                        "answers": payload,
+                        "quotable": int(quotable),
+                        "source": source,
+                        "updated_at": iso(at),
+                        "edits": (current["edits"] or 0) + 1,
+                    },
+                )
+                outcome = "edited"
+            return self._response(db["responses"].get(response_id)), outcome
+
+    def response_history(self, response_id: int) -> list[dict]:
+        rows = self._rows(
+            "select * from response_history where response_id = ? order by id", [response_id]
+        )
+        for row in rows:
+            row["answers"] = json.loads(row["answers"])
+        return rows
+
+    # -- digests and events -----------------------------------------------------------------
+
+    def save_digest(
+        self, *, round_id: int | None, engine: str, status: str, content: dict, at: datetime
+    ) -> DigestRecord:
+        with self.atomic() as db:
+            db["digests"].insert(
+                {
+                    "round_id": round_id,
+                    "created_at": iso(at),
+                    "engine": engine,
+                    "status": status,
+                    "content": json.dumps(content, ensure_ascii=False, default=str),
+                }
+            )
+            row = db["digests"].get(db["digests"].last_pk)
+        return DigestRecord(
+            id=row["id"],
+            round_id=row["round_id"],
+            created_at=parse_iso(row["created_at"]),
+            engine=row["engine"],
+            status=row["status"],
+            content=json.loads(row["content"]),
+        )
+
+    def first_sight_of_event(self, event_id: str, at: datetime | None = None) -> bool:
+        """Record a Slack event id; False if it was seen before (a retry)."""
+        with self.atomic() as db:
+            cursor = db.execute(
+                "insert or ignore into slack_events (event_id, received_at) values (?, ?)",
+                [event_id, iso(at or utcnow())],
+            )
+            return cursor.rowcount == 1
