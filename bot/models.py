@@ -30,7 +30,9 @@ class Question(_Written):
     @classmethod
     def _id(cls, value: str) -> str:
         if not QUESTION_ID.match(value):
-            raise ValueError(f"question id {value!r} must be short lowercase letters, digits or '_'")
+            raise ValueError(
+                f"question id {value!r} must be short lowercase letters, digits or '_'"
+            )
         return value
 
 

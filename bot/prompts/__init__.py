@@ -47,7 +47,9 @@ def _load_file(path: Path) -> tuple[list[Prompt], list[Problem], dict[str, tuple
     places: dict[str, tuple[int | None, str]] = {}
     for index, raw in enumerate(doc.data):
         if not isinstance(raw, dict):
-            problems.append(doc.problem((index,), "each item must be a mapping with id, kind, theme, …"))
+            problems.append(
+                doc.problem((index,), "each item must be a mapping with id, kind, theme, …")
+            )
             continue
         try:
             prompt = Prompt.model_validate(raw)
@@ -56,12 +58,16 @@ def _load_file(path: Path) -> tuple[list[Prompt], list[Problem], dict[str, tuple
             continue
         if path.stem in THEME_IDS and prompt.theme != path.stem:
             problems.append(
-                doc.problem((index, "theme"), f"theme {prompt.theme!r} in the file for {path.stem!r}")
+                doc.problem(
+                    (index, "theme"), f"theme {prompt.theme!r} in the file for {path.stem!r}"
+                )
             )
         if prompt.id in places:
             line, _ = places[prompt.id]
             problems.append(
-                doc.problem((index, "id"), f"duplicate prompt id {prompt.id!r} (also on line {line})")
+                doc.problem(
+                    (index, "id"), f"duplicate prompt id {prompt.id!r} (also on line {line})"
+                )
             )
             continue
         places[prompt.id] = (doc.line_of((index, "id")), doc.file)
