@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import sys
 import tempfile
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -115,9 +115,7 @@ def network_check(file: Path | None):
     for municipality in net.municipalities:
         members = [m for m in net.members if m.municipality == municipality.id]
         counts = Counter(role for m in members for role in m.roles)
-        click.echo(
-            f"  {municipality.name:<28}" + "".join(f"{counts.get(r, 0):>13}" for r in roles)
-        )
+        click.echo(f"  {municipality.name:<28}" + "".join(f"{counts.get(r, 0):>13}" for r in roles))
     totals = Counter(role for m in net.members for role in m.roles)
     click.echo(f"  {'total':<28}" + "".join(f"{totals.get(r, 0):>13}" for r in roles))
     click.echo("")
@@ -152,7 +150,9 @@ def prompts_list(theme: str | None, fmt: str):
     from bot.themes import THEME_IDS
 
     if theme is not None and theme not in THEME_IDS:
-        raise click.BadParameter(f"unknown theme {theme!r} (one of: {', '.join(THEME_IDS)})", param_hint="--theme")
+        raise click.BadParameter(
+            f"unknown theme {theme!r} (one of: {', '.join(THEME_IDS)})", param_hint="--theme"
+        )
     library = load_library(load_settings().flipbot_prompts)
     items = library.by_theme(theme) if theme else library.all()
     if fmt == "json":
@@ -205,6 +205,12 @@ def db_migrate():
         click.echo(f"{store.path}: applied {', '.join(applied)}")
     else:
         click.echo(f"{store.path}: up to date")
+
+
+# Each area of the bot keeps its commands in its own module, which adds them to `cli` on import.
+AREAS: tuple[str, ...] = ()
+for _area in AREAS:
+    importlib.import_module(_area)
 
 
 def main() -> None:

@@ -1,4 +1,8 @@
-"""User-facing text: one catalogue per language (da default, en, nb) in bot/locales/."""
+"""User-facing text: one catalogue per language (da default, en, nb).
+
+A language's catalogue is every YAML file in bot/locales/<language>/ (one file per area of the bot,
+so the Slack texts, digest texts and privacy texts can grow apart); a key defined twice is an error.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,15 @@ _DIR = Path(__file__).parent / "locales"
 @cache
 def catalogue(language: str) -> dict[str, str]:
     """The flat key -> text map of one language."""
-    with open(_DIR / f"{language}.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+    merged: dict[str, str] = {}
+    for path in sorted((_DIR / language).glob("*.yaml")):
+        with open(path, encoding="utf-8") as handle:
+            part = yaml.safe_load(handle) or {}
+        clash = merged.keys() & part.keys()
+        if clash:
+            raise ValueError(f"{path}: keys already defined in another file: {sorted(clash)}")
+        merged.update(part)
+    return merged
 
 
 def t(key: str, language: str | None = None, **params: object) -> str:

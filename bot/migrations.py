@@ -42,7 +42,15 @@ def m001_create_members_rounds_deliveries(db: Database) -> None:
             "channel": str,
         },
         pk="id",
-        not_null={"prompt_id", "theme", "audience", "started_by", "started_at", "closes_at", "status"},
+        not_null={
+            "prompt_id",
+            "theme",
+            "audience",
+            "started_by",
+            "started_at",
+            "closes_at",
+            "status",
+        },
     )
     db["rounds"].create_index(["status"])
     db["deliveries"].create(
@@ -85,7 +93,15 @@ def m002_create_responses(db: Database) -> None:
         },
         pk="id",
         foreign_keys=[("round_id", "rounds", "id"), ("member_id", "members", "slack_id")],
-        not_null={"round_id", "member_id", "answers", "quotable", "source", "created_at", "updated_at"},
+        not_null={
+            "round_id",
+            "member_id",
+            "answers",
+            "quotable",
+            "source",
+            "created_at",
+            "updated_at",
+        },
         defaults={"edits": 0, "quotable": 1},
     )
     db["responses"].create_index(["round_id", "member_id"], unique=True)

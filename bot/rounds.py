@@ -240,7 +240,10 @@ class RoundService:
             text = (text or "").strip()
             if len(text) > MAX_ANSWER_CHARS:
                 raise RoundError(
-                    "answer_too_long", question=question_id, limit=MAX_ANSWER_CHARS, length=len(text)
+                    "answer_too_long",
+                    question=question_id,
+                    limit=MAX_ANSWER_CHARS,
+                    length=len(text),
                 )
             if text:
                 cleaned[question_id] = text
@@ -271,9 +274,7 @@ class RoundService:
             at=now,
         )
         if delivery.status != DeliveryStatus.ANSWERED:
-            self.store.update_delivery(
-                delivery.id, status=DeliveryStatus.ANSWERED, answered_at=now
-            )
+            self.store.update_delivery(delivery.id, status=DeliveryStatus.ANSWERED, answered_at=now)
         return AnswerResult(round, response, outcome)  # type: ignore[arg-type]
 
     def add_to_answer(
@@ -330,9 +331,7 @@ class RoundService:
         round, delivery = self._open_delivery(round_id, member_id)
         if delivery.status != DeliveryStatus.SKIPPED:
             return delivery
-        return self.store.update_delivery(
-            delivery.id, status=DeliveryStatus.SENT, skipped_at=None
-        )
+        return self.store.update_delivery(delivery.id, status=DeliveryStatus.SENT, skipped_at=None)
 
     def snooze(self, round_id: int, member_id: str) -> Delivery:
         """'Remind me tomorrow': the prompt comes again at the next working morning, once."""
@@ -360,13 +359,15 @@ class RoundService:
             if round.closes_at <= now:
                 continue
             for delivery in self.store.deliveries(round.id, [DeliveryStatus.SENT]):
-                if delivery.snoozed_until is not None and delivery.snoozed_until <= now:
-                    due.append(delivery)
-                elif (
-                    round.remind_at is not None
-                    and round.remind_at <= now
-                    and delivery.reminded_at is None
-                    and delivery.snoozed_until is None
+                if (
+                    delivery.snoozed_until is not None
+                    and delivery.snoozed_until <= now
+                    or (
+                        round.remind_at is not None
+                        and round.remind_at <= now
+                        and delivery.reminded_at is None
+                        and delivery.snoozed_until is None
+                    )
                 ):
                     due.append(delivery)
         return due
@@ -409,7 +410,9 @@ class RoundService:
         if not round.is_open:
             raise RoundError("round_closed", round_id=round_id)
         waiting = [
-            d for d in self.store.deliveries(round_id, [DeliveryStatus.SENT]) if d.reminded_at is None
+            d
+            for d in self.store.deliveries(round_id, [DeliveryStatus.SENT])
+            if d.reminded_at is None
         ]
         return self.send_reminders(waiting)
 
@@ -429,16 +432,18 @@ class RoundService:
                 continue
             try:
                 self.messenger.update_prompt(
-                    member, closed, prompt, MessageRef(delivery.channel or "", delivery.message_ts), "closed"
+                    member,
+                    closed,
+                    prompt,
+                    MessageRef(delivery.channel or "", delivery.message_ts),
+                    "closed",
                 )
             except DeliveryFailed:
                 continue  # the round is closed either way; an old DM that says otherwise is harmless
         participation = self.participation(round_id)
         channel = self.network.channels.digests
         if channel:
-            self.messenger.post_round_summary(
-                closed, prompt, participation.model_dump(), channel
-            )
+            self.messenger.post_round_summary(closed, prompt, participation.model_dump(), channel)
         return participation
 
     def reopen_round(self, round_id: int, closes_at: datetime) -> Round:
@@ -457,7 +462,9 @@ class RoundService:
         self.get_round(round_id)
         counts: dict[str, MunicipalityCount] = {}
         for row in self.store.participation_rows(round_id):
-            entry = counts.setdefault(row["municipality"], MunicipalityCount(municipality=row["municipality"]))
+            entry = counts.setdefault(
+                row["municipality"], MunicipalityCount(municipality=row["municipality"])
+            )
             status, n = DeliveryStatus(row["status"]), row["n"]
             entry.members += n
             if status in (DeliveryStatus.SENT, DeliveryStatus.ANSWERED, DeliveryStatus.SKIPPED):
@@ -475,9 +482,23 @@ class RoundService:
             else:
                 entry.waiting += n  # pending or being sent: not delivered yet, still waiting
         order = [m.id for m in self.network.municipalities]
-        rows = sorted(counts.values(), key=lambda c: (order.index(c.municipality) if c.municipality in order else len(order), c.municipality))
+        rows = sorted(
+            counts.values(),
+            key=lambda c: (
+                order.index(c.municipality) if c.municipality in order else len(order),
+                c.municipality,
+            ),
+        )
         total = MunicipalityCount(municipality="*")
         for row in rows:
-            for field in ("members", "delivered", "answered", "skipped", "waiting", "failed", "paused"):
+            for field in (
+                "members",
+                "delivered",
+                "answered",
+                "skipped",
+                "waiting",
+                "failed",
+                "paused",
+            ):
                 setattr(total, field, getattr(total, field) + getattr(row, field))
         return Participation(round_id=round_id, municipalities=rows, total=total)

@@ -239,7 +239,9 @@ class Store:
         self, round_id: int, closes_at: datetime, remind_at: datetime | None
     ) -> None:
         with self.atomic() as db:
-            db["rounds"].update(round_id, {"closes_at": iso(closes_at), "remind_at": iso(remind_at)})
+            db["rounds"].update(
+                round_id, {"closes_at": iso(closes_at), "remind_at": iso(remind_at)}
+            )
 
     def prompt_use(self, audience: str | list[str]) -> dict[str, datetime]:
         """When each prompt was last started for this exact audience."""
@@ -278,7 +280,7 @@ class Store:
         params: list[Any] = [round_id]
         if statuses:
             sql += f" and status in ({', '.join('?' for _ in statuses)})"
-            params += [s.value for s in statuses]
+            params += [DeliveryStatus(s).value for s in statuses]
         return [self._delivery(r) for r in self._rows(sql + " order by id", params)]
 
     def delivery(self, round_id: int, member_id: str) -> Delivery | None:
@@ -298,7 +300,7 @@ class Store:
         rows = self._rows(
             f"select d.* from deliveries d join rounds r on r.id = d.round_id "
             f"where d.member_id = ? and r.status = 'open' and d.status in ({marks}) order by d.id",
-            [member_id, *[s.value for s in statuses]],
+            [member_id, *[DeliveryStatus(s).value for s in statuses]],
         )
         return [self._delivery(r) for r in rows]
 
@@ -323,7 +325,11 @@ class Store:
         with self.atomic() as db:
             cursor = db.execute(
                 f"update deliveries set status = ? where id = ? and status in ({marks})",
-                [to.value, delivery_id, *[s.value for s in from_statuses]],
+                [
+                    DeliveryStatus(to).value,
+                    delivery_id,
+                    *[DeliveryStatus(s).value for s in from_statuses],
+                ],
             )
             return cursor.rowcount == 1
 
@@ -388,8 +394,9 @@ class Store:
                 )
             )
             payload = json.dumps(answers, ensure_ascii=False)
+            responses = db["responses"]
             if not rows:
-                db["responses"].insert(
+                responses.insert(
                     {
                         "round_id": round_id,
                         "member_id": member_id,
@@ -402,7 +409,7 @@ class Store:
                     }
                 )
                 outcome = "created"
-                response_id = db["responses"].last_pk
+                response_id = responses.last_pk
             else:
                 current = rows[0]
                 response_id = current["id"]
@@ -444,7 +451,8 @@ class Store:
         self, *, round_id: int | None, engine: str, status: str, content: dict, at: datetime
     ) -> DigestRecord:
         with self.atomic() as db:
-            db["digests"].insert(
+            digests = db["digests"]
+            digests.insert(
                 {
                     "round_id": round_id,
                     "created_at": iso(at),
@@ -453,7 +461,7 @@ class Store:
                     "content": json.dumps(content, ensure_ascii=False, default=str),
                 }
             )
-            row = db["digests"].get(db["digests"].last_pk)
+            row = digests.get(digests.last_pk)
         return DigestRecord(
             id=row["id"],
             round_id=row["round_id"],

@@ -1,0 +1,79 @@
+"""Shared fixtures: a clean environment, an in-memory or on-disk store, the example network."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.messenger import LocalMessenger
+from bot.network import load_network
+from bot.prompts import load_library
+from bot.rounds import RoundService
+from bot.services import EXAMPLE_NETWORK
+from bot.store import Store
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    """No real Slack credentials or databases reach a test."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "FLIPBOT_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("FLIPBOT_DB", str(tmp_path / "flipbot.db"))
+    monkeypatch.setenv("FLIPBOT_CONFIG", str(EXAMPLE_NETWORK))
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    # A Monday morning in Copenhagen (08:00 UTC = 09:00 local).
+    return Clock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def network():
+    return load_network(EXAMPLE_NETWORK)
+
+
+@pytest.fixture(scope="session")
+def library():
+    return load_library()
+
+
+@pytest.fixture
+def db():
+    store = Store(":memory:")
+    store.migrate()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "flipbot.db"
+
+
+@pytest.fixture
+def messenger():
+    return LocalMessenger()
+
+
+@pytest.fixture
+def rounds(db, network, library, messenger, clock):
+    db.sync_members(network, clock())
+    return RoundService(db, network, library, messenger, clock=clock, max_workers=4)
