@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bot tests bench
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
