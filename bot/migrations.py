@@ -154,3 +154,14 @@ def m004_add_delivery_snooze_and_reminder(db: Database) -> None:
 def m005_add_round_remind_at(db: Database) -> None:
     # When the round's single reminder falls due; None means no reminder.
     db["rounds"].add_column("remind_at", str)
+
+
+@migrations()
+def m006_create_audit(db: Database) -> None:
+    # Who started, reminded, closed, exported, erased or changed consent, and when.
+    db["audit"].create(
+        {"id": int, "at": str, "actor": str, "action": str, "subject": str, "detail": str},
+        pk="id",
+        not_null={"at", "actor", "action"},
+    )
+    db["audit"].create_index(["at"])

@@ -163,6 +163,13 @@ class RoundService:
             programme_id=programme_id,
             channel=channel,
         )
+        self.store.audit(
+            started_by,
+            "start_round",
+            str(round.id),
+            {"prompt": prompt.id, "audience": audience, "members": len(members)},
+            at=now,
+        )
         if deliver:
             self.deliver(round.id)
         return round
@@ -404,7 +411,7 @@ class RoundService:
             sent += 1
         return FanOut(sent, failed)
 
-    def remind(self, round_id: int) -> FanOut:
+    def remind(self, round_id: int, by: str) -> FanOut:
         """A facilitator's reminder now: to everyone in the round not yet answered, skipped or reminded."""
         round = self.get_round(round_id)
         if not round.is_open:
@@ -414,16 +421,21 @@ class RoundService:
             for d in self.store.deliveries(round_id, [DeliveryStatus.SENT])
             if d.reminded_at is None
         ]
-        return self.send_reminders(waiting)
+        result = self.send_reminders(waiting)
+        self.store.audit(
+            by, "remind", str(round_id), {"sent": result.sent, "failed": result.failed}
+        )
+        return result
 
     # -- close ------------------------------------------------------------------------------
 
-    def close_round(self, round_id: int) -> Participation:
+    def close_round(self, round_id: int, by: str) -> Participation:
         """Close a round: no more answers, open prompts say so, the summary goes to the digest channel."""
         round = self.get_round(round_id)
         if not round.is_open:
             raise RoundError("round_closed", round_id=round_id)
         self.store.set_round_status(round_id, RoundStatus.CLOSED, self.clock())
+        self.store.audit(by, "close_round", str(round_id), at=self.clock())
         closed = self.get_round(round_id)
         prompt = self.prompt_of(closed)
         for delivery in self.store.deliveries(round_id, [DeliveryStatus.SENT]):
@@ -446,7 +458,7 @@ class RoundService:
             self.messenger.post_round_summary(closed, prompt, participation.model_dump(), channel)
         return participation
 
-    def reopen_round(self, round_id: int, closes_at: datetime) -> Round:
+    def reopen_round(self, round_id: int, closes_at: datetime, by: str) -> Round:
         """Open a closed round again until a new deadline (answers given so far stay)."""
         round = self.get_round(round_id)
         if round.is_open:
@@ -455,6 +467,9 @@ class RoundService:
             raise RoundError("closes_in_past")
         self.store.set_round_status(round_id, RoundStatus.OPEN, None)
         self.store.set_round_times(round_id, closes_at, None)
+        self.store.audit(
+            by, "reopen_round", str(round_id), {"closes_at": closes_at}, at=self.clock()
+        )
         return self.get_round(round_id)
 
     def participation(self, round_id: int) -> Participation:

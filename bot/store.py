@@ -479,3 +479,35 @@ class Store:
                 [event_id, iso(at or utcnow())],
             )
             return cursor.rowcount == 1
+
+    # -- audit ------------------------------------------------------------------------------
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        subject: str | None = None,
+        detail: dict | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Record who did what (never answer text: the detail holds ids and counts only)."""
+        with self.atomic() as db:
+            db["audit"].insert(
+                {
+                    "at": iso(at or utcnow()),
+                    "actor": actor,
+                    "action": action,
+                    "subject": subject,
+                    "detail": json.dumps(detail or {}, ensure_ascii=False, default=str),
+                }
+            )
+
+    def audit_entries(self, since: datetime | None = None) -> list[dict]:
+        if since is None:
+            rows = self._rows("select * from audit order by id")
+        else:
+            rows = self._rows("select * from audit where at >= ? order by id", [iso(since)])
+        for row in rows:
+            row["at"] = parse_iso(row["at"])
+            row["detail"] = json.loads(row["detail"] or "{}")
+        return rows

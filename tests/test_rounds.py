@@ -161,7 +161,7 @@ def test_reminder_goes_once_to_those_who_neither_answered_nor_skipped(
 def test_facilitator_remind_now_and_failure_is_kept(rounds, prompt, clock, messenger):
     round = start(rounds, prompt, clock, ["silkeborg"])
     messenger.fail_for = {"U0SILK004"}
-    result = rounds.remind(round.id)
+    result = rounds.remind(round.id, "U0FACI001")
     assert (result.sent, result.failed) == (9, 1)
     assert rounds.store.delivery(round.id, "U0SILK004").error == "user_not_found"
 
@@ -173,7 +173,7 @@ def test_close_updates_open_prompts_posts_summary_and_refuses_late_answers(
     rounds.record_answer(round.id, "U0SILK001", {"q1": "svar"})
     rounds.record_answer(round.id, "U0HERN001", {"q1": "svar"})
     rounds.skip(round.id, "U0HERN002")
-    participation = rounds.close_round(round.id)
+    participation = rounds.close_round(round.id, "U0FACI001")
     by_municipality = {c.municipality: c for c in participation.municipalities}
     assert (by_municipality["silkeborg"].answered, by_municipality["silkeborg"].waiting) == (1, 9)
     assert (by_municipality["herning"].answered, by_municipality["herning"].skipped) == (1, 1)
@@ -184,13 +184,13 @@ def test_close_updates_open_prompts_posts_summary_and_refuses_late_answers(
     with pytest.raises(RoundError, match="round_closed"):
         rounds.record_answer(round.id, "U0SILK002", {"q1": "for sent"})
     with pytest.raises(RoundError, match="round_closed"):
-        rounds.close_round(round.id)
+        rounds.close_round(round.id, "U0FACI001")
 
 
 def test_reopen_lets_answers_in_again(rounds, prompt, clock):
     round = start(rounds, prompt, clock)
-    rounds.close_round(round.id)
-    reopened = rounds.reopen_round(round.id, clock() + timedelta(days=2))
+    rounds.close_round(round.id, "U0FACI001")
+    reopened = rounds.reopen_round(round.id, clock() + timedelta(days=2), "U0FACI001")
     assert reopened.is_open
     assert rounds.record_answer(round.id, "U0SILK002", {"q1": "svar"}).outcome == "created"
 
@@ -219,3 +219,19 @@ def test_fan_out_over_threads_records_every_delivery(db, network, library, clock
         library.get("samtale-01"), "all", clock() + timedelta(days=1), "U0FACI001"
     )
     assert len(db.deliveries(round.id, ["failed"])) == 50
+
+
+def test_facilitator_actions_are_audited_without_answer_text(rounds, prompt, clock):
+    round = start(rounds, prompt, clock, ["silkeborg"])
+    rounds.record_answer(round.id, "U0SILK001", {"q1": "hemmelig tekst"})
+    rounds.remind(round.id, "U0FACI002")
+    rounds.close_round(round.id, "U0FACI001")
+    entries = rounds.store.audit_entries()
+    assert [(e["actor"], e["action"], e["subject"]) for e in entries] == [
+        ("U0FACI001", "start_round", str(round.id)),
+        ("U0FACI002", "remind", str(round.id)),
+        ("U0FACI001", "close_round", str(round.id)),
+    ]
+    assert entries[1]["detail"] == {"sent": 9, "failed": 0}
+    assert "hemmelig" not in repr(entries)
+    assert rounds.store.audit_entries(since=clock() + timedelta(seconds=1)) == []

@@ -65,7 +65,7 @@ def run_demo(db_path: Path, seed: int = 2026) -> DemoResult:
         )
     for member_id in brokers[len(answers) : len(answers) + SKIPPERS]:
         rounds.skip(round.id, member_id)
-    participation = rounds.close_round(round.id)
+    participation = rounds.close_round(round.id, facilitator.slack_id)
     return DemoResult(services, messenger, round.id, participation)
 
 
