@@ -253,6 +253,8 @@ class Store:
                 return self._round(self.db["rounds"].get(round_id))
         except NotFoundError:
             return None
+        except sqlite3.Error as exc:
+            raise _explain(exc, self.path) from exc
 
     def rounds(self, status: RoundStatus | None = None) -> list[Round]:
         if status is None:

@@ -7,8 +7,10 @@ store.py; each function is one transaction under the store's lock (Store.atomic)
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from bot.store import Store
 from bot.timeutil import iso
@@ -127,3 +129,16 @@ def prune_rows(store: Store, cutoff: datetime, dry_run: bool = False) -> dict[st
             db.execute(f"delete {history}", when * 2)
             db.execute(f"delete from responses where id in ({old})", when)
         return counts
+
+
+def backup_counts(path: str | Path) -> dict[str, int]:
+    """Rows per main table in a backup file, read-only (opening it as a Store would turn it
+    back into WAL mode with side files next to it)."""
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        return {
+            table: conn.execute(f"select count(*) from {table}").fetchone()[0]
+            for table in ("members", "rounds", "responses", "digests")
+        }
+    finally:
+        conn.close()
