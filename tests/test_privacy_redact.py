@@ -214,3 +214,27 @@ def test_every_planted_cpr_and_email_is_counted(parts):
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Nd"), blacklist_characters="@")))
 def test_text_without_digits_or_at_signs_is_never_changed(text):
     assert redact(text).text == text
+
+
+def test_the_demo_answers_and_the_prompt_library_are_left_alone():
+    """Real Danish job-centre prose (ages, durations, section numbers) is not personal data."""
+    import yaml
+
+    from bot.demo import ANSWERS_FILE
+    from bot.prompts import load_library
+
+    samples = yaml.safe_load(ANSWERS_FILE.read_text(encoding="utf-8"))
+    texts = [value for sample in samples for value in sample["answers"].values()]
+    for prompt in load_library().all():
+        texts += [prompt.title, prompt.body, *(q.label for q in prompt.questions)]
+        for translated in prompt.translations.values():
+            texts += [translated.title, translated.body]
+    changed = [text[:80] for text in texts if redact(text).removed]
+    assert changed == []
+    assert sum(1 for text in texts if re.search(r"\d", text)) >= 10  # the numbers are there
+
+
+def test_lone_surrogates_become_replacement_characters_so_the_text_can_be_stored():
+    assert redact("a\ud800b").text == "a\ufffdb"
+    assert redact("\ud83d\ude00").text == "😀"  # a valid pair (as JSON can deliver it) is joined
+    assert redact("a\ud800b").removed == {}
