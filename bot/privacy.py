@@ -50,6 +50,8 @@ _NUMBER = (
     r"|[2-9]\d\.\d{2}\.\d{2}\.\d{2})"
 )
 _PHONE = re.compile(rf"(?<![\w+])(?<!\d[.,/-]){_PREFIX}{_NUMBER}(?!\d)(?![.,/-]\d)")
+# "2024 2025" is two school years, not a phone number.
+_YEARS = re.compile(r"20\d\d 20\d\d")
 # Eight digits after these words are a company, case or account number, not a phone.
 _NOT_PHONE_BEFORE = re.compile(
     r"\b(?:(?:cvr|ean)[\s.-]*(?:nr|nummer)?"
@@ -123,7 +125,8 @@ def _sub_cpr(text: str, counts: dict[str, int]) -> str:
 def _sub_phone(text: str, counts: dict[str, int]) -> str:
     def replace(match: re.Match) -> str:
         before = match.string[max(0, match.start() - 20) : match.start()]
-        if not match.group(0).startswith(("+", "0", "(")) and _NOT_PHONE_BEFORE.search(before):
+        plain = not match.group(0).startswith(("+", "0", "("))
+        if plain and (_NOT_PHONE_BEFORE.search(before) or _YEARS.fullmatch(match.group(0))):
             return match.group(0)
         counts["phone"] = counts.get("phone", 0) + 1
         return PLACEHOLDERS["phone"]

@@ -137,3 +137,15 @@ def test_audit_since_filters_and_a_bad_date_is_named(runner, filled):
     assert [row["action"] for row in json.loads(recent.output)] == ["consent"]
     bad = runner.invoke(cli, ["audit", "--since", "last tuesday"])
     assert bad.exit_code == 2 and "'last tuesday' is not a date" in bad.output
+
+
+def test_a_corrupted_database_gives_one_clear_line(runner, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"not sqlite at all" * 100)
+    monkeypatch.setenv("FLIPBOT_DB", str(broken))
+    result = runner.invoke(cli, ["audit"])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"flipbot: database: {broken}: the file is not a flipbot database or is corrupted; "
+        "restore it from a backup"
+    )

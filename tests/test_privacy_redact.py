@@ -71,7 +71,7 @@ def test_personal_data_is_replaced(text, expected, removed):
     [
         "Mødet er 12-03-2026 kl. 10.30.",
         "Vi ses 2026-03-12 eller 12/03/2026 eller 03.12.2026.",
-        "I 2026 og fra 1990-2000.",
+        "I 2026 og fra 1990-2000, 2024-2026 og skoleåret 2024 2025.",
         "8 ud af 10 borgere, 45 % og 12,5 procent.",
         "Tilskuddet er 12.500 kr. og budgettet 1.250.000 kr, eller 12 500 kr.",
         "sagsnr. 2024-012345 og j.nr. 27.12.04-P20-1-24",
@@ -184,7 +184,7 @@ mixed = st.lists(st.one_of(words, cprs, phones, emails), max_size=8).map(" ".joi
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(st.text(), mixed))
+@given(st.one_of(st.text(alphabet=st.characters()), mixed))
 def test_redaction_never_raises_and_is_idempotent(text):
     once = redact(text)
     assert redact(once.text).text == once.text

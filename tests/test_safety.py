@@ -109,3 +109,19 @@ def test_logs_carry_no_answer_text_and_no_token(caplog, tmp_path, network, libra
     )
     for secret in secrets:
         assert secret not in logged
+
+
+def test_secrets_come_only_from_the_environment():
+    assert Settings.model_config.get("env_file") is None
+    assert Settings.model_config.get("secrets_dir") is None
+    token_shapes = re.compile(
+        r"xox[abpr]-[0-9A-Za-z-]{10,}|xapp-[0-9A-Za-z-]{10,}|sk-[A-Za-z0-9]{20,}"
+    )
+    leaked = [
+        str(path.relative_to(BOT))
+        for path in BOT.rglob("*")
+        if path.is_file()
+        and path.suffix in (".py", ".yaml", ".yml", ".toml", ".json")
+        and token_shapes.search(path.read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert leaked == []
