@@ -3,7 +3,9 @@ withdraw consent or grow old. No chat platform in here; Slack and the CLI call t
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,13 +18,13 @@ from bot.store_privacy import (
     has_consent,
     prune_rows,
     record_consent,
-    response_ids_of,
     rewrite_digests,
 )
 from bot.timeutil import utcnow
 
 __all__ = [
     "ErasureResult",
+    "answer_fragments",
     "PruneResult",
     "erase_member",
     "has_consent",
@@ -37,11 +39,36 @@ __all__ = [
 # -- digests --------------------------------------------------------------------------------
 
 
-def strip_quotes(content: Any, response_ids: set[int]) -> tuple[Any, int]:
+FRAGMENT_MIN_CHARS = 30
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def answer_fragments(texts: Iterable[str]) -> set[str]:
+    """Sentences long enough to recognise a member's words inside digest text that carries no
+    response reference (an overview, a tension); short ones would match other people's words."""
+    return {
+        _normal(part)
+        for text in texts
+        for part in _SENTENCE_END.split(text)
+        if len(_normal(part)) >= FRAGMENT_MIN_CHARS
+    }
+
+
+def strip_quotes(
+    content: Any, response_ids: set[int], fragments: set[str] = frozenset()
+) -> tuple[Any, int]:
     """Remove from digest JSON every dict that refers to one of the responses (by `response_id`,
-    or any of `response_ids`): dropped from lists, replaced by None elsewhere. Returns the new
-    content and how many were removed."""
+    or any of `response_ids`) or holds a string quoting one of the fragments (see
+    answer_fragments): dropped from lists, replaced by None elsewhere. Returns the new content
+    and how many were removed."""
     wanted = {str(i) for i in response_ids}
+
+    def quotes(value: Any) -> bool:
+        return isinstance(value, str) and any(f in _normal(value) for f in fragments)
 
     def refers(node: dict) -> bool:
         if "response_id" in node and str(node["response_id"]) in wanted:
@@ -56,7 +83,11 @@ def strip_quotes(content: Any, response_ids: set[int]) -> tuple[Any, int]:
         if isinstance(node, list):
             kept = []
             for item in node:
-                if isinstance(item, dict) and refers(item):
+                dropped = quotes(item) or (
+                    isinstance(item, dict)
+                    and (refers(item) or any(quotes(v) for v in item.values()))
+                )
+                if dropped:
                     removed += 1
                 else:
                     kept.append(walk(item))
@@ -65,7 +96,14 @@ def strip_quotes(content: Any, response_ids: set[int]) -> tuple[Any, int]:
             if refers(node):
                 removed += 1
                 return None
-            return {key: walk(value) for key, value in node.items()}
+            out = {}
+            for key, value in node.items():
+                if quotes(value):  # e.g. an overview sentence outside any list
+                    removed += 1
+                    out[key] = None
+                else:
+                    out[key] = walk(value)
+            return out
         return node
 
     if isinstance(content, dict) and refers(content):
@@ -73,12 +111,26 @@ def strip_quotes(content: Any, response_ids: set[int]) -> tuple[Any, int]:
     return walk(content), removed
 
 
-def strip_member_from_digests(store: Store, response_ids: list[int] | set[int]) -> int:
-    """Remove every quote of these responses from the stored digests; return how many."""
+def strip_member_from_digests(
+    store: Store, response_ids: Iterable[int], texts: Iterable[str] = ()
+) -> int:
+    """Remove every quote of these responses (and any digest text quoting a sentence of `texts`,
+    their answers) from the stored digests; return how many were removed."""
     ids = set(response_ids)
-    if not ids:
+    fragments = answer_fragments(texts)
+    if not ids and not fragments:
         return 0
-    return rewrite_digests(store, lambda content: strip_quotes(content, ids))
+    return rewrite_digests(store, lambda content: strip_quotes(content, ids, fragments))
+
+
+def _member_words(store: Store, member_id: str) -> tuple[list[int], list[str]]:
+    """A member's response ids and every text they answered, earlier versions included."""
+    responses = store.member_responses(member_id)
+    texts = [text for r in responses for text in r.answers.values()]
+    for response in responses:
+        for version in store.response_history(response.id):
+            texts.extend(version["answers"].values())
+    return [r.id for r in responses], texts
 
 
 # -- consent --------------------------------------------------------------------------------
@@ -93,7 +145,7 @@ def set_consent(
     earlier = record_consent(store, member_id, consent, at)
     if earlier is None:
         raise PrivacyError("error.member_not_found", member=member_id)
-    removed = 0 if consent else strip_member_from_digests(store, response_ids_of(store, member_id))
+    removed = 0 if consent else strip_member_from_digests(store, *_member_words(store, member_id))
     store.audit(
         by,
         "consent",
@@ -120,9 +172,8 @@ def erase_member(store: Store, slack_id: str, by: str, at: datetime | None = Non
     """Erase a member: their answers and answer history are deleted, their quotes leave stored
     digests, their name and Slack id are replaced; delivery counts per municipality stay."""
     at = at or utcnow()
-    ids = response_ids_of(store, slack_id)
-    # Quotes go first: if the erasure below fails, a retry still finds the response ids.
-    quotes = strip_member_from_digests(store, ids)
+    # Quotes go first: if the erasure below fails, a retry still finds the responses.
+    quotes = strip_member_from_digests(store, *_member_words(store, slack_id))
     rows = erase_member_rows(store, slack_id, f"erased-{secrets.token_hex(6)}", at)
     if rows is None:
         raise PrivacyError("error.member_not_found", member=slack_id)

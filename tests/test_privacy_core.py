@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from bot.erasure import (
+    answer_fragments,
     erase_member,
     prune,
     run_retention,
@@ -283,3 +284,40 @@ def test_run_retention_uses_the_network_setting(rounds, round_, db, clock, netwo
 def test_prune_refuses_a_retention_below_one_day(db, clock):
     with pytest.raises(ValueError):
         prune(db, clock(), 0)
+
+
+def test_digest_text_without_a_reference_is_recognised_by_whole_sentences():
+    mine = "Jeg ville holde fast i planen, fordi tilliden er skrøbelig. Ja."
+    content = {
+        "overview": "Flere skrev: jeg ville holde fast i planen,   fordi tilliden er skrøbelig.",
+        "tensions": [
+            {"text": "Jeg ville holde fast i planen, fordi tilliden er skrøbelig.", "n": 2},
+            {"text": "Ja."},
+            "Jeg ville holde fast i planen, fordi tilliden er skrøbelig.",
+            "Noget helt andet, som en anden vidensmægler skrev.",
+        ],
+    }
+    stripped, removed = strip_quotes(content, set(), answer_fragments([mine]))
+    assert removed == 3
+    assert stripped == {
+        "overview": None,
+        "tensions": [{"text": "Ja."}, "Noget helt andet, som en anden vidensmægler skrev."],
+    }
+    assert answer_fragments(["Ja. Nej. Måske."]) == set()  # too short to be recognisable
+
+
+def test_erasure_also_strips_unreferenced_quotes_of_earlier_versions(rounds, round_, db, clock):
+    q = first_question(rounds, round_)
+    first = "Vi burde inddrage borgeren meget tidligere i forløbet."
+    rounds.record_answer(round_.id, BROKER, {q: first})
+    rounds.record_answer(round_.id, BROKER, {q: "Helt nyt svar."})
+    db.save_digest(
+        round_id=round_.id,
+        engine="llm",
+        status="posted",
+        content={"themes": [{"summary": first}, {"summary": "andet"}]},
+        at=clock(),
+    )
+    assert erase_member(db, BROKER, by="admin").quotes_removed == 1
+    content = json.loads(next(db.db.query("select content from digests"))["content"])
+    assert content == {"themes": [{"summary": "andet"}]}
