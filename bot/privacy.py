@@ -39,9 +39,11 @@ def _valid_cpr_date(day: str, month: str, year: str) -> bool:
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 # -- phone ----------------------------------------------------------------------------------
-# Danish subscriber numbers have 8 digits starting with 2-9, written as 12345678, 12 34 56 78,
-# 1234 5678 or 12-34-56-78 / 12.34.56.78, optionally after +45, 0045 or (+45).
-_PREFIX = r"(?:(?:\(\+45\)|\+\s?45|0045)[\s.-]?)?"
+# Danish subscriber numbers have 8 digits starting with 2-9, written as 22334455, 22 33 44 55,
+# 2233 4455 or 22-33-44-55 / 22.33.44.55, optionally after +45, 0045 or (+45).
+# With a country code the number may follow a word directly (tlf+4522334455); without, it must
+# stand on its own, not inside a longer number or code.
+_PREFIX = r"(?:(?<![\d+])(?:\(\+45\)|\+\s?45|0045)[\s.-]?|(?<![\w+])(?<!\d[.,/-]))"
 _NUMBER = (
     r"(?:[2-9]\d{7}"
     r"|[2-9]\d(?: \d{2}){3}"
@@ -49,7 +51,7 @@ _NUMBER = (
     r"|[2-9]\d-\d{2}-\d{2}-\d{2}"
     r"|[2-9]\d\.\d{2}\.\d{2}\.\d{2})"
 )
-_PHONE = re.compile(rf"(?<![\w+])(?<!\d[.,/-]){_PREFIX}{_NUMBER}(?!\d)(?![.,/-]\d)")
+_PHONE = re.compile(rf"{_PREFIX}{_NUMBER}(?!\d)(?![.,/-]\d)")
 # "2024 2025" is two school years, not a phone number.
 _YEARS = re.compile(r"20\d\d 20\d\d")
 # Eight digits after these words are a company, case or account number, not a phone.

@@ -31,6 +31,8 @@ from bot.privacy import KINDS, merge_counts, redact, redact_answers, redaction_n
         ("(+45) 89 70 10 00", "[TLF]", {"phone": 1}),
         ("ring 22-33-44-55 eller 22.33.44.55", "ring [TLF] eller [TLF]", {"phone": 2}),
         ("tlf:87654321", "tlf:[TLF]", {"phone": 1}),
+        ("tlf+4522334455", "tlf[TLF]", {"phone": 1}),
+        ("mobil: +45 2233 4455.", "mobil: [TLF].", {"phone": 1}),
         # e-mail addresses
         ("skriv til anne.hansen@silkeborg.dk", "skriv til [EMAIL]", {"email": 1}),
         ("Mail: Jens_Ø+flip@job-center.herning.dk.", "Mail: [EMAIL].", {"email": 1}),
@@ -81,6 +83,7 @@ def test_personal_data_is_replaced(text, expected, removed):
         "Ugyldig dato: 310299-1234 og 320190-1234 og 011390-1234.",
         "290201-1234 er ingen dato",
         "Telefonnumre starter ikke med 1: 12345678",
+        "Bestilling 1022334455 og kode A22334455",
         "12345678901 er for langt",
         "han har en arbejdsplads 3 dage om ugen",
         "praktikplads i 3 måneder",
