@@ -68,7 +68,10 @@ def strip_quotes(
     wanted = {str(i) for i in response_ids}
 
     def quotes(value: Any) -> bool:
-        return isinstance(value, str) and any(f in _normal(value) for f in fragments)
+        if not fragments or not isinstance(value, str):
+            return False
+        text = _normal(value)
+        return any(f in text for f in fragments)
 
     def refers(node: dict) -> bool:
         if "response_id" in node and str(node["response_id"]) in wanted:

@@ -110,8 +110,20 @@ class Store:
         try:
             copy = sqlite3.connect(partial)
             try:
-                with self._lock:
-                    self.db.conn.backup(copy)  # all pages in one step: one read snapshot
+                if self.path == ":memory:":
+                    with self._lock:
+                        self.db.conn.backup(copy)
+                else:
+                    # A connection of its own: all pages in one step are one read snapshot, and in
+                    # WAL mode a reader blocks no writer, so answers keep arriving meanwhile.
+                    source = sqlite3.connect(
+                        self.path,
+                        timeout=self.db.conn.execute("PRAGMA busy_timeout").fetchone()[0] / 1000,
+                    )
+                    try:
+                        source.backup(copy)
+                    finally:
+                        source.close()
                 # One self-contained file, whatever journal mode the live database uses.
                 copy.execute("PRAGMA journal_mode = DELETE")
                 check = copy.execute("PRAGMA integrity_check").fetchone()[0]

@@ -114,21 +114,37 @@ def erase_member_rows(store: Store, slack_id: str, pseudonym: str, at: datetime)
         }
 
 
+PRUNE_BATCH = 2000
+
+
 def prune_rows(store: Store, cutoff: datetime, dry_run: bool = False) -> dict[str, int]:
     """Delete responses last changed before cutoff (with all their history) and older history
-    of newer responses; with dry_run only count them."""
+    of newer responses; with dry_run only count them. Deletes in batches, each its own
+    transaction, so answers arriving meanwhile wait for one batch at most."""
     old = "select id from responses where updated_at < ?"
     history = f"from response_history where response_id in ({old}) or replaced_at < ?"
     when = [iso(cutoff)]
-    with store.atomic() as db:
-        counts = {
-            "responses": next(db.query(f"select count(*) as n from ({old})", when))["n"],
-            "history": next(db.query(f"select count(*) as n {history}", when * 2))["n"],
+    if dry_run:
+        return {
+            "responses": store._rows(f"select count(*) as n from ({old})", when)[0]["n"],
+            "history": store._rows(f"select count(*) as n {history}", when * 2)[0]["n"],
         }
-        if not dry_run:
-            db.execute(f"delete {history}", when * 2)
-            db.execute(f"delete from responses where id in ({old})", when)
-        return counts
+    deleted = {"responses": 0, "history": 0}
+    for key, sql, params in (
+        (
+            "history",
+            f"delete from response_history where id in (select id {history} limit ?)",
+            when * 2,
+        ),
+        ("responses", f"delete from responses where id in ({old} limit ?)", when),
+    ):
+        while True:
+            with store.atomic() as db:
+                batch = db.execute(sql, [*params, PRUNE_BATCH]).rowcount
+            deleted[key] += batch
+            if batch < PRUNE_BATCH:
+                break
+    return deleted
 
 
 def backup_counts(path: str | Path) -> dict[str, int]:
