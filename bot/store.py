@@ -64,6 +64,7 @@ class Store:
 
     def __init__(self, path: str | Path = ":memory:", busy_timeout: float = 10.0):
         self.path = str(path)
+        self.busy_timeout = busy_timeout
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +104,8 @@ class Store:
 
     def backup(self, target: str | Path) -> None:
         """Copy the database to target with SQLite's online backup: a consistent snapshot, taken
-        while other connections (the running bot) keep writing. target must not exist yet."""
+        while other connections (the running bot) keep writing. An existing target is replaced
+        only once the copy is complete and checked."""
         target = Path(target)
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
@@ -116,10 +118,7 @@ class Store:
                 else:
                     # A connection of its own: all pages in one step are one read snapshot, and in
                     # WAL mode a reader blocks no writer, so answers keep arriving meanwhile.
-                    source = sqlite3.connect(
-                        self.path,
-                        timeout=self.db.conn.execute("PRAGMA busy_timeout").fetchone()[0] / 1000,
-                    )
+                    source = sqlite3.connect(self.path, timeout=self.busy_timeout)
                     try:
                         source.backup(copy)
                     finally:

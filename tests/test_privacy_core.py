@@ -321,3 +321,15 @@ def test_erasure_also_strips_unreferenced_quotes_of_earlier_versions(rounds, rou
     assert erase_member(db, BROKER, by="admin").quotes_removed == 1
     content = json.loads(next(db.db.query("select content from digests"))["content"])
     assert content == {"themes": [{"summary": "andet"}]}
+
+
+def test_prune_deletes_in_batches_until_nothing_old_is_left(rounds, round_, db, clock, monkeypatch):
+    monkeypatch.setattr("bot.store_privacy.PRUNE_BATCH", 2)
+    q = first_question(rounds, round_)
+    brokers = ["U0SILK001", "U0SILK002", "U0SILK003", "U0SILK004", "U0SILK005"]
+    for broker in brokers:
+        rounds.record_answer(round_.id, broker, {q: "første"})
+        rounds.record_answer(round_.id, broker, {q: "anden"})
+    done = prune(db, clock.now + timedelta(days=731), 730)
+    assert (done.responses, done.history) == (5, 5)
+    assert db.responses(round_.id) == []
