@@ -241,3 +241,23 @@ def test_lone_surrogates_become_replacement_characters_so_the_text_can_be_stored
     assert redact("a\ud800b").text == "a\ufffdb"
     assert redact("\ud83d\ude00").text == "😀"  # a valid pair (as JSON can deliver it) is joined
     assert redact("a\ud800b").removed == {}
+
+
+plain_words = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Nd"), blacklist_characters="@~"),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.one_of(plain_words, cprs, phones, emails), min_size=1, max_size=8))
+def test_words_around_personal_data_survive(parts):
+    result = redact(" ~ ".join(parts)).text
+    pieces = result.split(" ~ ")
+    assert len(pieces) == len(parts)
+    for part, piece in zip(parts, pieces, strict=True):
+        if not re.search(r"\d|@", part):
+            assert piece == part
+        else:
+            assert piece in ("[CPR]", "[TLF]", "[EMAIL]")
