@@ -79,9 +79,11 @@ _NAME_WORD = r"[A-ZÆØÅ][\wæøåéü'.-]*"
 _STREET = (
     rf"(?:{_MODIFIER}(?:[A-ZÆØÅ][\wæøåéü'-]*(?:{_STRONG})|[A-ZÆØÅ][\wæøåéü'-]+(?:{_WEAK})"
     rf"|[a-zæøå][\wæøåéü'-]+(?:vej|gade|allé|stræde|vænge|boulevard))"  # vestergade (typed lowercase)
-    rf"|{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}\s+(?:{_LONE_ENDINGS}))"  # H.C. Andersens Boulevard
+    rf"|{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}\s+(?:{_LONE_ENDINGS})"  # H.C. Andersens Boulevard
+    r"|Torvet|Vænget)"  # a town's own square or close, named by its ending alone
 )
-_HOUSE = r"\d{1,4}(?:[A-Za-z](?![\wæøå])|\s[A-Z](?![\wæøå]))?"
+# "12", "12B", "12 B", "nr. 12", "12-14"
+_HOUSE = r"(?:nr\.?\s*)?\d{1,4}(?:-\d{1,4})?(?:[A-Za-z](?![\wæøå])|\s[A-Z](?![\wæøå]))?"
 _FLOOR = (
     r"(?:,?\s*(?:(?:\d{1,2}|st|kl)\.?\s*(?:th|tv|mf|sal)\.?|st\.|kl\.)"
     r"(?![\wæøå]))?"

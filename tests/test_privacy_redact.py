@@ -54,6 +54,11 @@ from bot.privacy import KINDS, merge_counts, redact, redact_answers, redaction_n
         ("Nørregade 7, 3. sal", "[ADRESSE]", {"address": 1}),
         ("Egehaven 12A", "[ADRESSE]", {"address": 1}),
         ("Søndre Allé 4", "[ADRESSE]", {"address": 1}),
+        ("Vestergade nr. 12", "[ADRESSE]", {"address": 1}),
+        ("Vesterbrogade 12-14, 1620 København V", "[ADRESSE]", {"address": 1}),
+        ("mødet var på Torvet 2, 1. sal", "mødet var på [ADRESSE]", {"address": 1}),
+        ("Sølvgade 12, 1. tv, 1307 København K.", "[ADRESSE].", {"address": 1}),
+        ("Bytoften 3 og Hedelunden 5", "[ADRESSE] og [ADRESSE]", {"address": 2}),
         # several kinds at once
         (
             "Borger (010190-1234) på Vestergade 12, tlf 22334455, a@b.dk",
@@ -90,6 +95,7 @@ def test_personal_data_is_replaced(text, expected, removed):
         "Have 3 børn er meget",
         "Lars Løkke 2",
         "der er plads 3 personer",
+        "vi stod på Torvet 2 timer",
         "omvej 2 gange",
         "uge 12 og kl. 14",
         "Paragraf 38 og § 17, stk. 4",
