@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.network import Network
 from bot.privacy import PrivacyError
@@ -21,6 +21,15 @@ from bot.store_privacy import (
     rewrite_digests,
 )
 from bot.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+def _store(where: Store | Services) -> Store:
+    # Surfaces hold a Services; the CLI and tests hold a Store. Either will do.
+    return where if isinstance(where, Store) else where.store
+
 
 __all__ = [
     "ErasureResult",
@@ -140,10 +149,11 @@ def _member_words(store: Store, member_id: str) -> tuple[list[int], list[str]]:
 
 
 def set_consent(
-    store: Store, member_id: str, consent: bool, by: str, at: datetime | None = None
+    where: Store | Services, member_id: str, consent: bool, by: str, at: datetime | None = None
 ) -> int:
     """Record a member's own consent choice (it outlives the next sync of the network file).
     Withdrawing it also removes their quotes from stored digests; returns how many."""
+    store = _store(where)
     at = at or utcnow()
     earlier = record_consent(store, member_id, consent, at)
     if earlier is None:
@@ -171,9 +181,12 @@ class ErasureResult:
     quotes_removed: int
 
 
-def erase_member(store: Store, slack_id: str, by: str, at: datetime | None = None) -> ErasureResult:
+def erase_member(
+    where: Store | Services, slack_id: str, by: str, at: datetime | None = None
+) -> ErasureResult:
     """Erase a member: their answers and answer history are deleted, their quotes leave stored
     digests, their name and Slack id are replaced; delivery counts per municipality stay."""
+    store = _store(where)
     at = at or utcnow()
     # Quotes go first: if the erasure below fails, a retry still finds the responses.
     quotes = strip_member_from_digests(store, *_member_words(store, slack_id))

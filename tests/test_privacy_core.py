@@ -333,3 +333,21 @@ def test_prune_deletes_in_batches_until_nothing_old_is_left(rounds, round_, db, 
     done = prune(db, clock.now + timedelta(days=731), 730)
     assert (done.responses, done.history) == (5, 5)
     assert db.responses(round_.id) == []
+
+
+def test_surfaces_may_pass_their_services_instead_of_the_store(tmp_path, network, library, clock):
+    from bot.messenger import LocalMessenger
+    from bot.services import build_services
+    from bot.settings import Settings
+
+    services = build_services(
+        Settings(flipbot_db=str(tmp_path / "s.db")),
+        LocalMessenger(),
+        network=network,
+        library=library,
+        clock=clock,
+    )
+    set_consent(services, BROKER, False, by=BROKER)
+    assert not has_consent(services.store, BROKER)
+    assert erase_member(services, BROKER, by=BROKER).responses == 0
+    assert services.store.member(BROKER) is None
