@@ -14,6 +14,7 @@ from bot.network import Network
 from bot.privacy import PrivacyError
 from bot.store import Store
 from bot.store_privacy import (
+    consenting_member_ids,
     erase_member_rows,
     has_consent,
     prune_rows,
@@ -22,19 +23,11 @@ from bot.store_privacy import (
 )
 from bot.timeutil import utcnow
 
-if TYPE_CHECKING:
-    from bot.services import Services
-
-
-def _store(where: Store | Services) -> Store:
-    # Surfaces hold a Services; the CLI and tests hold a Store. Either will do.
-    return where if isinstance(where, Store) else where.store
-
-
 __all__ = [
     "ErasureResult",
-    "answer_fragments",
     "PruneResult",
+    "answer_fragments",
+    "consenting_member_ids",
     "erase_member",
     "has_consent",
     "prune",
@@ -43,6 +36,14 @@ __all__ = [
     "strip_member_from_digests",
     "strip_quotes",
 ]
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+def _store(where: Store | Services) -> Store:
+    # Surfaces hold a Services; the CLI and tests hold a Store. Either will do.
+    return where if isinstance(where, Store) else where.store
 
 
 # -- digests --------------------------------------------------------------------------------
