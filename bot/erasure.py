@@ -18,6 +18,7 @@ from bot.store_privacy import (
     erase_member_rows,
     has_consent,
     prune_rows,
+    quotable_responses,
     record_consent,
     rewrite_digests,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "erase_member",
     "has_consent",
     "prune",
+    "quotable_responses",
     "run_retention",
     "set_consent",
     "strip_member_from_digests",

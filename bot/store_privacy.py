@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from bot.models import Response
 from bot.store import Store
 from bot.timeutil import iso
 
@@ -33,6 +34,18 @@ def consenting_member_ids(store: Store) -> set[str]:
         "select slack_id from members where research_consent = 1 and erased_at is null"
     )
     return {row["slack_id"] for row in rows}
+
+
+def quotable_responses(store: Store, round_id: int) -> list[Response]:
+    """A round's answers that may be quoted or exported now: the member consents and did not
+    mark the answer as not to be quoted. (All answers still count in participation.)"""
+    rows = store._rows(
+        "select r.* from responses r join members m on m.slack_id = r.member_id "
+        "where r.round_id = ? and r.quotable = 1 and m.research_consent = 1 "
+        "and m.erased_at is null order by r.id",
+        [round_id],
+    )
+    return [Store._response(row) for row in rows]
 
 
 def record_consent(store: Store, member_id: str, consent: bool, at: datetime) -> bool | None:

@@ -351,3 +351,15 @@ def test_surfaces_may_pass_their_services_instead_of_the_store(tmp_path, network
     assert not has_consent(services.store, BROKER)
     assert erase_member(services, BROKER, by=BROKER).responses == 0
     assert services.store.member(BROKER) is None
+
+
+def test_only_consenting_members_quotable_answers_may_be_quoted(rounds, round_, db):
+    from bot.erasure import quotable_responses
+
+    q = first_question(rounds, round_)
+    rounds.record_answer(round_.id, BROKER, {q: "må citeres"})
+    rounds.record_answer(round_.id, OTHER, {q: "ikke citeres"}, quotable=False)
+    rounds.record_answer(round_.id, "U0SILK003", {q: "samtykke trukket"})
+    set_consent(db, "U0SILK003", False, by="U0SILK003")
+    assert [r.member_id for r in quotable_responses(db, round_.id)] == [BROKER]
+    assert rounds.participation(round_.id).total.answered == 3
