@@ -165,3 +165,21 @@ def m006_create_audit(db: Database) -> None:
         not_null={"at", "actor", "action"},
     )
     db["audit"].create_index(["at"])
+
+
+@migrations()
+def m040_add_member_consent_source_and_erasure(db: Database) -> None:
+    # research_consent comes from the network file until the member says otherwise
+    # (/flip samtykke); then consent_source is 'member' and a sync keeps their choice.
+    members = db["members"]
+    members.add_column("consent_source", str, not_null_default="network")
+    members.add_column("consent_changed_at", str)
+    # Set when the member's data was erased; the row stays (pseudonymised) so counts stay.
+    members.add_column("erased_at", str)
+
+
+@migrations()
+def m041_index_answer_times_for_retention(db: Database) -> None:
+    # The daily retention job deletes in batches by age; without these each batch scans all answers.
+    db["responses"].create_index(["updated_at"])
+    db["response_history"].create_index(["replaced_at"])

@@ -6,6 +6,7 @@ CLI, demo) words them in the member's language.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 from bot.messenger import DeliveryFailed, MessageRef, Messenger
 from bot.models import Delivery, DeliveryStatus, Prompt, Response, Round, RoundStatus
 from bot.network import Network
+from bot.privacy import merge_counts, redact, redact_answers
 from bot.prompts import Library
 from bot.store import Store
 from bot.timeutil import next_working_morning, utcnow
@@ -62,6 +64,8 @@ class AnswerResult:
     round: Round
     response: Response
     outcome: Literal["created", "edited", "unchanged"]
+    # Personal data taken out before storing, per kind (bot.privacy.redaction_notice words it).
+    redacted: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -270,7 +274,7 @@ class RoundService:
         """Store a member's answer (stored once however often it arrives; a different one is an
         edit with the earlier text kept in the history). Sends nothing: see confirm_answer."""
         round, delivery = self._open_delivery(round_id, member_id)
-        cleaned = self.check_answers(self.prompt_of(round), answers)
+        cleaned, redacted = redact_answers(self.check_answers(self.prompt_of(round), answers))
         now = self.clock()
         response, outcome = self.store.save_response(
             round_id=round_id,
@@ -282,7 +286,7 @@ class RoundService:
         )
         if delivery.status != DeliveryStatus.ANSWERED:
             self.store.update_delivery(delivery.id, status=DeliveryStatus.ANSWERED, answered_at=now)
-        return AnswerResult(round, response, outcome)  # type: ignore[arg-type]
+        return AnswerResult(round, response, outcome, redacted)  # type: ignore[arg-type]
 
     def add_to_answer(
         self, round_id: int, member_id: str, text: str, *, source: str = "thread"
@@ -291,7 +295,9 @@ class RoundService:
         to the answer already given."""
         round, _ = self._open_delivery(round_id, member_id)
         prompt = self.prompt_of(round)
-        text = (text or "").strip()
+        # Redacted before it is compared with the stored (redacted) text, so a repeat is seen.
+        redaction = redact((text or "").strip())
+        text = redaction.text
         if not text:
             raise RoundError("answer_empty")
         current = self.store.response(round_id, member_id)
@@ -303,7 +309,10 @@ class RoundService:
         else:
             answers[first] = f"{earlier}\n\n{text}" if earlier else text
         quotable = current.quotable if current else True
-        return self.record_answer(round_id, member_id, answers, quotable=quotable, source=source)
+        result = self.record_answer(round_id, member_id, answers, quotable=quotable, source=source)
+        return dataclasses.replace(
+            result, redacted=merge_counts(result.redacted, redaction.removed)
+        )
 
     def confirm_answer(self, result: AnswerResult) -> None:
         """Show the stored answer in chat (the prompt message turns 'answered')."""

@@ -52,19 +52,27 @@ def _explain(exc: sqlite3.Error, path: str) -> StoreError:
     return StoreError(f"{path}: {why}")
 
 
+def _consent(row: dict | None, from_file: bool) -> int:
+    # A member's own choice (/flip samtykke) outlives the network file's default.
+    if row is not None and row.get("consent_source") == "member":
+        return int(row["research_consent"])
+    return int(from_file)
+
+
 class Store:
     """The database behind one flipbot process (see the module docstring for threading)."""
 
-    def __init__(self, path: str | Path = ":memory:"):
+    def __init__(self, path: str | Path = ":memory:", busy_timeout: float = 10.0):
         self.path = str(path)
+        self.busy_timeout = busy_timeout
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=10
+                self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout
             )
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             self.db = Database(conn)
             if self.path != ":memory:":
                 self.db.enable_wal()
@@ -94,6 +102,39 @@ class Store:
                 raise _explain(exc, self.path) from exc
             return pending
 
+    def backup(self, target: str | Path) -> None:
+        """Copy the database to target with SQLite's online backup: a consistent snapshot, taken
+        while other connections (the running bot) keep writing. An existing target is replaced
+        only once the copy is complete and checked."""
+        target = Path(target)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        try:
+            copy = sqlite3.connect(partial)
+            try:
+                if self.path == ":memory:":
+                    with self._lock:
+                        self.db.conn.backup(copy)
+                else:
+                    # A connection of its own: all pages in one step are one read snapshot, and in
+                    # WAL mode a reader blocks no writer, so answers keep arriving meanwhile.
+                    source = sqlite3.connect(self.path, timeout=self.busy_timeout)
+                    try:
+                        source.backup(copy)
+                    finally:
+                        source.close()
+                # One self-contained file, whatever journal mode the live database uses.
+                copy.execute("PRAGMA journal_mode = DELETE")
+                check = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                copy.close()
+            if check != "ok":
+                raise StoreError(f"{target}: the copy failed its integrity check ({check})")
+            partial.replace(target)
+        except sqlite3.Error as exc:
+            partial.unlink(missing_ok=True)
+            raise _explain(exc, f"{self.path} -> {target}") from exc
+
     def close(self) -> None:
         with self._lock:
             self.db.close()
@@ -121,7 +162,7 @@ class Store:
                     "municipality": m.municipality,
                     "roles": json.dumps(list(m.roles)),
                     "language": m.language,
-                    "research_consent": int(m.research_consent),
+                    "research_consent": _consent(existing.get(m.slack_id), m.research_consent),
                     "active": 1,
                     "synced_at": iso(now),
                 }
@@ -223,6 +264,8 @@ class Store:
                 return self._round(self.db["rounds"].get(round_id))
         except NotFoundError:
             return None
+        except sqlite3.Error as exc:
+            raise _explain(exc, self.path) from exc
 
     def rounds(self, status: RoundStatus | None = None) -> list[Round]:
         if status is None:

@@ -1,0 +1,181 @@
+"""Privacy commands: erase a member, change consent, prune old answers, back up, show the audit trail."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from bot.cli import cli, db, output_format, reports_errors
+from bot.settings import load_settings
+from bot.store import Store
+from bot.timeutil import iso
+
+
+def cli_actor() -> str:
+    """Who the audit trail names for a command typed at the terminal."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
+
+
+def open_store() -> Store:
+    """The existing database at $FLIPBOT_DB, migrated; never silently a new, empty one."""
+    path = Path(load_settings().flipbot_db)
+    if not path.exists():
+        raise click.ClickException(f"no database at {path} (set FLIPBOT_DB)")
+    store = Store(path)
+    store.migrate()
+    return store
+
+
+def parse_since(text: str) -> datetime:
+    """A date (YYYY-MM-DD) or an ISO date and time; without a zone it is UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a date like 2026-01-31 or 2026-01-31T08:00", param_hint="--since"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# -- member ----------------------------------------------------------------------------------
+
+
+@cli.group()
+def member():
+    """Erase a member's data or change their research consent."""
+
+
+@member.command("erase")
+@click.argument("slack_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@reports_errors
+def member_erase(slack_id: str, yes: bool):
+    """Delete SLACK_ID's answers and answer history, strip their quotes from stored digests and
+    replace their name and Slack id; participation counts stay."""
+    from bot.erasure import erase_member
+    from bot.store_privacy import response_ids_of
+
+    store = open_store()
+    found = store.member(slack_id)
+    if found is None or found.get("erased_at"):
+        raise click.ClickException(f"no member {slack_id} in {store.path}")
+    answers = len(response_ids_of(store, slack_id))
+    if not yes:
+        click.confirm(
+            f"Erase {found['name']} ({slack_id}, {found['municipality']}): {answers} answer(s) "
+            "and their history? This cannot be undone",
+            abort=True,
+        )
+    result = erase_member(store, slack_id, by=cli_actor())
+    click.echo(
+        f"Erased {slack_id}: {result.responses} answer(s), {result.history} earlier version(s), "
+        f"{result.quotes_removed} quote(s) in stored digests; {result.deliveries} delivery "
+        "record(s) kept for the counts."
+    )
+    click.echo(
+        f"If {slack_id} is still in the network file, remove them there too, "
+        "or they will get new prompts."
+    )
+
+
+@member.command("consent")
+@click.argument("slack_id")
+@click.argument("choice", type=click.Choice(["yes", "no"]))
+@reports_errors
+def member_consent(slack_id: str, choice: str):
+    """Record SLACK_ID's research consent (yes or no), as they asked for it; it outlives syncs."""
+    from bot.erasure import set_consent
+    from bot.privacy import PrivacyError
+
+    store = open_store()
+    try:
+        removed = set_consent(store, slack_id, choice == "yes", by=cli_actor())
+    except PrivacyError:
+        raise click.ClickException(f"no member {slack_id} in {store.path}") from None
+    click.echo(f"{slack_id}: research consent {choice}.")
+    if removed:
+        click.echo(f"Removed {removed} quote(s) from stored digests.")
+
+
+# -- db --------------------------------------------------------------------------------------
+
+
+@db.command("prune")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+@click.option(
+    "--retention-days",
+    type=click.IntRange(min=1),
+    help="Keep answers this many days (default: retention_days in the network file).",
+)
+@reports_errors
+def db_prune(dry_run: bool, retention_days: int | None):
+    """Delete answers (and their history) older than the retention period; digests stay."""
+    from bot.erasure import prune
+    from bot.network import load_network
+
+    if retention_days is None:
+        retention_days = load_network(Path(load_settings().flipbot_config)).retention_days
+    store = open_store()
+    result = prune(store, datetime.now(UTC), retention_days, dry_run=dry_run, by=cli_actor())
+    verb = "Would delete" if dry_run else "Deleted"
+    click.echo(
+        f"{verb} {result.responses} answer(s) and {result.history} earlier version(s) "
+        f"from before {result.cutoff:%Y-%m-%d %H:%M} UTC ({retention_days} days)."
+    )
+
+
+@db.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@reports_errors
+def db_backup(path: Path, force: bool):
+    """Copy the database to PATH (a file, or a folder to put a dated file in) while the bot runs."""
+    from bot.store_privacy import backup_counts
+
+    store = open_store()
+    if path.is_dir():
+        path = path / f"flipbot-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.db"
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists; use --force to replace it")
+    if not path.parent.is_dir():
+        raise click.ClickException(f"no folder {path.parent} to put the backup in")
+    store.backup(path)
+    store.audit(cli_actor(), "backup", str(path))
+    tables = backup_counts(path)
+    size = path.stat().st_size
+    click.echo(
+        f"Backed up {store.path} to {path} ({size / 1024:.0f} KiB; "
+        + ", ".join(f"{n} {name}" for name, n in tables.items())
+        + ")."
+    )
+
+
+# -- audit -----------------------------------------------------------------------------------
+
+
+@cli.command("audit")
+@click.option("--since", help="Only entries from this date (YYYY-MM-DD, UTC) or ISO time on.")
+@output_format("table", "json")
+@reports_errors
+def audit(since: str | None, fmt: str):
+    """Show who started, reminded, closed, exported, erased or changed consent, and when."""
+    store = open_store()
+    entries = store.audit_entries(parse_since(since) if since else None)
+    if fmt == "json":
+        rows = [{**entry, "at": iso(entry["at"])} for entry in entries]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        detail = json.dumps(entry["detail"], ensure_ascii=False, separators=(",", ":"))
+        click.echo(
+            f"{entry['at']:%Y-%m-%d %H:%M:%S}Z  {entry['actor']:<16} {entry['action']:<14} "
+            f"{entry['subject'] or '-':<14} {detail if entry['detail'] else ''}".rstrip()
+        )
+    click.echo(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}.")

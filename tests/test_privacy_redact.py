@@ -1,0 +1,269 @@
+"""Redaction of personal data in answers: real-world shapes are removed, look-alikes are kept."""
+
+import re
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.privacy import KINDS, merge_counts, redact, redact_answers, redaction_notice
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "removed"),
+    [
+        # CPR numbers
+        ("Borgerens cpr er 010190-1234.", "Borgerens cpr er [CPR].", {"cpr": 1}),
+        ("cpr.nr.: 0101901234", "cpr.nr.: [CPR]", {"cpr": 1}),
+        ("CPR 311299 1234 står i sagen", "CPR [CPR] står i sagen", {"cpr": 1}),
+        ("født 290200-4321 (skudår)", "født [CPR] (skudår)", {"cpr": 1}),
+        ("nyt nummer 150708-9991 uden mod 11", "nyt nummer [CPR] uden mod 11", {"cpr": 1}),
+        ("(010190-1234)", "([CPR])", {"cpr": 1}),
+        ("to borgere: 010190-1234 og 020285-4321", "to borgere: [CPR] og [CPR]", {"cpr": 2}),
+        # phone numbers
+        ("Ring på 22334455.", "Ring på [TLF].", {"phone": 1}),
+        ("tlf. 22 33 44 55", "tlf. [TLF]", {"phone": 1}),
+        ("mobil 2233 4455", "mobil [TLF]", {"phone": 1}),
+        ("+45 22 33 44 55", "[TLF]", {"phone": 1}),
+        ("+4522334455", "[TLF]", {"phone": 1}),
+        ("0045 22334455", "[TLF]", {"phone": 1}),
+        ("(+45) 89 70 10 00", "[TLF]", {"phone": 1}),
+        ("ring 22-33-44-55 eller 22.33.44.55", "ring [TLF] eller [TLF]", {"phone": 2}),
+        ("tlf:87654321", "tlf:[TLF]", {"phone": 1}),
+        ("tlf+4522334455", "tlf[TLF]", {"phone": 1}),
+        ("mobil: +45 2233 4455.", "mobil: [TLF].", {"phone": 1}),
+        # e-mail addresses
+        ("skriv til anne.hansen@silkeborg.dk", "skriv til [EMAIL]", {"email": 1}),
+        ("Mail: Jens_Ø+flip@job-center.herning.dk.", "Mail: [EMAIL].", {"email": 1}),
+        ("<mailto:a@b.dk|a@b.dk>", "<mailto:[EMAIL]|[EMAIL]>", {"email": 2}),
+        # street addresses
+        ("hun bor på Vestergade 12", "hun bor på [ADRESSE]", {"address": 1}),
+        ("Vestergade 12, 2. th., 8600 Silkeborg", "[ADRESSE]", {"address": 1}),
+        ("mødet var på Gl. Kongevej 10 st. tv.", "mødet var på [ADRESSE]", {"address": 1}),
+        ("H.C. Andersens Boulevard 27", "[ADRESSE]", {"address": 1}),
+        ("Sankt Annæ Plads 5", "[ADRESSE]", {"address": 1}),
+        ("Solbakken 4 og Rosenvænget 3B", "[ADRESSE] og [ADRESSE]", {"address": 1 * 2}),
+        ("Åvej 3", "[ADRESSE]", {"address": 1}),
+        ("Kongens Nytorv 2, 1050 København K", "[ADRESSE]", {"address": 1}),
+        (
+            "jeg bor på vestergade 12 i Silkeborg",
+            "jeg bor på [ADRESSE] i Silkeborg",
+            {"address": 1},
+        ),
+        ("Nørregade 7, 3. sal", "[ADRESSE]", {"address": 1}),
+        ("Egehaven 12A", "[ADRESSE]", {"address": 1}),
+        ("Søndre Allé 4", "[ADRESSE]", {"address": 1}),
+        ("Vestergade nr. 12", "[ADRESSE]", {"address": 1}),
+        ("Vesterbrogade 12-14, 1620 København V", "[ADRESSE]", {"address": 1}),
+        ("mødet var på Torvet 2, 1. sal", "mødet var på [ADRESSE]", {"address": 1}),
+        ("Sølvgade 12, 1. tv, 1307 København K.", "[ADRESSE].", {"address": 1}),
+        ("Bytoften 3 og Hedelunden 5", "[ADRESSE] og [ADRESSE]", {"address": 2}),
+        # several kinds at once
+        (
+            "Borger (010190-1234) på Vestergade 12, tlf 22334455, a@b.dk",
+            "Borger ([CPR]) på [ADRESSE], tlf [TLF], [EMAIL]",
+            {"cpr": 1, "address": 1, "phone": 1, "email": 1},
+        ),
+    ],
+)
+def test_personal_data_is_replaced(text, expected, removed):
+    result = redact(text)
+    assert result.text == expected
+    assert result.removed == removed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mødet er 12-03-2026 kl. 10.30.",
+        "Vi ses 2026-03-12 eller 12/03/2026 eller 03.12.2026.",
+        "I 2026 og fra 1990-2000, 2024-2026 og skoleåret 2024 2025.",
+        "8 ud af 10 borgere, 45 % og 12,5 procent.",
+        "Tilskuddet er 12.500 kr. og budgettet 1.250.000 kr, eller 12 500 kr.",
+        "sagsnr. 2024-012345 og j.nr. 27.12.04-P20-1-24",
+        "CVR 29189854 og cvr-nr.: 29189854",
+        "j.nr. 22334455 og sagsnummer 22334455",
+        "EAN 5798000416604",
+        "Ugyldig dato: 310299-1234 og 320190-1234 og 011390-1234.",
+        "290201-1234 er ingen dato",
+        "Telefonnumre starter ikke med 1: 12345678",
+        "Bestilling 1022334455 og kode A22334455",
+        "12345678901 er for langt",
+        "han har en arbejdsplads 3 dage om ugen",
+        "praktikplads i 3 måneder",
+        "Have 3 børn er meget",
+        "Lars Løkke 2",
+        "der er plads 3 personer",
+        "vi stod på Torvet 2 timer",
+        "omvej 2 gange",
+        "uge 12 og kl. 14",
+        "Paragraf 38 og § 17, stk. 4",
+        "5 borgere i forløb, 2 i job",
+        "@channel og <@U0SILK001> og @jens",
+        "version 1.2.3 og 3.12",
+        "Tlf-tid 9-12",
+    ],
+)
+def test_text_that_only_looks_similar_is_left_alone(text):
+    result = redact(text)
+    assert result.text == text
+    assert result.removed == {}
+
+
+def test_answers_are_redacted_per_question_and_counted_together():
+    answers, removed = redact_answers({"q1": "ring 22334455", "q2": "a@b.dk og 22 33 44 55"})
+    assert answers == {"q1": "ring [TLF]", "q2": "[EMAIL] og [TLF]"}
+    assert removed == {"email": 1, "phone": 2}
+    assert merge_counts({"phone": 1}, {"phone": 2, "cpr": 1}) == {"cpr": 1, "phone": 3}
+
+
+@pytest.mark.parametrize(
+    ("removed", "language", "sentence"),
+    [
+        (
+            {"cpr": 1, "phone": 1},
+            "da",
+            "Jeg har fjernet et CPR-nummer og et telefonnummer fra dit svar, så det ikke bliver gemt.",
+        ),
+        (
+            {"phone": 2, "email": 1, "address": 1},
+            "da",
+            "Jeg har fjernet en e-mailadresse, 2 telefonnumre og en adresse fra dit svar, "
+            "så det ikke bliver gemt.",
+        ),
+        ({"address": 3}, "en", "I removed 3 addresses from your answer so it isn't stored."),
+        (
+            {"email": 1},
+            "nb",
+            "Jeg har fjernet en e-postadresse fra svaret ditt, så det ikke blir lagret.",
+        ),
+    ],
+)
+def test_the_broker_is_told_what_was_removed(removed, language, sentence):
+    assert redaction_notice(removed, language) == sentence
+
+
+def test_nothing_removed_means_nothing_to_say():
+    assert redaction_notice({}) is None
+    assert redaction_notice({"cpr": 0}) is None
+
+
+# -- properties -----------------------------------------------------------------------------
+
+CPR_CHECK = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[- ]?\d{4}(?!\d)")
+EMAIL_CHECK = re.compile(r"[\w.+-]+@[\w-]+\.[A-Za-z]{2,}")
+
+
+def valid_cprs(text: str) -> list[str]:
+    found = []
+    for match in CPR_CHECK.finditer(text):
+        day, month, year = (int(g) for g in match.groups())
+        for century in (1900, 2000):
+            try:
+                date(century + year, month, day)
+                found.append(match.group(0))
+                break
+            except ValueError:
+                pass
+    return found
+
+
+cprs = st.builds(
+    lambda d, sep, serial: f"{d:%d%m%y}{sep}{serial:04d}",
+    st.dates(date(1900, 1, 1), date(2099, 12, 31)),
+    st.sampled_from(["-", "", " "]),
+    st.integers(0, 9999),
+)
+phones = st.builds(
+    lambda prefix, n, shape: prefix + shape(str(n)),
+    st.sampled_from(["", "+45 ", "0045", "(+45) "]),
+    st.integers(20000000, 99999999),
+    st.sampled_from(
+        [
+            lambda s: s,
+            lambda s: " ".join(s[i : i + 2] for i in range(0, 8, 2)),
+            lambda s: f"{s[:4]} {s[4:]}",
+        ]
+    ),
+)
+emails = st.from_regex(r"[a-z][a-z0-9.]{0,10}@[a-z]{2,8}\.(dk|com|org)", fullmatch=True)
+words = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=40)
+mixed = st.lists(st.one_of(words, cprs, phones, emails), max_size=8).map(" ".join)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(alphabet=st.characters()), mixed))
+def test_redaction_never_raises_and_is_idempotent(text):
+    once = redact(text)
+    assert redact(once.text).text == once.text
+    assert redact(once.text).removed == {}
+    assert set(once.removed) <= set(KINDS)
+
+
+@settings(max_examples=300)
+@given(mixed)
+def test_no_valid_cpr_or_email_survives(text):
+    result = redact(text).text
+    assert valid_cprs(result) == []
+    assert EMAIL_CHECK.search(result) is None
+
+
+@settings(max_examples=200)
+@given(st.lists(st.one_of(words, cprs, phones, emails), min_size=1, max_size=6))
+def test_every_planted_cpr_and_email_is_counted(parts):
+    text = " ~ ".join(parts)
+    planted_cpr = sum(1 for p in parts if valid_cprs(p) == [p])
+    result = redact(text)
+    assert result.removed.get("cpr", 0) >= planted_cpr
+    assert EMAIL_CHECK.search(result.text) is None
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Nd"), blacklist_characters="@")))
+def test_text_without_digits_or_at_signs_is_never_changed(text):
+    assert redact(text).text == text
+
+
+def test_the_demo_answers_and_the_prompt_library_are_left_alone():
+    """Real Danish job-centre prose (ages, durations, section numbers) is not personal data."""
+    import yaml
+
+    from bot.demo import ANSWERS_FILE
+    from bot.prompts import load_library
+
+    samples = yaml.safe_load(ANSWERS_FILE.read_text(encoding="utf-8"))
+    texts = [value for sample in samples for value in sample["answers"].values()]
+    for prompt in load_library().all():
+        texts += [prompt.title, prompt.body, *(q.label for q in prompt.questions)]
+        for translated in prompt.translations.values():
+            texts += [translated.title, translated.body]
+    changed = [text[:80] for text in texts if redact(text).removed]
+    assert changed == []
+    assert sum(1 for text in texts if re.search(r"\d", text)) >= 10  # the numbers are there
+
+
+def test_lone_surrogates_become_replacement_characters_so_the_text_can_be_stored():
+    assert redact("a\ud800b").text == "a\ufffdb"
+    assert redact("\ud83d\ude00").text == "😀"  # a valid pair (as JSON can deliver it) is joined
+    assert redact("a\ud800b").removed == {}
+
+
+plain_words = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Nd"), blacklist_characters="@~"),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.one_of(plain_words, cprs, phones, emails), min_size=1, max_size=8))
+def test_words_around_personal_data_survive(parts):
+    result = redact(" ~ ".join(parts)).text
+    pieces = result.split(" ~ ")
+    assert len(pieces) == len(parts)
+    for part, piece in zip(parts, pieces, strict=True):
+        if not re.search(r"\d|@", part):
+            assert piece == part
+        else:
+            assert piece in ("[CPR]", "[TLF]", "[EMAIL]")
