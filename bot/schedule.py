@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.schedule_jobs import ScheduleError, ScheduleJobs
@@ -178,20 +177,12 @@ class ProgrammeScheduler:
                 misfire_grace_time=grace,
                 coalesce=True,
             )
-        now = utcnow()
-        scheduler.add_job(
-            self.jobs.startup,
-            trigger=DateTrigger(run_date=now, timezone=tz),
-            id="startup",
-            name="catch up after start",
-            replace_existing=True,
-            misfire_grace_time=None,  # whenever the pool gets to it, it must run
-        )
+        # The first sweep runs at once: it settles what a crash left 'sending' (noted in start())
+        # and catches up on slots, closes and reminders that fell due while the bot was down.
         scheduler.add_job(
             self.jobs.sweep,
-            trigger=IntervalTrigger(
-                seconds=int(SWEEP_EVERY.total_seconds()), start_date=now + SWEEP_EVERY, timezone=tz
-            ),
+            trigger=IntervalTrigger(seconds=int(SWEEP_EVERY.total_seconds()), timezone=tz),
+            next_run_time=utcnow(),
             id="sweep",
             name="closes, waiting prompts, reminders",
             replace_existing=True,
