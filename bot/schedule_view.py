@@ -104,7 +104,7 @@ def upcoming(services: Services, now: datetime, runs: int = 3) -> list[Upcoming]
             )
         closes = round.closes_at.astimezone(tz)
         items.append(Upcoming("close", closes, max(closes, now.astimezone(tz)), **common))
-    return sorted(items, key=lambda item: (item.at.timestamp(), item.kind))
+    return sorted(items, key=lambda item: (item.at.timestamp(), item.due.timestamp(), item.kind))
 
 
 def describe(item: Upcoming, services: Services, language: str | None = None) -> str:
