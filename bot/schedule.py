@@ -45,6 +45,10 @@ __all__ = [
 ]
 
 
+# Lock holder ids of the schedulers alive in this process.
+_LIVE_HOLDERS: set[str] = set()
+
+
 class SchedulerLocked(Exception):
     """Another process runs the scheduler on this database; this one must not send anything."""
 
@@ -103,6 +107,7 @@ class ProgrammeScheduler:
                 self._scheduler.start()
             except BaseException:
                 self.records.release_lock(self.holder)
+                _LIVE_HOLDERS.discard(self.holder)
                 raise
         logger.info(
             "scheduler started (%s, %d programme(s), lock holder %s)",
@@ -119,6 +124,7 @@ class ProgrammeScheduler:
                 self._scheduler.shutdown(wait=wait)
             self._scheduler = None
             self.records.release_lock(self.holder)
+            _LIVE_HOLDERS.discard(self.holder)
         logger.info("scheduler stopped")
 
     # -- the lock ---------------------------------------------------------------------------
@@ -126,9 +132,16 @@ class ProgrammeScheduler:
     def acquire(self) -> None:
         """Take the database's scheduler lock or raise SchedulerLocked naming its holder."""
         now = self.clock()
-        if self.records.acquire_lock(self.holder, now, now - STALE_AFTER):
+        taken = self.records.acquire_lock(self.holder, now, now - STALE_AFTER)
+        other = None if taken else self.records.lock_holder()
+        # Restarted after a crash on the same machine: no need to wait for the lock to go stale.
+        if other is not None and _dead_on_this_host(other.holder):
+            taken = self.records.acquire_lock(self.holder, now, now + STALE_AFTER)
+            if taken:
+                logger.warning("took over the scheduler lock of %s (not running)", other.holder)
+        if taken:
+            _LIVE_HOLDERS.add(self.holder)
             return
-        other = self.records.lock_holder()
         who = (
             f"{other.holder}, last heartbeat {other.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC"
             if other
@@ -227,6 +240,25 @@ class ProgrammeScheduler:
 
     def job_ids(self) -> list[str]:
         return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
+
+
+def _dead_on_this_host(holder: str) -> bool:
+    """A lock holder id (host:pid:random) of a process on this machine that no longer runs, or with
+    our pid but none of our live schedulers (a restarted container gets the same pid again)."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return holder not in _LIVE_HOLDERS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it runs, under another user
+    return False
 
 
 def build_scheduler(

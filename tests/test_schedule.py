@@ -1,6 +1,8 @@
 """The scheduler across processes: a restart in the middle of a fan-out, the one-scheduler lock,
 and the APScheduler jobs it builds (checked through their triggers, never by waiting)."""
 
+import os
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -185,3 +187,25 @@ def test_start_refuses_unknown_prompt_ids_before_taking_the_lock(db_path, networ
     with pytest.raises(ScheduleError, match="unknown prompt id 'samtale-99'"):
         start_scheduler(services)
     assert ScheduleStore(services.store).lock_holder() is None
+
+
+def test_a_lock_left_by_a_crashed_process_on_this_host_is_taken_over_at_once(
+    db_path, network, library
+):
+    clock = Clock(TUESDAY_NINE)
+    net = network_with(network)
+    # The process before a restart (same host, same pid in a container) took the lock and died.
+    before = make_services(Store(db_path), net, library, LocalMessenger(), clock)
+    holder = f"{socket.gethostname()}:{os.getpid()}:before-restart"
+    assert ScheduleStore(before.store).acquire_lock(holder, clock(), clock() - STALE_AFTER)
+    elsewhere = ProgrammeScheduler(
+        make_services(Store(db_path), net, library, LocalMessenger(), clock),
+        holder="another-host:4242:x",
+    )
+    restarted = ProgrammeScheduler(
+        make_services(Store(db_path), net, library, LocalMessenger(), clock)
+    )
+    restarted.acquire()
+    assert ScheduleStore(restarted.services.store).lock_holder().holder == restarted.holder
+    with pytest.raises(SchedulerLocked):
+        elsewhere.acquire()  # a live holder elsewhere is never taken over before it goes stale

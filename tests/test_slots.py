@@ -12,6 +12,7 @@ from bot.slots import (
     next_working_time,
     programme_slots,
 )
+from bot.timeutil import cron_trigger, next_fire_times
 from tests.schedule_helpers import CPH, local, programme
 
 
@@ -155,3 +156,11 @@ def test_configured_working_hours_are_honoured():
     hours = WorkingHours(start="09:30", end="14:00", days=["mon", "wed"])
     assert next_working_time(local(2026, 11, 24, 10, 0), CPH, hours) == local(2026, 11, 25, 9, 30)
     assert not in_working_hours(local(2026, 11, 23, 14, 0), CPH, hours)
+
+
+def test_next_fire_times_moves_on_past_the_october_change():
+    # `flipbot network check` lists next runs with this helper; it used to repeat 02:30 forever.
+    times = next_fire_times(cron_trigger("30 2 * * *", CPH), local(2026, 10, 24, 12), 4)
+    instants = [t.astimezone(UTC) for t in times]
+    assert instants == sorted(set(instants))
+    assert f"{times[-1]:%d}" == "27"
