@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 SCHEDULER_ACTOR = "scheduler"
 # However long the bot was down, slots older than this are not even looked at (nor logged).
 LOOKBACK_LIMIT = timedelta(days=60)
+# Prompts Slack refused or could not take are tried again this often, up to this many attempts
+# in all (a member who left the workspace fails for good; a Slack outage passes).
+RETRY_FAILED_EVERY = timedelta(minutes=15)
+MAX_ATTEMPTS = 3
 # A programme with no recorded slot yet (new, or a new database) looks back this far, so a slot
 # missed at the first start is logged too.
 FIRST_LOOKBACK = timedelta(days=7)
@@ -59,6 +63,7 @@ class SweepReport:
     slots: list[SlotOutcome] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)
     delivered: int = 0
+    retried: int = 0
     reminded: int = 0
     working_hours: bool = False
 
@@ -102,6 +107,7 @@ class ScheduleJobs:
         self.stopped = False
         self._sweeping = threading.Lock()
         self._unresolved: set[int] | None = None
+        self._last_retry: datetime | None = None
 
     # -- checks and choices -----------------------------------------------------------------
 
@@ -233,7 +239,8 @@ class ScheduleJobs:
 
     def sweep(self) -> SweepReport | None:
         """Every minute: due slots, due closes, and inside working hours the waiting prompts,
-        reminders and snoozed prompts. None if a sweep is already running or the lock was lost."""
+        failed prompts (every 15 minutes, 3 attempts in all), reminders and snoozed prompts.
+        None if a sweep is already running or the lock was lost."""
         if self.stopped or not self._sweeping.acquire(blocking=False):
             return None
         try:
@@ -245,11 +252,7 @@ class ScheduleJobs:
         report = SweepReport(working_hours=self.may_send(now))
         if self._unresolved:
             self.recover_sending()
-        for programme in self.network.programmes:
-            try:
-                report.slots += self.run_due_slots(programme, now)
-            except Exception:
-                logger.exception("programme %s: running due slots failed", programme.id)
+        # Closes first: a round past its deadline gets no more prompts or reminders.
         for round in self.records.rounds_due_to_close(now):
             try:
                 self.rounds.close_round(round.id, SCHEDULER_ACTOR)
@@ -260,6 +263,14 @@ class ScheduleJobs:
                 continue
             report.closed.append(round.id)
             logger.info("round %s closed at its deadline", round.id)
+        # Retries before new slots, so a fresh fan-out's failures wait a full interval.
+        if report.working_hours:
+            report.retried = self._retry_failed(now)
+        for programme in self.network.programmes:
+            try:
+                report.slots += self.run_due_slots(programme, now)
+            except Exception:
+                logger.exception("programme %s: running due slots failed", programme.id)
         if not report.working_hours:
             return report
         for round_id in self.records.rounds_with_deliveries(DeliveryStatus.PENDING):
@@ -271,6 +282,18 @@ class ScheduleJobs:
         if due:
             report.reminded = self.rounds.send_reminders(due).sent
         return report
+
+    def _retry_failed(self, now: datetime) -> int:
+        if self._last_retry is not None and now - self._last_retry < RETRY_FAILED_EVERY:
+            return 0
+        self._last_retry = now
+        sent = 0
+        for round_id in self.records.rounds_with_retryable_failures(MAX_ATTEMPTS):
+            try:
+                sent += self.rounds.deliver(round_id).sent
+            except Exception:
+                logger.exception("round %s: retrying failed prompts failed", round_id)
+        return sent
 
     # -- start-up ---------------------------------------------------------------------------
 

@@ -129,6 +129,17 @@ class ScheduleStore:
         )
         return [r["round_id"] for r in rows]
 
+    def rounds_with_retryable_failures(self, max_attempts: int) -> list[int]:
+        """Open rounds with a failed delivery that has been tried fewer than max_attempts times."""
+        rows = self._rows(
+            "select distinct d.round_id as round_id from deliveries d "
+            "join rounds r on r.id = d.round_id "
+            "where r.status = 'open' and d.status = 'failed' and d.attempts < ? "
+            "order by d.round_id",
+            [max_attempts],
+        )
+        return [r["round_id"] for r in rows]
+
     def count_deliveries(self, round_id: int, status: DeliveryStatus) -> int:
         rows = self._rows(
             "select count(*) as n from deliveries where round_id = ? and status = ?",

@@ -325,3 +325,46 @@ def test_a_disabled_date_range_starts_nothing(services_for, clock):
     clock.now = utc(2026, 11, 24, 9, 0)
     assert ScheduleJobs(services).sweep().slots == []
     assert services.store.rounds() == []
+
+
+def test_failed_prompts_are_retried_every_quarter_hour_up_to_three_attempts(
+    services_for, clock, messenger
+):
+    services = services_for(programme(id="tue", audience=["silkeborg"]))
+    jobs = ScheduleJobs(services)
+    messenger.fail_for = {"U0SILK004", "U0SILK005"}
+    clock.now = utc(2026, 11, 24, 9, 0)
+    assert jobs.sweep().retried == 0  # the fan-out itself: two fail
+    messenger.fail_for = {"U0SILK005"}  # one was a passing outage
+    clock.now = utc(2026, 11, 24, 9, 14)
+    assert jobs.sweep().retried == 0  # not yet a quarter of an hour
+    clock.now = utc(2026, 11, 24, 9, 15)
+    assert jobs.sweep().retried == 1
+    for minutes in (30, 45, 60, 75):
+        clock.now = utc(2026, 11, 24, 9, 0) + timedelta(minutes=minutes)
+        jobs.sweep()
+    gone = services.store.delivery(1, "U0SILK005")
+    assert (gone.status, gone.attempts) == ("failed", 3)
+    assert prompts_per_member(messenger) == dict.fromkeys(SILKEBORG - {"U0SILK005"}, 1)
+
+
+def test_a_slot_is_claimed_once_in_the_database(db, clock):
+    records = ScheduleStore(db)
+    due = utc(2026, 11, 24, 9, 0)
+    assert records.claim_slot("tue", "2026-11-24T09:00", due, clock())
+    assert not records.claim_slot("tue", "2026-11-24T09:00", due, clock())
+    assert records.claim_slot("other", "2026-11-24T09:00", due, clock())
+
+
+def test_the_programme_job_and_the_sweep_firing_together_start_one_round(
+    services_for, clock, messenger
+):
+    services = services_for(programme(id="tue", audience=["silkeborg"]))
+    clock.now = utc(2026, 11, 24, 9, 0)
+    job, sweeper = ScheduleJobs(services), ScheduleJobs(services)
+    # As if the sweep read the slot records before the job wrote its own: only the claim guards.
+    sweeper.records.last_slot_due = lambda programme_id: None
+    assert [o.status for o in job.run_programme("tue")] == ["started"]
+    assert [o.status for o in sweeper.sweep().slots] == ["already"]
+    assert len(services.store.rounds()) == 1
+    assert prompts_per_member(messenger) == dict.fromkeys(SILKEBORG, 1)
