@@ -27,7 +27,7 @@ from bot.slots import (
     programme_slots,
 )
 from bot.store_schedule import ScheduleStore
-from bot.yamlfile import Problem, YamlDoc
+from bot.yamlfile import Problem, YamlDoc, format_loc
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def programme_prompt_problems(
             if doc is not None:
                 problems.append(doc.problem(loc, message))
             else:
-                problems.append(Problem("network file", "programmes", message))
+                problems.append(Problem("network file", format_loc(loc), message))
     return problems
 
 

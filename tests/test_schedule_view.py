@@ -1,7 +1,7 @@
 """What is coming: `upcoming()` (for /flip status) and `flipbot schedule`."""
 
 import json
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -9,6 +9,9 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.schedule_jobs import ScheduleJobs
 from bot.schedule_view import describe, upcoming
+from bot.services import EXAMPLE_NETWORK
+from bot.store import Store
+from bot.store_schedule import ScheduleStore
 from tests.schedule_helpers import local, make_services, network_with, programme
 
 
@@ -95,8 +98,6 @@ def test_flipbot_schedule_lists_runs_and_pending_work(tmp_path, monkeypatch):
 
 
 def test_an_unknown_prompt_id_is_reported_with_file_and_line(tmp_path, monkeypatch):
-    from bot.services import EXAMPLE_NETWORK
-
     text = EXAMPLE_NETWORK.read_text(encoding="utf-8").replace(
         "    remind_before_close: 1d\n",
         "    remind_before_close: 1d\n    prompts: [samtale-01, samtale-77]\n",
@@ -112,3 +113,12 @@ def test_an_unknown_prompt_id_is_reported_with_file_and_line(tmp_path, monkeypat
         assert result.exit_code == 1, command
         assert f"{path}:{line}: programmes[0].prompts[1]:" in result.output
         assert "unknown prompt id 'samtale-77'" in result.output
+
+
+def test_flipbot_schedule_names_the_process_that_holds_the_scheduler(db_path):
+    store = Store(db_path)  # FLIPBOT_DB points here (see conftest)
+    store.migrate()
+    now = datetime.now(UTC)
+    assert ScheduleStore(store).acquire_lock("bot-host:4711:abcd", now, now)
+    result = CliRunner().invoke(cli, ["schedule"], catch_exceptions=False)
+    assert "Scheduler: running in bot-host:4711:abcd (last heartbeat" in result.output
