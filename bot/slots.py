@@ -12,7 +12,7 @@ real time after 01:30 winter time, i.e. 03:30 summer time, as APScheduler's own 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 
 import holidays
@@ -83,6 +83,13 @@ def programme_slots(
     after, until = after.astimezone(UTC), until.astimezone(UTC)
     wall_start = after.astimezone(tz).replace(tzinfo=None) - _DST_MARGIN
     wall_end = until.astimezone(tz).replace(tzinfo=None) + _DST_MARGIN
+    # A programme that has ended (or not begun) costs the minute sweep nothing.
+    if programme.start:
+        wall_start = max(wall_start, datetime.combine(programme.start, time(0)))
+    if programme.end:
+        wall_end = min(wall_end, datetime.combine(programme.end + timedelta(days=1), time(0)))
+    if wall_start > wall_end:
+        return []
     found: dict[str, Slot] = {}
     for wall in _wall_times(programme.schedule, wall_start, wall_end):
         at = place(wall, tz)
