@@ -45,6 +45,9 @@ def test_programme_runs_are_listed_in_local_time_honouring_holidays_and_end(serv
     assert runs[0].at == runs[0].due
     assert f"{runs[1].at:%a %d %H:%M}" == "Mon 28 08:00"
     assert runs[0].members == 50
+    assert describe(runs[0], services) == (
+        "24.12. 09:00: ny runde i xmas (Samtaleflip) til 50 vidensmæglere"
+    )
 
 
 def test_pending_reminders_waiting_prompts_and_closes_are_listed(services_for, clock):
