@@ -107,6 +107,9 @@ def network_check(file: Path | None):
 
     path = file or Path(load_settings().flipbot_config)
     net = load_network(path)
+    from bot.cli_schedule import prompt_problems_in_file
+
+    prompt_problems_in_file(path)
     click.echo(f"{path}: {net.name} ({net.timezone}, {net.language}) is valid.")
     click.echo("")
     click.echo("Members per municipality and role:")
@@ -208,7 +211,7 @@ def db_migrate():
 
 
 # Each area of the bot keeps its commands in its own module, which adds them to `cli` on import.
-AREAS: tuple[str, ...] = ("bot.cli_privacy",)
+AREAS: tuple[str, ...] = ("bot.cli_privacy", "bot.cli_schedule")
 for _area in AREAS:
     importlib.import_module(_area)
 

@@ -168,6 +168,39 @@ def m006_create_audit(db: Database) -> None:
 
 
 @migrations()
+def m020_create_programme_slots(db: Database) -> None:
+    # One row per programme slot the scheduler has dealt with, written in the same transaction as
+    # the slot's round and before any DM goes out: a restart never runs a slot twice. `slot` is the
+    # local wall-clock time ("2026-10-25T02:30"), so the two 02:30s of the October change are one.
+    db["programme_slots"].create(
+        {
+            "id": int,
+            "programme_id": str,
+            "slot": str,
+            "due_at": str,
+            "status": str,  # started | failed | missed | coalesced
+            "round_id": int,
+            "recorded_at": str,
+            "error": str,
+        },
+        pk="id",
+        foreign_keys=[("round_id", "rounds", "id")],
+        not_null={"programme_id", "slot", "due_at", "status", "recorded_at"},
+    )
+    db["programme_slots"].create_index(["programme_id", "slot"], unique=True)
+
+
+@migrations()
+def m021_create_scheduler_lock(db: Database) -> None:
+    # Only one process may run the scheduler on a database; the holder beats its heart into this row.
+    db["scheduler_lock"].create(
+        {"name": str, "holder": str, "acquired_at": str, "heartbeat_at": str},
+        pk="name",
+        not_null={"holder", "acquired_at", "heartbeat_at"},
+    )
+
+
+@migrations()
 def m040_add_member_consent_source_and_erasure(db: Database) -> None:
     # research_consent comes from the network file until the member says otherwise
     # (/flip samtykke); then consent_source is 'member' and a sync keeps their choice.

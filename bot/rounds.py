@@ -462,7 +462,8 @@ class RoundService:
             except DeliveryFailed:
                 continue  # the round is closed either way; an old DM that says otherwise is harmless
         participation = self.participation(round_id)
-        channel = self.network.channels.digests
+        programme = self.network.programme(closed.programme_id) if closed.programme_id else None
+        channel = (programme and programme.digest_channel) or self.network.channels.digests
         if channel:
             self.messenger.post_round_summary(closed, prompt, participation.model_dump(), channel)
         return participation

@@ -107,7 +107,8 @@ def next_fire_times(trigger: CronTrigger, after: datetime, count: int) -> list[d
             break
         times.append(fire)
         previous = fire
-        now = fire + timedelta(seconds=1)
+        # In UTC: adding to a local time resets `fold`, turning the clock back an hour in October.
+        now = fire.astimezone(UTC) + timedelta(seconds=1)
     return times
 
 
