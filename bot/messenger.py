@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.digest.model import Digest
 from bot.models import Prompt, Round
 from bot.network import Member
 
@@ -41,6 +42,12 @@ class Messenger(Protocol):
 
     def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
         """Post what came of a closed round (participation, later the digest) to a channel."""
+
+    def send_digest_draft(self, member: Member, round: Round, digest: Digest) -> None:
+        """DM a facilitator the draft digest (digest.id set) with share / rebuild / do-not-share."""
+
+    def post_digest(self, channel: str, round: Round, digest: Digest) -> None:
+        """Post an approved digest: the summary in the channel message, the full digest in its thread."""
 
 
 @dataclass
@@ -81,6 +88,28 @@ class LocalMessenger:
 
     def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
         self.sent.append(Sent("summary", None, round.id, {"channel": channel, **summary}))
+
+    def send_digest_draft(self, member: Member, round: Round, digest: Digest) -> None:
+        if member.slack_id in self.fail_for:
+            raise DeliveryFailed("user_not_found")
+        self.sent.append(
+            Sent(
+                "digest_draft",
+                member.slack_id,
+                round.id,
+                {"digest_id": digest.id, "digest": digest},
+            )
+        )
+
+    def post_digest(self, channel: str, round: Round, digest: Digest) -> None:
+        self.sent.append(
+            Sent(
+                "digest",
+                None,
+                round.id,
+                {"channel": channel, "digest_id": digest.id, "digest": digest},
+            )
+        )
 
     def of_kind(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind]

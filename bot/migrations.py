@@ -165,3 +165,19 @@ def m006_create_audit(db: Database) -> None:
         not_null={"at", "actor", "action"},
     )
     db["audit"].create_index(["at"])
+
+
+@migrations()
+def m030_add_digest_review(db: Database) -> None:
+    # Who approved or rejected a digest draft, and when (the review before it is shared).
+    digests = db["digests"]
+    digests.add_column("decided_by", str)
+    digests.add_column("decided_at", str)
+    digests.create_index(["status"])
+
+
+@migrations()
+def m031_create_project_secrets(db: Database) -> None:
+    # Per-database secrets, e.g. the key that turns Slack ids into stable export pseudonyms.
+    # Kept in the database so pseudonyms stay the same for one project and differ between projects.
+    db["project_secrets"].create({"name": str, "value": str, "created_at": str}, pk="name")
