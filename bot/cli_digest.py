@@ -75,3 +75,70 @@ def digest_command(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         click.echo(f"{out}: digest of {len(answers)} answers, {len(digest.themes)} themes.")
+
+
+@cli.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("csv", "json", "md", "html", "qdpx")),
+    required=True,
+    help="File format: csv, json, md, html or qdpx (REFI-QDA for NVivo, ATLAS.ti, MAXQDA).",
+)
+@click.option("--round", "round_id", type=int, help="Only answers to this round id.")
+@click.option("--theme", help="Only answers to prompts of this FLIP theme id.")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Only answers given on or after this date."
+)
+@click.option(
+    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Only answers given on or before this date."
+)
+@click.option("--municipality", help="Only answers from this municipality id.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write.",
+)
+@reports_errors
+def export_command(fmt, round_id, theme, since, until, municipality, out: Path):
+    """Export pseudonymised answers for research (members without research consent are left out)."""
+    from bot.export import ExportFilter, export_file
+    from bot.i18n import t
+    from bot.network import load_network
+    from bot.prompts import load_library
+    from bot.settings import load_settings
+    from bot.store import Store
+    from bot.themes import THEME_IDS
+
+    settings = load_settings()
+    network = load_network(settings.flipbot_config)
+    if theme is not None and theme not in THEME_IDS:
+        raise click.BadParameter(
+            f"unknown theme {theme!r} (one of: {', '.join(THEME_IDS)})", param_hint="--theme"
+        )
+    if municipality is not None and network.municipality(municipality) is None:
+        known = ", ".join(m.id for m in network.municipalities)
+        raise click.BadParameter(
+            f"unknown municipality {municipality!r} (one of: {known})", param_hint="--municipality"
+        )
+    if since and until and until < since:
+        raise click.BadParameter("--until is before --since", param_hint="--until")
+    store = Store(settings.flipbot_db)
+    store.migrate()
+    filters = ExportFilter(
+        round_id=round_id,
+        theme=theme,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        municipality=municipality,
+    )
+    data, _, export = export_file(
+        store, network, load_library(settings.flipbot_prompts), fmt, filters, None
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    click.echo(t("export.written", "en", rows=len(export.rows), path=out))
+    if export.left_out_no_consent:
+        click.echo(t("export.left_out", "en", count=export.left_out_no_consent))

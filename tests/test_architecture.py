@@ -14,6 +14,7 @@ CORE = [
     "rounds.py",
     "schedule.py",
     "export.py",
+    "export_qdpx.py",
     "privacy.py",
     "messenger.py",
     "settings.py",
