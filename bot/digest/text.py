@@ -14,8 +14,9 @@ import snowballstemmer
 
 _HERE = Path(__file__).parent
 WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
-# A sentence ends at . ! ? or a line break, followed by space; the end mark stays in the sentence.
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.MULTILINE)
+# A sentence ends at . ! or ? followed by white space (or the end), or at a line break; the mark
+# stays in the sentence. "fx." or "3.5" or "<!channel>" inside a sentence do not end it.
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
 
 
 @cache
@@ -54,8 +55,12 @@ def content_words(text: str) -> list[str]:
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of a text, trimmed of surrounding white space."""
     spans = []
-    for match in _SENTENCE.finditer(text):
-        start, end = match.span()
+    bounds, begin = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        bounds.append((begin, match.end()))
+        begin = match.end()
+    bounds.append((begin, len(text)))
+    for start, end in bounds:
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
