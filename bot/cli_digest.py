@@ -16,9 +16,18 @@ DIGEST_FORMATS = ("md", "json", "html")
 @click.option(
     "--input",
     "input_path",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="CSV of answers gathered outside Slack: columns id, municipality, text[, quotable, question].",
+)
+@click.option(
+    "--round", "round_id", type=int, help="Build the digest of this round (from $FLIPBOT_DB)."
+)
+@click.option("--theme", help="Build the digest of every round of this FLIP theme in a period.")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="With --theme: first day of the period."
+)
+@click.option(
+    "--until", type=click.DateTime(["%Y-%m-%d"]), help="With --theme: last day of the period."
 )
 @click.option(
     "--format",
@@ -39,42 +48,101 @@ DIGEST_FORMATS = ("md", "json", "html")
     type=click.Choice(("da", "en", "nb")),
     default="da",
     show_default=True,
-    help="Language of the digest's headings.",
+    help="Language of the digest's headings (for --input; rounds use the network's language).",
 )
 @click.option(
     "--min-group-size",
     type=click.IntRange(min=1),
     default=3,
     show_default=True,
-    help="Municipalities with fewer answers than this are shown as 'other municipalities'.",
+    help="For --input: municipalities with fewer answers than this show as 'other municipalities'.",
 )
 @reports_errors
 def digest_command(
-    input_path: Path, fmt: str, out: Path | None, language: str, min_group_size: int
+    input_path: Path | None,
+    round_id: int | None,
+    theme: str | None,
+    since,
+    until,
+    fmt: str,
+    out: Path | None,
+    language: str,
+    min_group_size: int,
 ):
-    """Build a FLIP digest from a CSV of answers (typed up from a meeting, a form)."""
-    from bot.digest.checks import assert_digest_is_honest
-    from bot.digest.extractive import build_digest
+    """Build a FLIP digest from a CSV of answers, or from a round or a theme in the database."""
     from bot.digest.render import render
-    from bot.digest.sources import read_answers_csv
-    from bot.i18n import t
 
-    answers = read_answers_csv(input_path)
-    digest = build_digest(
-        answers,
-        title=t("digest.title_csv", language, name=input_path.stem),
-        created_at=utcnow(),
-        language=language,
-        min_group_size=min_group_size,
-    )
-    assert_digest_is_honest(digest, answers)
+    sources = [x for x in (input_path, round_id, theme) if x is not None]
+    if len(sources) != 1:
+        raise click.UsageError("give exactly one of --input, --round or --theme")
+    if theme is not None:
+        if since is None or until is None:
+            raise click.UsageError("--theme needs --since and --until")
+        if until < since:
+            raise click.BadParameter("--until is before --since", param_hint="--until")
+    if input_path is not None:
+        digest, count = _digest_of_csv(input_path, language, min_group_size)
+    else:
+        digest, count = _digest_of_database(round_id, theme, since, until)
     text = render(digest, fmt)
     if out is None:
         click.echo(text, nl=False)
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
-        click.echo(f"{out}: digest of {len(answers)} answers, {len(digest.themes)} themes.")
+        click.echo(f"{out}: digest of {count} answers, {len(digest.themes)} themes.")
+
+
+def _digest_of_csv(path: Path, language: str, min_group_size: int):
+    from bot.digest.checks import assert_digest_is_honest
+    from bot.digest.extractive import build_digest
+    from bot.digest.sources import read_answers_csv
+    from bot.i18n import t
+
+    answers = read_answers_csv(path)
+    digest = build_digest(
+        answers,
+        title=t("digest.title_csv", language, name=path.stem),
+        created_at=utcnow(),
+        language=language,
+        min_group_size=min_group_size,
+    )
+    assert_digest_is_honest(digest, answers)
+    return digest, len(answers)
+
+
+def _digest_of_database(round_id, theme, since, until):
+    from bot.digest.llm import llm_enhancer
+    from bot.digest.service import DigestService
+    from bot.messenger import LocalMessenger
+    from bot.network import load_network
+    from bot.prompts import load_library
+    from bot.rounds import RoundError, RoundService
+    from bot.settings import load_settings
+    from bot.store import Store
+    from bot.themes import THEME_IDS
+
+    settings = load_settings()
+    network = load_network(settings.flipbot_config)
+    store = Store(settings.flipbot_db)
+    store.migrate()
+    messenger = LocalMessenger()  # building sends nothing; the messenger is never used
+    rounds = RoundService(store, network, load_library(settings.flipbot_prompts), messenger)
+    service = DigestService(store, network, rounds, messenger, enhancer=llm_enhancer(settings))
+    if theme is not None:
+        if theme not in THEME_IDS:
+            raise click.BadParameter(
+                f"unknown theme {theme!r} (one of: {', '.join(THEME_IDS)})", param_hint="--theme"
+            )
+        digest = service.build_period(theme, since.date(), until.date())
+    else:
+        try:
+            digest = service.build(round_id)
+        except RoundError as exc:
+            raise click.BadParameter(
+                f"no round {round_id} in {store.path}", param_hint="--round"
+            ) from exc
+    return digest, digest.answers_used + digest.left_out_no_consent
 
 
 @cli.command("export")

@@ -102,3 +102,42 @@ def test_json_digest_from_csv_round_trips(runner, answers_csv):
     )
     data = json.loads(result.output)
     assert {"themes", "dilemmas", "questions", "participation", "overview"} <= set(data)
+
+
+def test_digest_of_a_round_and_of_a_theme_period_from_the_database(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "demo.db"
+    runner.invoke(cli, ["demo", "--db", str(db)], catch_exceptions=False)
+    monkeypatch.setenv("FLIPBOT_DB", str(db))
+    by_round = runner.invoke(
+        cli, ["digest", "--round", "1", "--format", "json"], catch_exceptions=False
+    )
+    assert by_round.exit_code == 0, by_round.output
+    digest = Digest.model_validate_json(by_round.output)
+    assert digest.round_id == 1 and digest.total.delivered == 50
+    from datetime import date
+
+    today = date.today().isoformat()
+    by_theme = runner.invoke(
+        cli,
+        [
+            "digest",
+            "--theme",
+            "inddragelse",
+            "--since",
+            "2020-01-01",
+            "--until",
+            today,
+            "--format",
+            "json",
+        ],
+        catch_exceptions=False,
+    )
+    assert by_theme.exit_code == 0, by_theme.output
+    period = Digest.model_validate_json(by_theme.output)
+    assert period.flip_theme == "inddragelse" and period.total.answered == 40
+    assert "Inddragelsesflip" in period.title
+    assert runner.invoke(cli, ["digest", "--round", "99"]).exit_code == 2
+    both = runner.invoke(cli, ["digest", "--round", "1", "--theme", "helhed"])
+    assert both.exit_code == 2 and "exactly one of" in both.output
+    assert runner.invoke(cli, ["digest", "--theme", "helhed"]).exit_code == 2

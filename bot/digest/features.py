@@ -9,7 +9,7 @@ are several times cheaper to compute.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -18,32 +18,33 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from bot.digest.text import content_words, stem
 
 
-@dataclass
-class Analyzer:
-    """Turns an answer into stem and stem-bigram terms, remembering how each stem was written."""
+def analyze(text: str) -> list[str]:
+    """An answer's terms: the stems of its content words, and each pair of neighbouring stems."""
+    stems = [stem(w) for w in content_words(text)]
+    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
 
-    forms: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
 
-    def __call__(self, text: str) -> list[str]:
-        found = content_words(text)
-        stems = [stem(w) for w in found]
-        for word, s in zip(found, stems, strict=True):
-            self.forms[s][word] += 1
-        return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
-
-    def surface(self, term: str) -> str:
-        """The most frequent written form of a stem (shortest, then alphabetical, on a tie)."""
-        counts = self.forms.get(term)
-        if not counts:
-            return term
-        return min(counts.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
+def surface_forms(texts: list[str], wanted: set[str]) -> dict[str, str]:
+    """How each wanted stem is most often written in these texts (shortest, then alphabetical,
+    on a tie); a stem never seen keeps its own spelling."""
+    forms: dict[str, Counter] = defaultdict(Counter)
+    for text in texts:
+        for word in content_words(text):
+            s = stem(word)
+            if s in wanted:
+                forms[s][word] += 1
+    return {
+        s: min(forms[s].items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
+        if forms[s]
+        else s
+        for s in wanted
+    }
 
 
 @dataclass
 class Features:
     terms: list[str]  # column names: stems and "stem stem" bigrams
     counts: sparse.csr_matrix  # answers x terms
-    analyzer: Analyzer
 
     def tfidf(self, rows: np.ndarray | slice, transformer: TfidfTransformer | None = None):
         """TF-IDF rows for some answers; fits the IDF when no transformer is given."""
@@ -55,7 +56,6 @@ class Features:
 
 def build_features(texts: list[str]) -> Features:
     """Count the terms of every answer. Raises ValueError when no answer has a content word."""
-    analyzer = Analyzer()
-    vectorizer = CountVectorizer(analyzer=analyzer, dtype=np.int32)
+    vectorizer = CountVectorizer(analyzer=analyze, dtype=np.int32)
     counts = vectorizer.fit_transform(texts).tocsr()
-    return Features(list(vectorizer.get_feature_names_out()), counts, analyzer)
+    return Features(list(vectorizer.get_feature_names_out()), counts)

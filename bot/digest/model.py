@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,8 +28,9 @@ class Answer(_Part):
     research_consent: bool = True
     member: str | None = None
 
-    @property
+    @cached_property
     def text(self) -> str:
+        """All answered questions as one text (computed once: the engine reads it often)."""
         return "\n\n".join(v for v in self.texts.values() if v.strip())
 
 

@@ -15,6 +15,7 @@ from bot.digest.text import sentences, stem, words
 
 MIN_QUOTE = 25
 MAX_QUOTE = 400
+MAX_CANDIDATES = 200
 
 # Words and phrases with which brokers weigh two goods against each other (da, nb, en).
 # Strong markers name the tension; weak ones ("men", "but") often do, but not always.
@@ -23,6 +24,24 @@ STRONG_MARKERS = re.compile(
     r"på den ene siden|på den andre siden|samtidig|afvej\w*|avvei\w*|balance\w*|balanse\w*|"
     r"modsætning\w*|motsetning\w*|on the one hand|on the other hand|tension|trade-off|at the same time)\b",
     re.IGNORECASE,
+)
+# Cheap substring test before the regex: most answers name none of these.
+STRONG_WORDS = (
+    "dilemma",
+    "spændingsfelt",
+    "spenningsfelt",
+    "side",
+    "samtidig",
+    "afvej",
+    "avvei",
+    "balance",
+    "balanse",
+    "modsætning",
+    "motsetning",
+    "hand",
+    "tension",
+    "trade-off",
+    "same time",
 )
 WEAK_MARKERS = re.compile(
     r"\b(men|but|alligevel|likevel|selvom|selv om|however|dog)\b", re.IGNORECASE
@@ -59,23 +78,44 @@ def best_sentence(answer: Answer, theme_stems: set[str]) -> Span | None:
     return best
 
 
+def _names_tension(lower: str) -> bool:
+    return any(word in lower for word in STRONG_WORDS)
+
+
+def _dilemma_spans(answer: Answer) -> Iterable[Span]:
+    for question_id, start, end, sentence in _spans(answer):
+        score = 2 * len(STRONG_MARKERS.findall(sentence)) + len(WEAK_MARKERS.findall(sentence))
+        if score >= 2 or (score == 1 and len(sentence) >= 60):
+            yield Span(answer, question_id, start, end, score)
+
+
 def dilemma_sentences(answers: Iterable[Answer]) -> list[Span]:
-    """Sentences that weigh two things against each other, strongest first."""
-    found = []
-    for answer in answers:
-        if not (STRONG_MARKERS.search(answer.text) or WEAK_MARKERS.search(answer.text)):
-            continue
-        for question_id, start, end, sentence in _spans(answer):
-            score = 2 * len(STRONG_MARKERS.findall(sentence)) + len(WEAK_MARKERS.findall(sentence))
-            if score >= 2 or (score == 1 and len(sentence) >= 60):
-                found.append(Span(answer, question_id, start, end, score))
+    """Sentences that weigh two things against each other, strongest first. Answers naming the
+    tension outright are read first; reading stops at MAX_CANDIDATES sentences, which keeps a
+    digest of 100,000 answers fast and is plenty to pick a handful from."""
+    answers = list(answers)
+    found: list[Span] = []
+    strong = [a for a in answers if _names_tension(a.text.lower())]
+    seen = set()
+    for group in (strong, answers):
+        for answer in group:
+            if len(found) >= MAX_CANDIDATES:
+                break
+            if answer.id in seen:
+                continue
+            seen.add(answer.id)
+            if STRONG_MARKERS.search(answer.text) or WEAK_MARKERS.search(answer.text):
+                found.extend(_dilemma_spans(answer))
     return sorted(found, key=lambda s: -s.score)
 
 
 def question_sentences(answers: Iterable[Answer]) -> list[Span]:
-    """Questions the brokers raised (sentences ending in a question mark, four words or more)."""
+    """Questions the brokers raised (sentences ending in a question mark, four words or more),
+    the first MAX_CANDIDATES of them."""
     found = []
     for answer in answers:
+        if len(found) >= MAX_CANDIDATES:
+            break
         if "?" not in answer.text:
             continue
         for question_id, start, end, sentence in _spans(answer):

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.access import require
 from bot.digest.checks import assert_digest_is_honest
 from bot.digest.extractive import build_digest
-from bot.digest.model import Answer, Digest
+from bot.digest.model import Answer, Digest, MunicipalityFigures
 from bot.digest.sources import municipality_names, round_answers, round_figures
-from bot.i18n import t
+from bot.i18n import t, theme_name
 from bot.messenger import DeliveryFailed, Messenger
 from bot.models import DigestRecord, Round
 from bot.network import Network
@@ -70,6 +70,49 @@ class DigestService:
             round_id=round_id,
             prompt_id=prompt.id,
             flip_theme=round.theme,
+        )
+        if self.enhancer is not None:
+            digest = self.enhancer(digest, answers)
+        assert_digest_is_honest(digest, answers, forbidden=[m.name for m in self.network.members])
+        return digest
+
+    def build_period(self, theme: str, since: date, until: date) -> Digest:
+        """Build (not store) a digest of every round of one FLIP theme started in a period
+        (dates in the network's timezone, both included)."""
+        language = self.network.language
+        tz = self.network.tz
+        chosen = [
+            r
+            for r in self.store.rounds()
+            if r.theme == theme and since <= r.started_at.astimezone(tz).date() <= until
+        ]
+        answers: list[Answer] = []
+        figures: dict[str, MunicipalityFigures] = {}
+        for round in chosen:
+            answers += round_answers(self.store, round.id)
+            for row in round_figures(self.rounds.participation(round.id)):
+                entry = figures.setdefault(
+                    row.municipality,
+                    MunicipalityFigures(municipality=row.municipality, name=row.municipality),
+                )
+                entry.delivered += row.delivered
+                entry.answered += row.answered
+                entry.skipped += row.skipped
+        digest = build_digest(
+            answers,
+            title=t(
+                "digest.title_period",
+                language,
+                theme=theme_name(theme, language),
+                since=since.isoformat(),
+                until=until.isoformat(),
+            ),
+            created_at=self.clock(),
+            language=language,
+            names=municipality_names(self.network),
+            participation=list(figures.values()),
+            min_group_size=self.network.min_group_size,
+            flip_theme=theme,
         )
         if self.enhancer is not None:
             digest = self.enhancer(digest, answers)

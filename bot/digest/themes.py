@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 
-from bot.digest.features import Features, build_features
+from bot.digest.features import Features, build_features, surface_forms
 
 MAX_THEMES = 6
 FIT_SAMPLE = 3000
@@ -72,7 +72,7 @@ def group_answers(texts: list[str], k: int | None = None) -> Grouping:
             theme_of[start : start + CHUNK], strength[start : start + CHUNK] = _assign(
                 np.asarray(rows @ components.T)
             )
-    terms, stems = _labels(features, theme_of, k)
+    terms, stems = _labels(features, theme_of, k, texts)
     return Grouping(theme_of, strength, terms, stems)
 
 
@@ -84,7 +84,7 @@ def _assign(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _labels(
-    features: Features, theme_of: np.ndarray, k: int
+    features: Features, theme_of: np.ndarray, k: int, texts: list[str]
 ) -> tuple[list[list[str]], list[set[str]]]:
     """Per theme, the stems found in many of its answers and rarely in the others (by lift times
     frequency), shown in their most frequent written form. Bigrams are left to the grouping."""
@@ -110,5 +110,8 @@ def _labels(
         candidates = np.flatnonzero(score)
         top = sorted(candidates, key=lambda col: (-score[col], features.terms[col]))[:10]
         stems.append({features.terms[col] for col in top})
-        terms.append([features.analyzer.surface(features.terms[col]) for col in top[:LABEL_TERMS]])
+        shown = [features.terms[col] for col in top[:LABEL_TERMS]]
+        # How the stems are written: read from (at most) the first 300 answers of the theme.
+        forms = surface_forms([texts[i] for i in rows[:300]], set(shown))
+        terms.append([forms[s] for s in shown])
     return terms, stems
