@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.demo import sample_answers
+from bot.digest.checks import assert_digest_is_honest
 from bot.digest.extractive import build_digest
 from bot.digest.model import Answer
 
@@ -33,7 +34,10 @@ def demo_answers() -> list[Answer]:
 
 
 def build(answers: list[Answer], **kwargs):
+    """Build a digest and check its promises (every digest a test builds is checked)."""
     kwargs.setdefault("title", "Test")
     kwargs.setdefault("created_at", WHEN)
     kwargs.setdefault("names", NAMES)
-    return build_digest(answers, **kwargs)
+    digest = build_digest(answers, **kwargs)
+    assert_digest_is_honest(digest, answers)
+    return digest

@@ -250,3 +250,9 @@ def test_any_set_of_answers_gives_an_honest_digest(rows):
     assert_digest_is_honest(digest, answers)
     grouped = [i for th in digest.themes for i in th.answer_ids]
     assert len(grouped) == len(set(grouped))
+
+
+def test_a_copied_answer_reads_its_own_text():
+    answer = Answer(id="1", municipality="herning", texts={"q1": "Første tekst."})
+    assert answer.text == "Første tekst."
+    assert answer.model_copy(update={"texts": {"q1": "Anden tekst."}}).text == "Anden tekst."

@@ -145,3 +145,45 @@ def test_redact_removes_contact_details():
     assert redact("Skriv til mette@job.dk eller ring 12 34 56 78, cpr 010203-1234") == (
         "Skriv til [email] eller ring [nummer], cpr [cpr]"
     )
+
+
+def test_the_review_service_uses_the_llm_engine_when_configured(
+    llm, rounds, library, network, db, messenger, clock
+):
+    from datetime import timedelta
+
+    from bot.digest.service import DigestService
+    from bot.digest.sources import round_answers
+
+    prompt = library.get("inddragelse-05")
+    round = rounds.start_round(prompt, "all", clock() + timedelta(days=5), "U0FACI001")
+    brokers = [m.slack_id for m in network.brokers()]
+    for member, sample in zip(brokers, demo_answers(), strict=False):
+        rounds.record_answer(round.id, member, sample.texts, quotable=sample.quotable)
+    service = DigestService(
+        db,
+        network,
+        rounds,
+        messenger,
+        enhancer=LlmEngine(llm.url, "k", "m", timeout=2),
+        clock=clock,
+    )
+    rounds.on_closed = service.on_round_closed
+    llm.replies.append(
+        (
+            200,
+            completion(
+                {
+                    "overview": "Et neutralt overblik over svarene i runden.",
+                    "labels": ["A", "B", "C"],
+                }
+            ),
+        )
+    )
+    rounds.close_round(round.id, "U0FACI001")
+    draft = service.latest(round.id)
+    assert draft.engine == "llm" and [t.label for t in draft.themes] == ["A", "B", "C"]
+    assert db.digest(draft.id).engine == "llm"
+    assert_digest_is_honest(draft, round_answers(db, round.id))
+    prompt_text = json.dumps(llm.requests[0]["body"], ensure_ascii=False)
+    assert not any(m.slack_id in prompt_text or m.name in prompt_text for m in network.members)

@@ -1,9 +1,9 @@
-"""Features for grouping answers into themes: Danish Snowball stems of content words plus stem
-bigrams, TF-IDF weighted (sublinear term frequency, l2-normalised).
+"""Features for grouping answers into themes: Danish Snowball stems of content words that occur
+in at least two answers, TF-IDF weighted (sublinear term frequency, l2-normalised).
 
 Chosen by measurement on the labelled demo answers (docs/benchmarks.md, "## Digest"): on that set
-stems with bigrams grouped the answers closer to their labels than character 4-6-grams, and they
-are several times cheaper to compute.
+stems grouped the answers closer to their labels than character 4-6-grams or stem bigrams, and
+they are several times cheaper to compute.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from bot.digest.text import content_words, stem
 
+MIN_DF_FROM = 10  # with this many answers or more, a stem must occur in two answers to count
+
 
 def analyze(text: str) -> list[str]:
-    """An answer's terms: the stems of its content words, and each pair of neighbouring stems."""
-    stems = [stem(w) for w in content_words(text)]
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+    """An answer's terms: the stems of its content words."""
+    return [stem(w) for w in content_words(text)]
 
 
 def surface_forms(texts: list[str], wanted: set[str]) -> dict[str, str]:
@@ -43,7 +44,7 @@ def surface_forms(texts: list[str], wanted: set[str]) -> dict[str, str]:
 
 @dataclass
 class Features:
-    terms: list[str]  # column names: stems and "stem stem" bigrams
+    terms: list[str]  # column names: stems
     counts: sparse.csr_matrix  # answers x terms
 
     def tfidf(self, rows: np.ndarray | slice, transformer: TfidfTransformer | None = None):
@@ -56,6 +57,11 @@ class Features:
 
 def build_features(texts: list[str]) -> Features:
     """Count the terms of every answer. Raises ValueError when no answer has a content word."""
-    vectorizer = CountVectorizer(analyzer=analyze, dtype=np.int32)
-    counts = vectorizer.fit_transform(texts).tocsr()
+    min_df = 2 if len(texts) >= MIN_DF_FROM else 1
+    try:
+        vectorizer = CountVectorizer(analyzer=analyze, dtype=np.int32, min_df=min_df)
+        counts = vectorizer.fit_transform(texts).tocsr()
+    except ValueError:  # no stem shared by two answers: fall back to every stem
+        vectorizer = CountVectorizer(analyzer=analyze, dtype=np.int32)
+        counts = vectorizer.fit_transform(texts).tocsr()
     return Features(list(vectorizer.get_feature_names_out()), counts)

@@ -33,6 +33,12 @@ class Answer(_Part):
         """All answered questions as one text (computed once: the engine reads it often)."""
         return "\n\n".join(v for v in self.texts.values() if v.strip())
 
+    def model_copy(self, *, update=None, deep: bool = False) -> Answer:
+        """A copy; the cached text is dropped so a copy with other texts reads its own."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("text", None)
+        return copied
+
 
 class Quote(_Part):
     """A verbatim piece of an answer: answers[answer_id].texts[question_id][start:end] == text."""

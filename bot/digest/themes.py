@@ -87,8 +87,8 @@ def _labels(
     features: Features, theme_of: np.ndarray, k: int, texts: list[str]
 ) -> tuple[list[list[str]], list[set[str]]]:
     """Per theme, the stems found in many of its answers and rarely in the others (by lift times
-    frequency), shown in their most frequent written form. Bigrams are left to the grouping."""
-    unigram = np.array([" " not in term and len(term) >= 3 for term in features.terms])
+    frequency), shown in their most frequent written form."""
+    unigram = np.array([len(term) >= 3 for term in features.terms])
     present = (features.counts > 0).astype(np.float32).tocsr()
     overall = np.asarray(present.sum(axis=0)).ravel()
     n = max(1, int((theme_of >= 0).sum()))
