@@ -256,3 +256,19 @@ def test_a_copied_answer_reads_its_own_text():
     answer = Answer(id="1", municipality="herning", texts={"q1": "Første tekst."})
     assert answer.text == "Første tekst."
     assert answer.model_copy(update={"texts": {"q1": "Anden tekst."}}).text == "Anden tekst."
+
+
+def test_a_quote_that_names_a_member_is_not_used():
+    texts = [
+        "Jeg talte med Signe Andersen om planen, men samtidig er loven klar.",
+        "Signe mener, vi skal følge planen, men samtidig holde fristen.",
+        "Vi skal følge planen, men samtidig holde fristen for borgeren.",
+        "Planen er vigtig for borgeren, men samtidig er fristen vigtig.",
+    ]
+    answers = [
+        Answer(id=str(i), municipality="herning", texts={"q1": t}, member=f"U0MEMBER{i}")
+        for i, t in enumerate(texts)
+    ]
+    digest = build(answers, people=["Signe Andersen"])
+    assert_digest_is_honest(digest, answers, forbidden=["Signe Andersen", "Signe"])
+    assert digest.all_quotes() and all("Signe" not in q.text for q in digest.all_quotes())

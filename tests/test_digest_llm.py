@@ -187,3 +187,18 @@ def test_the_review_service_uses_the_llm_engine_when_configured(
     assert_digest_is_honest(draft, round_answers(db, round.id))
     prompt_text = json.dumps(llm.requests[0]["body"], ensure_ascii=False)
     assert not any(m.slack_id in prompt_text or m.name in prompt_text for m in network.members)
+
+
+def test_members_names_are_not_sent_and_may_not_come_back(llm, answers, extractive):
+    named = [
+        a.model_copy(update={"texts": {"q1": a.texts["q1"] + " Det sagde Signe Andersen også."}})
+        for a in answers
+    ]
+    labels = ["Signe Andersens tema"] + [f"L{i}" for i in range(len(extractive.themes) - 1)]
+    llm.replies.append(
+        (200, completion({"overview": "Et neutralt overblik over svarene.", "labels": labels}))
+    )
+    digest = LlmEngine(llm.url, None, "m", timeout=2)(extractive, named, ["Signe Andersen"])
+    sent = json.dumps(llm.requests[0]["body"], ensure_ascii=False)
+    assert "Signe" not in sent and "Andersen" not in sent and "[navn]" in sent
+    assert digest.engine == "extractive" and digest.engine_note == "invalid answer"

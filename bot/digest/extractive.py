@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 import numpy as np
@@ -16,6 +17,7 @@ from bot.digest.model import (
     Quote,
     Theme,
 )
+from bot.digest.people import PeopleGuard
 from bot.digest.quotes import Span, best_sentence, dilemma_sentences, question_sentences, spread
 from bot.digest.themes import group_answers
 from bot.i18n import t
@@ -62,21 +64,22 @@ def build_digest(
     prompt_id: str | None = None,
     flip_theme: str | None = None,
     k: int | None = None,
+    people: Iterable[str] = (),
 ) -> Digest:
-    """Build a digest: participation, themes with quotes, dilemmas, open questions, differences."""
+    """Build a digest: participation, themes with quotes, dilemmas, open questions, differences.
+    `people` are members' names: quotes that mention one are not used (see people.py)."""
     names = names or {}
+    guard = PeopleGuard(people)
     grouper = Grouper(answers, names, min_group_size, language)
     consenting = [a for a in answers if a.research_consent]
     quotable = [a for a in consenting if a.quotable]
     figures, total = _participation(answers, participation, grouper, language)
     grouping = group_answers([a.text for a in consenting], k)
-    themes = _themes(consenting, grouping, grouper)
-    dilemmas = [
-        _quote(s, grouper) for s in spread(dilemma_sentences(quotable), DILEMMAS, _group(grouper))
-    ]
-    questions = [
-        _quote(s, grouper) for s in spread(question_sentences(quotable), QUESTIONS, _group(grouper))
-    ]
+    themes = _themes(consenting, grouping, grouper, guard)
+    dilemma_spans = [s for s in dilemma_sentences(quotable) if not guard.mentions(s.text)]
+    question_spans = [s for s in question_sentences(quotable) if not guard.mentions(s.text)]
+    dilemmas = [_quote(s, grouper) for s in spread(dilemma_spans, DILEMMAS, _group(grouper))]
+    questions = [_quote(s, grouper) for s in spread(question_spans, QUESTIONS, _group(grouper))]
     differences = _differences(consenting, grouping.theme_of, themes, grouper, language)
     digest = Digest(
         title=title,
@@ -152,9 +155,10 @@ def _participation(
     return rows, total
 
 
-def _themes(answers: list[Answer], grouping, grouper: Grouper) -> list[Theme]:
+def _themes(answers: list[Answer], grouping, grouper: Grouper, guard: PeopleGuard) -> list[Theme]:
     themes = []
     for index, terms in enumerate(grouping.terms):
+        terms = [term for term in terms if not guard.mentions(term)]
         members = np.flatnonzero(grouping.theme_of == index)
         if members.size == 0:
             continue
@@ -165,7 +169,7 @@ def _themes(answers: list[Answer], grouping, grouper: Grouper) -> list[Theme]:
             if not answer.quotable:
                 continue
             span = best_sentence(answer, grouping.term_stems[index])
-            if span is not None:
+            if span is not None and not guard.mentions(span.text):
                 candidates.append(span)
             if len(candidates) >= 10 * QUOTES_PER_THEME:
                 break

@@ -11,10 +11,12 @@ import logging
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.digest.model import Answer, Digest
+from bot.digest.people import PeopleGuard
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -65,8 +67,11 @@ def redact(text: str) -> str:
     return text
 
 
-def request_messages(digest: Digest, answers: list[Answer]) -> list[dict]:
+def request_messages(
+    digest: Digest, answers: list[Answer], guard: PeopleGuard | None = None
+) -> list[dict]:
     """The chat messages sent: themes with a few redacted answers each, under neutral labels."""
+    guard = guard or PeopleGuard()
     by_id = {a.id: a for a in answers}
     language = {"da": "Danish", "nb": "Norwegian (bokmål)", "en": "English"}.get(
         digest.language, "Danish"
@@ -79,7 +84,7 @@ def request_messages(digest: Digest, answers: list[Answer]) -> list[dict]:
         )
         for answer_id in theme.answer_ids[:ANSWERS_PER_THEME]:
             counter += 1
-            text = redact(by_id[answer_id].text)[:CHARS_PER_ANSWER]
+            text = guard.redact(redact(by_id[answer_id].text))[:CHARS_PER_ANSWER]
             parts.append(f"A{counter}: {' '.join(text.split())}")
     return [
         {"role": "system", "content": SYSTEM.format(language=language)},
@@ -131,18 +136,22 @@ class LlmEngine:
         except (ValueError, UnicodeDecodeError):
             raise LlmUnavailable("invalid answer") from None
 
-    def __call__(self, digest: Digest, answers: list[Answer]) -> Digest:
-        """The digest with the model's overview and labels, or unchanged with a note on failure."""
+    def __call__(self, digest: Digest, answers: list[Answer], people: Iterable[str] = ()) -> Digest:
+        """The digest with the model's overview and labels, or unchanged with a note on failure.
+        Members' names are taken out of what is sent and may not appear in what comes back."""
         if not digest.themes:
             return digest
+        guard = PeopleGuard(people)
         payload = {
             "model": self.model,
-            "messages": request_messages(digest, answers),
+            "messages": request_messages(digest, answers, guard),
             "temperature": 0.2,
             "response_format": {"type": "json_object"},
         }
         try:
             answer = parse_answer(self._post(payload), len(digest.themes))
+            if any(guard.mentions(text) for text in [answer.overview, *answer.labels]):
+                raise LlmUnavailable("invalid answer")
         except LlmUnavailable as exc:
             logger.warning("LLM engine not used: %s", exc)
             return digest.model_copy(update={"engine_note": str(exc)})

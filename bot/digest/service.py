@@ -27,8 +27,9 @@ logger = logging.getLogger(__name__)
 
 DRAFT, APPROVED, REJECTED = "draft", "approved", "rejected"
 
-# An engine that may rewrite the overview and theme labels of an extractive digest (the LLM one).
-Enhancer = Callable[[Digest, list[Answer]], Digest]
+# An engine that may rewrite the overview and theme labels of an extractive digest (the LLM one);
+# it gets the digest, its answers and the members' names to keep out.
+Enhancer = Callable[[Digest, list[Answer], list[str]], Digest]
 
 
 class DigestService:
@@ -70,10 +71,18 @@ class DigestService:
             round_id=round_id,
             prompt_id=prompt.id,
             flip_theme=round.theme,
+            people=self._people(),
         )
+        return self._finish(digest, answers)
+
+    def _people(self) -> list[str]:
+        return [m.name for m in self.network.members]
+
+    def _finish(self, digest: Digest, answers: list[Answer]) -> Digest:
+        """Let the LLM engine (if any) write overview and labels, then check every promise."""
         if self.enhancer is not None:
-            digest = self.enhancer(digest, answers)
-        assert_digest_is_honest(digest, answers, forbidden=[m.name for m in self.network.members])
+            digest = self.enhancer(digest, answers, self._people())
+        assert_digest_is_honest(digest, answers, forbidden=self._people())
         return digest
 
     def build_period(self, theme: str, since: date, until: date) -> Digest:
@@ -113,11 +122,9 @@ class DigestService:
             participation=list(figures.values()),
             min_group_size=self.network.min_group_size,
             flip_theme=theme,
+            people=self._people(),
         )
-        if self.enhancer is not None:
-            digest = self.enhancer(digest, answers)
-        assert_digest_is_honest(digest, answers, forbidden=[m.name for m in self.network.members])
-        return digest
+        return self._finish(digest, answers)
 
     def _save(self, digest: Digest, status: str) -> Digest:
         record = self.store.save_digest(
