@@ -272,3 +272,29 @@ def test_a_quote_that_names_a_member_is_not_used():
     digest = build(answers, people=["Signe Andersen"])
     assert_digest_is_honest(digest, answers, forbidden=["Signe Andersen", "Signe"])
     assert digest.all_quotes() and all("Signe" not in q.text for q in digest.all_quotes())
+
+
+def test_group_size_counts_members_with_consent_and_groups_silent_municipalities(answers):
+    from bot.digest.model import MunicipalityFigures
+
+    changed = [
+        a.model_copy(update={"research_consent": False})
+        if a.municipality == "herning" and a.id not in {"2", "7"}
+        else a
+        for a in answers
+    ]
+    herning_with_consent = [
+        a for a in changed if a.municipality == "herning" and a.research_consent
+    ]
+    assert len(herning_with_consent) == 2
+    figures = [
+        MunicipalityFigures(municipality=m, name=m, delivered=10, answered=8, skipped=1)
+        for m in ("silkeborg", "herning", "holstebro", "vesthimmerland", "viborg")
+    ] + [
+        MunicipalityFigures(municipality="skive", name="skive", delivered=2, answered=0, skipped=2)
+    ]
+    digest = build(changed, participation=figures, names={**NAMES, "skive": "Skive Kommune"})
+    rows = {r.municipality: r for r in digest.participation}
+    assert "herning" not in rows and "skive" not in rows
+    assert rows[OTHER_MUNICIPALITIES].delivered == 12 and rows[OTHER_MUNICIPALITIES].skipped == 3
+    assert "Herning" not in render(digest, "md") and "Skive" not in render(digest, "html")

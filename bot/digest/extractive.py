@@ -31,20 +31,27 @@ MAX_DIFFERENCES = 5
 
 class Grouper:
     """Which name a municipality goes by in this digest: its own, or 'other municipalities' when
-    fewer than min_group_size of its members answered (so no one can be singled out)."""
+    fewer than min_group_size of its members answered with research consent (so no one can be
+    singled out; a municipality where nobody answered is grouped too). Research exports count
+    the same way."""
 
     def __init__(
         self, answers: list[Answer], names: dict[str, str], min_group_size: int, language: str
     ):
         members: dict[str, set[str]] = defaultdict(set)
         for answer in answers:
-            members[answer.municipality].add(answer.member or f"answer:{answer.id}")
-        self.small = {m for m, who in members.items() if len(who) < min_group_size}
+            if answer.research_consent:
+                members[answer.municipality].add(answer.member or f"answer:{answer.id}")
+        self.counts = {m: len(who) for m, who in members.items()}
+        self.min_group_size = min_group_size
         self.names = names
         self.other_name = t("digest.other_municipalities", language)
 
+    def is_small(self, municipality: str) -> bool:
+        return self.counts.get(municipality, 0) < self.min_group_size
+
     def key(self, municipality: str) -> str:
-        return OTHER_MUNICIPALITIES if municipality in self.small else municipality
+        return OTHER_MUNICIPALITIES if self.is_small(municipality) else municipality
 
     def name(self, municipality: str) -> str:
         key = self.key(municipality)
