@@ -124,6 +124,8 @@ def _digest_of_database(round_id, theme, since, until):
 
     settings = load_settings()
     network = load_network(settings.flipbot_config)
+    if not Path(settings.flipbot_db).exists():
+        raise click.UsageError(f"no database at {settings.flipbot_db} (set FLIPBOT_DB)")
     store = Store(settings.flipbot_db)
     store.migrate()
     messenger = LocalMessenger()  # building sends nothing; the messenger is never used
@@ -193,6 +195,8 @@ def export_command(fmt, round_id, theme, since, until, municipality, out: Path):
         )
     if since and until and until < since:
         raise click.BadParameter("--until is before --since", param_hint="--until")
+    if not Path(settings.flipbot_db).exists():
+        raise click.UsageError(f"no database at {settings.flipbot_db} (set FLIPBOT_DB)")
     store = Store(settings.flipbot_db)
     store.migrate()
     filters = ExportFilter(

@@ -145,12 +145,23 @@ def collect(
     return Export(rows, left_out, filters, now or utcnow(), language, themes)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A CSV cell that a spreadsheet will not run as a formula: text starting with = + - @ gets a
+    leading apostrophe (the JSON export keeps every text exactly as given)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(export: Export) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for row in export.rows:
-        writer.writerow([getattr(row, c) for c in COLUMNS])
+        writer.writerow([_cell(getattr(row, c)) for c in COLUMNS])
     return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the Danish letters
 
 

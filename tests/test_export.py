@@ -25,7 +25,7 @@ ANSWERERS = {
     "U0SILK003": HOSTILE,
     "U0HERN001": "Vi skal være tydelige om rammen.",
     "U0HERN002": "Sanktionen ødelægger tilliden.",
-    "U0HERN003": "Jeg ville tage det op med min leder.",
+    "U0HERN003": '=HYPERLINK("http://x","klik") er et svar, der ligner en formel.',
     "U0VIBO001": "Et svar fra Viborg.",
     "U0VIBO004": "Et svar fra et medlem uden samtykke.",
 }
@@ -72,6 +72,11 @@ def test_csv_has_one_row_per_answered_question_and_no_names_or_slack_ids(
         "andre kommuner",
     }
     assert HOSTILE in {r["text"] for r in rows}
+    assert '\'=HYPERLINK("http://x","klik") er et svar, der ligner en formel.' in {
+        r["text"] for r in rows
+    }
+    as_json = json.loads(render_export(export, "json"))
+    assert ANSWERERS["U0HERN003"] in {r["text"] for r in as_json["rows"]}
     assert name.startswith("flip-export-") and name.endswith(".csv")
 
 
@@ -183,3 +188,7 @@ def test_cli_export_writes_the_file_and_counts_what_was_left_out(tmp_path, monke
         cli, ["export", "--format", "csv", "--municipality", "aarhus", "--out", str(out)]
     )
     assert wrong.exit_code == 2 and "unknown municipality 'aarhus'" in wrong.output
+    monkeypatch.setenv("FLIPBOT_DB", str(tmp_path / "nowhere.db"))
+    missing = runner.invoke(cli, ["export", "--format", "csv", "--out", str(out)])
+    assert missing.exit_code == 2 and "no database at" in missing.output
+    assert not (tmp_path / "nowhere.db").exists()
