@@ -32,6 +32,11 @@ def test_demo_digest_keeps_its_promises(digest, answers):
     assert all(q.text.endswith("?") for q in digest.questions)
     assert digest.total.answered == 40 and digest.not_quotable == 5
     assert "Der er 40 svar fra 5 kommuner." in digest.overview
+    # The sample answers are spread evenly over the five municipalities, so differences between
+    # them are chance; each one named must point at a real theme and a named municipality.
+    for difference in digest.differences:
+        assert abs(difference.share - difference.overall) >= 0.25
+        assert digest.themes[difference.theme].label in render(digest, "md")
 
 
 def test_dilemmas_are_sentences_that_weigh_two_things(digest):
@@ -298,3 +303,28 @@ def test_group_size_counts_members_with_consent_and_groups_silent_municipalities
     assert "herning" not in rows and "skive" not in rows
     assert rows[OTHER_MUNICIPALITIES].delivered == 12 and rows[OTHER_MUNICIPALITIES].skipped == 3
     assert "Herning" not in render(digest, "md") and "Skive" not in render(digest, "html")
+
+
+def test_a_municipality_that_talks_about_something_else_is_named_as_different():
+    employers = [
+        "Virksomhederne vil have én fast kontakt i jobcentret.",
+        "Virksomhederne mangler en fast kontakt, når de ansætter.",
+        "En fast kontakt til virksomhederne gør forskellen.",
+    ]
+    citizens = [
+        "Borgerens egen plan skal styre forløbet.",
+        "Planen skal være borgerens egen, ellers holder forløbet ikke.",
+        "Forløbet skal følge borgerens plan og tempo.",
+    ]
+    answers = [
+        Answer(id=f"h{i}", municipality="herning", texts={"q1": employers[i % 3]}, member=f"UH{i}")
+        for i in range(6)
+    ] + [
+        Answer(id=f"s{i}", municipality=m, texts={"q1": citizens[i % 3]}, member=f"US{i}")
+        for i, m in enumerate(["silkeborg", "viborg"] * 3)
+    ]
+    digest = build(answers, k=2)
+    herning = [d for d in digest.differences if d.municipality == "herning" and d.share == 1.0]
+    assert herning and herning[0].overall == 0.5
+    assert "virksomhederne" in digest.themes[herning[0].theme].terms
+    assert "Herning Kommune: 100% af svarene hører til" in render(digest, "md")

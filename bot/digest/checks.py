@@ -64,6 +64,13 @@ def digest_problems(
                 problems.append(
                     f"theme {theme.label!r}: quotes answer {quote.answer_id} outside it"
                 )
+    for difference in digest.differences:
+        if not 0 <= difference.theme < len(digest.themes):
+            problems.append(
+                f"difference for {difference.municipality}: no theme {difference.theme}"
+            )
+        elif difference.municipality not in named:
+            problems.append(f"difference names municipality {difference.municipality!r} wrongly")
     dump = digest.model_dump_json()
     people = {a.member for a in by_id.values() if a.member} | set(forbidden)
     for person in sorted(p for p in people if p):

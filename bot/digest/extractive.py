@@ -87,7 +87,7 @@ def build_digest(
     question_spans = [s for s in question_sentences(quotable) if not guard.mentions(s.text)]
     dilemmas = [_quote(s, grouper) for s in spread(dilemma_spans, DILEMMAS, _group(grouper))]
     questions = [_quote(s, grouper) for s in spread(question_spans, QUESTIONS, _group(grouper))]
-    differences = _differences(consenting, grouping.theme_of, themes, grouper, language)
+    differences = _differences(consenting, themes, grouper)
     digest = Digest(
         title=title,
         language=language,
@@ -194,41 +194,34 @@ def _themes(answers: list[Answer], grouping, grouper: Grouper, guard: PeopleGuar
     return sorted(themes, key=lambda th: (-th.answers, th.label))
 
 
-def _differences(
-    answers: list[Answer],
-    theme_of: np.ndarray,
-    themes: list[Theme],
-    grouper: Grouper,
-    language: str,
-) -> list[Difference]:
+def _differences(answers: list[Answer], themes: list[Theme], grouper: Grouper) -> list[Difference]:
     """Themes that fill a clearly larger or smaller share of one municipality's answers."""
     if len(themes) < 2:
         return []
-    label_of = {answer_id: th.label for th in themes for answer_id in th.answer_ids}
+    theme_of = {answer_id: index for index, th in enumerate(themes) for answer_id in th.answer_ids}
     per_place: dict[str, Counter] = defaultdict(Counter)
     for answer in answers:
-        if answer.id in label_of:
-            per_place[grouper.key(answer.municipality)][label_of[answer.id]] += 1
+        if answer.id in theme_of:
+            per_place[grouper.key(answer.municipality)][theme_of[answer.id]] += 1
     total = sum(th.answers for th in themes)
     found = []
     for place, counts in per_place.items():
         size = sum(counts.values())
         if place == OTHER_MUNICIPALITIES or size < 3:
             continue
-        for theme in themes:
-            share, overall = counts[theme.label] / size, theme.answers / total
+        for index, theme in enumerate(themes):
+            share, overall = counts[index] / size, theme.answers / total
             if abs(share - overall) >= DIFFERENCE:
-                name = grouper.names.get(place, place)
                 found.append(
                     Difference(
                         municipality=place,
-                        municipality_name=name,
-                        theme_label=theme.label,
+                        municipality_name=grouper.names.get(place, place),
+                        theme=index,
                         share=round(share, 3),
                         overall=round(overall, 3),
                     )
                 )
-    found.sort(key=lambda d: (-abs(d.share - d.overall), d.municipality_name, d.theme_label))
+    found.sort(key=lambda d: (-abs(d.share - d.overall), d.municipality_name, d.theme))
     return found[:MAX_DIFFERENCES]
 
 

@@ -74,7 +74,7 @@ class Difference(_Part):
 
     municipality: str
     municipality_name: str
-    theme_label: str
+    theme: int  # index into Digest.themes (its label may be rewritten by the LLM engine)
     share: float
     overall: float
 

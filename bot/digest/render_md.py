@@ -45,7 +45,7 @@ def difference_line(digest: Digest, index: int) -> str:
         digest.language,
         municipality=d.municipality_name,
         share=percent(d.share),
-        theme=d.theme_label,
+        theme=digest.themes[d.theme].label,
         overall=percent(d.overall),
     )
 
