@@ -134,3 +134,16 @@ def test_a_digest_failure_does_not_stop_the_round_closing(rounds, library, clock
     )
     rounds.close_round(round.id, "U0FACI001")
     assert not rounds.get_round(round.id).is_open
+
+
+def test_a_failed_rebuild_leaves_the_old_draft(closed_round, digests, db, monkeypatch):
+    draft = digests.latest(closed_round.id)
+
+    def broken(round_id):
+        raise RuntimeError("engine down")
+
+    monkeypatch.setattr(digests, "build", broken)
+    with pytest.raises(RuntimeError):
+        digests.rebuild(draft.id, "U0FACI001")
+    assert db.digest(draft.id).status == "draft"
+    assert digests.latest(closed_round.id).id == draft.id

@@ -163,15 +163,17 @@ class DigestService:
         return stored
 
     def rebuild(self, digest_id: int, by: str) -> Digest:
-        """'Byg igen': build the round's digest again as a new draft; the old draft is rejected."""
+        """'Byg igen': build the round's digest again as a new draft; the old draft is rejected.
+        The new one is built first, so a failure leaves the old draft as it was."""
         require(self.network, by, "review_digest")
         record = self._record(digest_id)
         if record.status != DRAFT or record.round_id is None:
             raise RoundError("digest_decided", status=record.status)
+        round = self.rounds.get_round(record.round_id)
+        fresh = self.build(round.id)
         if not self.store.decide_digest(digest_id, REJECTED, by, self.clock()):
             raise RoundError("digest_decided", status=self._record(digest_id).status)
-        round = self.rounds.get_round(record.round_id)
-        stored = self._save(self.build(round.id), DRAFT)
+        stored = self._save(fresh, DRAFT)
         self.store.audit(by, "digest_rebuilt", str(stored.id), {"replaces": digest_id})
         self._send_draft(round, stored)
         return stored
