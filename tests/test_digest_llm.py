@@ -115,6 +115,18 @@ def test_the_model_writes_overview_and_labels_only(llm, answers, extractive):
         ((200, completion("Her er et fint overblik uden JSON.")), "invalid answer"),
         ((200, completion({"overview": "For kort", "labels": []})), "invalid answer"),
         ((200, completion({"overview": "x" * 40, "labels": ["én"]})), "invalid answer"),
+        (
+            (
+                200,
+                completion(
+                    {
+                        "overview": 'En sagde: "sanktioner virker aldrig" i runden.',
+                        "labels": ["a", "b", "c"],
+                    }
+                ),
+            ),
+            "invalid answer",
+        ),
         ("hang", "time-out"),
     ],
 )

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 TIMEOUT = 30.0
 ANSWERS_PER_THEME = 8
 CHARS_PER_ANSWER = 600
+QUOTE_MARKS = ('"', "“", "”", "„", "«", "»")
 
 _REDACTIONS = [
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
@@ -36,7 +37,7 @@ _REDACTIONS = [
 SYSTEM = (
     "You help facilitators of a Danish knowledge-broker network (FLIP). You get answers from "
     "job-centre brokers, already grouped into themes. Write in {language}. Never judge, never "
-    "recommend, never invent facts or quotes; describe the range of views. Reply with JSON only: "
+    "recommend, never invent facts, never quote; describe the range of views. Reply with JSON only: "
     '{{"overview": "<3-5 neutral sentences>", "labels": ["<2-5 word label per theme, in order>"]}}'
 )
 
@@ -50,6 +51,14 @@ class LlmAnswer(BaseModel):
 
     overview: str = Field(min_length=20, max_length=1500)
     labels: list[str]
+
+    @field_validator("overview")
+    @classmethod
+    def _no_quotes(cls, value: str) -> str:
+        # Quotes come only from the extractive layer: a quotation in the overview could be invented.
+        if any(mark in value for mark in QUOTE_MARKS):
+            raise ValueError("the overview may not quote")
+        return " ".join(value.split())
 
     @field_validator("labels")
     @classmethod
