@@ -328,3 +328,8 @@ def test_a_municipality_that_talks_about_something_else_is_named_as_different():
     assert herning and herning[0].overall == 0.5
     assert "virksomhederne" in digest.themes[herning[0].theme].terms
     assert "Herning Kommune: 100% af svarene hører til" in render(digest, "md")
+
+
+def test_no_sentence_is_quoted_twice(digest):
+    spots = [(q.answer_id, q.question_id, q.start) for q in digest.all_quotes()]
+    assert len(spots) == len(set(spots))

@@ -83,9 +83,18 @@ def build_digest(
     figures, total = _participation(answers, participation, grouper, language)
     grouping = group_answers([a.text for a in consenting], k)
     themes = _themes(consenting, grouping, grouper, guard)
-    dilemma_spans = [s for s in dilemma_sentences(quotable) if not guard.mentions(s.text)]
-    question_spans = [s for s in question_sentences(quotable) if not guard.mentions(s.text)]
+    # Each sentence is quoted once: the dilemmas and questions skip what the themes already show.
+    shown = {(q.answer_id, q.question_id, q.start) for th in themes for q in th.quotes}
+
+    def usable(span: Span) -> bool:
+        return (span.answer.id, span.question_id, span.start) not in shown and not guard.mentions(
+            span.text
+        )
+
+    dilemma_spans = [s for s in dilemma_sentences(quotable) if usable(s)]
     dilemmas = [_quote(s, grouper) for s in spread(dilemma_spans, DILEMMAS, _group(grouper))]
+    shown |= {(q.answer_id, q.question_id, q.start) for q in dilemmas}
+    question_spans = [s for s in question_sentences(quotable) if usable(s)]
     questions = [_quote(s, grouper) for s in spread(question_spans, QUESTIONS, _group(grouper))]
     differences = _differences(consenting, themes, grouper)
     digest = Digest(

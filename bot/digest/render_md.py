@@ -95,13 +95,29 @@ def render_markdown(digest: Digest) -> str:
 
 
 def render_text(digest: Digest) -> str:
-    """A terminal rendering: the Markdown without its markup characters where they add noise."""
-    lines = []
+    """A terminal rendering: the Markdown with its tables aligned and its escapes taken out."""
+    out: list[str] = []
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        if not table:
+            return
+        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+        for row in table:
+            cells = [row[0].ljust(widths[0])] + [
+                c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+            ]
+            out.append("  ".join(cells).rstrip())
+        table.clear()
+
     for line in render_markdown(digest).splitlines():
         if line.startswith("|---"):
             continue
         line = line.replace("\\", "")
         if line.startswith("|"):
-            line = "  ".join(cell.strip() for cell in line.strip("|").split("|"))
-        lines.append(line.replace("*", "") if not line.startswith(">") else line)
-    return "\n".join(lines)
+            table.append([cell.strip() for cell in line.strip("|").split("|")])
+            continue
+        flush()
+        out.append(line if line.startswith(">") else line.replace("*", ""))
+    flush()
+    return "\n".join(out)
