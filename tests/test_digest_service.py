@@ -147,3 +147,30 @@ def test_a_failed_rebuild_leaves_the_old_draft(closed_round, digests, db, monkey
         digests.rebuild(draft.id, "U0FACI001")
     assert db.digest(draft.id).status == "draft"
     assert digests.latest(closed_round.id).id == draft.id
+
+
+def test_a_facilitator_can_ask_for_a_draft_when_building_at_close_failed(
+    rounds, library, clock, db, network, messenger
+):
+    rounds.on_closed = lambda round: (_ for _ in ()).throw(RuntimeError("engine down"))
+    round = rounds.start_round(
+        library.get("samtale-01"), ["herning"], clock() + timedelta(days=2), "U0FACI001"
+    )
+    rounds.record_answer(round.id, "U0HERN001", {"q1": "Vi taler med borgeren, men tiden er knap."})
+    rounds.close_round(round.id, "U0FACI001")
+    service = DigestService(db, network, rounds, messenger, clock=clock)
+    assert service.latest(round.id) is None
+    with pytest.raises(AccessDenied):
+        service.draft_round(round.id, "U0HERN001")
+    draft = service.draft_round(round.id, "U0FACI002")
+    assert draft.status == "draft" and service.latest(round.id).id == draft.id
+    assert len(messenger.of_kind("digest_draft")) == len(FACILITATORS)
+
+
+def test_no_draft_of_an_open_round(rounds, library, clock, digests):
+    round = rounds.start_round(
+        library.get("samtale-01"), ["herning"], clock() + timedelta(days=2), "U0FACI001"
+    )
+    with pytest.raises(RoundError) as raised:
+        digests.draft_round(round.id, "U0FACI001")
+    assert raised.value.key == "round_open"

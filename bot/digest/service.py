@@ -162,6 +162,18 @@ class DigestService:
         self._send_draft(round, stored)
         return stored
 
+    def draft_round(self, round_id: int, by: str) -> Digest:
+        """A facilitator asks for a fresh draft of a closed round (e.g. when building it at close
+        failed, or after a reopened round closed again); it goes to every facilitator."""
+        require(self.network, by, "review_digest")
+        round = self.rounds.get_round(round_id)
+        if round.is_open:
+            raise RoundError("round_open", round_id=round_id)
+        stored = self._save(self.build(round_id), DRAFT)
+        self.store.audit(by, "digest_drafted", str(stored.id), {"round": round_id})
+        self._send_draft(round, stored)
+        return stored
+
     def rebuild(self, digest_id: int, by: str) -> Digest:
         """'Byg igen': build the round's digest again as a new draft; the old draft is rejected.
         The new one is built first, so a failure leaves the old draft as it was."""
