@@ -87,7 +87,15 @@ def demo(db_path: Path | None):
     click.echo("")
     from bot.i18n import t
 
-    click.echo(t("demo.database", result.services.network.language, path=db_path))
+    language = result.services.network.language
+    if result.digest is not None:
+        from bot.demo import write_digest_files
+        from bot.digest.render_md import render_text
+
+        click.echo(render_text(result.digest))
+        md, html = write_digest_files(result.digest, Path("out"))
+        click.echo(t("demo.digest_written", language, md=md, html=html))
+    click.echo(t("demo.database", language, path=db_path))
 
 
 # -- network ---------------------------------------------------------------------------------
@@ -211,7 +219,7 @@ def db_migrate():
 
 
 # Each area of the bot keeps its commands in its own module, which adds them to `cli` on import.
-AREAS: tuple[str, ...] = ("bot.cli_privacy", "bot.cli_schedule")
+AREAS: tuple[str, ...] = ("bot.cli_privacy", "bot.cli_schedule", "bot.cli_digest")
 for _area in AREAS:
     importlib.import_module(_area)
 

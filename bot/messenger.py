@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.digest.model import Digest
 from bot.models import Prompt, Round
 from bot.network import Member
 
@@ -45,6 +46,12 @@ class Messenger(Protocol):
     def find_prompt(self, member: Member, round: Round) -> MessageRef | None:
         """Where this round's prompt landed for this member, if it was sent (after a crash
         mid fan-out a delivery may be recorded 'sending' though the DM went out)."""
+
+    def send_digest_draft(self, member: Member, round: Round, digest: Digest) -> None:
+        """DM a facilitator the draft digest (digest.id set) with share / rebuild / do-not-share."""
+
+    def post_digest(self, channel: str, round: Round, digest: Digest) -> None:
+        """Post an approved digest: the summary in the channel message, the full digest in its thread."""
 
 
 @dataclass
@@ -98,6 +105,28 @@ class LocalMessenger:
             ):
                 return MessageRef(f"D{member.slack_id[1:]}", sent.detail["ts"])
         return None
+
+    def send_digest_draft(self, member: Member, round: Round, digest: Digest) -> None:
+        if member.slack_id in self.fail_for:
+            raise DeliveryFailed("user_not_found")
+        self.sent.append(
+            Sent(
+                "digest_draft",
+                member.slack_id,
+                round.id,
+                {"digest_id": digest.id, "digest": digest},
+            )
+        )
+
+    def post_digest(self, channel: str, round: Round, digest: Digest) -> None:
+        self.sent.append(
+            Sent(
+                "digest",
+                None,
+                round.id,
+                {"channel": channel, "digest_id": digest.id, "digest": digest},
+            )
+        )
 
     def of_kind(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind]

@@ -201,6 +201,22 @@ def m021_create_scheduler_lock(db: Database) -> None:
 
 
 @migrations()
+def m030_add_digest_review(db: Database) -> None:
+    # Who approved or rejected a digest draft, and when (the review before it is shared).
+    digests = db["digests"]
+    digests.add_column("decided_by", str)
+    digests.add_column("decided_at", str)
+    digests.create_index(["status"])
+
+
+@migrations()
+def m031_create_project_secrets(db: Database) -> None:
+    # Per-database secrets, e.g. the key that turns Slack ids into stable export pseudonyms.
+    # Kept in the database so pseudonyms stay the same for one project and differ between projects.
+    db["project_secrets"].create({"name": str, "value": str, "created_at": str}, pk="name")
+
+
+@migrations()
 def m040_add_member_consent_source_and_erasure(db: Database) -> None:
     # research_consent comes from the network file until the member says otherwise
     # (/flip samtykke); then consent_source is 'member' and a sync keeps their choice.

@@ -160,3 +160,5 @@ class DigestRecord(_Record):
     engine: str
     status: str
     content: dict
+    decided_by: str | None = None
+    decided_at: datetime | None = None

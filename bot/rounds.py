@@ -7,6 +7,7 @@ CLI, demo) words them in the member's language.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from bot.privacy import merge_counts, redact, redact_answers
 from bot.prompts import Library
 from bot.store import Store
 from bot.timeutil import next_working_morning, utcnow
+
+logger = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 3000
 SNOOZE_AT = time(8, 30)
@@ -92,6 +95,9 @@ class RoundService:
         self.messenger = messenger
         self.clock = clock
         self.max_workers = max_workers
+        # Called with the closed round after close_round (the digest service builds its draft);
+        # set by build_services so the scheduler and Slack both get the digest on close.
+        self.on_closed: Callable[[Round], None] | None = None
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -466,6 +472,11 @@ class RoundService:
         channel = (programme and programme.digest_channel) or self.network.channels.digests
         if channel:
             self.messenger.post_round_summary(closed, prompt, participation.model_dump(), channel)
+        if self.on_closed is not None:
+            try:
+                self.on_closed(closed)
+            except Exception:  # the round is closed either way; the digest can be rebuilt
+                logger.exception("building the digest of round %s failed", round_id)
         return participation
 
     def reopen_round(self, round_id: int, closes_at: datetime, by: str) -> Round:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bot.digest.llm import llm_enhancer
+from bot.digest.service import DigestService
 from bot.messenger import Messenger
 from bot.network import Network, load_network
 from bot.prompts import Library, load_library
@@ -27,6 +29,7 @@ class Services:
     network: Network
     library: Library
     rounds: RoundService
+    digests: DigestService | None = None
 
 
 def build_services(
@@ -45,4 +48,8 @@ def build_services(
     store.migrate()
     store.sync_members(network, clock())
     rounds = RoundService(store, network, library, messenger, clock=clock)
-    return Services(settings, store, network, library, rounds)
+    digests = DigestService(
+        store, network, rounds, messenger, enhancer=llm_enhancer(settings), clock=clock
+    )
+    rounds.on_closed = digests.on_round_closed
+    return Services(settings, store, network, library, rounds, digests)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -505,6 +505,10 @@ class Store:
                 }
             )
             row = digests.get(digests.last_pk)
+        return self._digest(row)
+
+    @staticmethod
+    def _digest(row: dict) -> DigestRecord:
         return DigestRecord(
             id=row["id"],
             round_id=row["round_id"],
@@ -512,6 +516,51 @@ class Store:
             engine=row["engine"],
             status=row["status"],
             content=json.loads(row["content"]),
+            decided_by=row.get("decided_by"),
+            decided_at=parse_iso(row.get("decided_at")),
+        )
+
+    def digest(self, digest_id: int) -> DigestRecord | None:
+        rows = self._rows("select * from digests where id = ?", [digest_id])
+        return self._digest(rows[0]) if rows else None
+
+    def round_digests(self, round_id: int) -> list[DigestRecord]:
+        """Every digest built for a round, oldest first."""
+        rows = self._rows("select * from digests where round_id = ? order by id", [round_id])
+        return [self._digest(r) for r in rows]
+
+    def decide_digest(
+        self, digest_id: int, status: str, by: str, at: datetime, only_from: str = "draft"
+    ) -> bool:
+        """Move a digest from `only_from` to a decided status; False if it was not in `only_from`
+        (someone else decided first: two facilitators clicking at once both see one outcome)."""
+        with self.atomic() as db:
+            cursor = db.execute(
+                "update digests set status = ?, decided_by = ?, decided_at = ? "
+                "where id = ? and status = ?",
+                [status, by, iso(at), digest_id, only_from],
+            )
+            return cursor.rowcount == 1
+
+    def project_secret(self, name: str, make: Callable[[], str], at: datetime | None = None) -> str:
+        """A per-database secret, created once with make() and the same ever after."""
+        with self.atomic() as db:
+            db.execute(
+                "insert or ignore into project_secrets (name, value, created_at) values (?, ?, ?)",
+                [name, make(), iso(at or utcnow())],
+            )
+            return db.execute(
+                "select value from project_secrets where name = ?", [name]
+            ).fetchone()[0]
+
+    def export_rows(self) -> list[dict]:
+        """Every response with its round and member (for research exports; filtered by the caller)."""
+        return self._rows(
+            "select r.id as response_id, r.round_id, r.member_id, r.answers, r.quotable, "
+            "r.created_at, r.updated_at, ro.prompt_id, ro.theme, ro.started_at, "
+            "m.municipality, m.research_consent "
+            "from responses r join rounds ro on ro.id = r.round_id "
+            "join members m on m.slack_id = r.member_id order by r.round_id, r.id"
         )
 
     def first_sight_of_event(self, event_id: str, at: datetime | None = None) -> bool:

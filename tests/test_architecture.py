@@ -18,6 +18,7 @@ CORE = [
     "slots.py",
     "store_schedule.py",
     "export.py",
+    "export_qdpx.py",
     "privacy.py",
     "erasure.py",
     "store_privacy.py",

@@ -32,7 +32,8 @@ def test_every_command_has_help_text():
                 assert param.help, f"{' '.join(path)} {param.name}"
 
 
-def test_demo_runs_offline_and_prints_participation(runner, tmp_path):
+def test_demo_runs_offline_and_prints_participation(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     db = tmp_path / "demo.db"
     result = runner.invoke(cli, ["demo", "--db", str(db)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -48,6 +49,15 @@ def test_demo_runs_offline_and_prints_participation(runner, tmp_path):
         assert name in out
     assert "I alt" in out and "80%" in out
     assert db.exists()
+    # The digest follows: printed, and written to out/ in the current directory.
+    for heading in ("Overblik", "Temaer", "Dilemmaer i spil", "Åbne spørgsmål til mødet"):
+        assert heading in out
+    assert "Digesten ligger i out/digest.md og out/digest.html." in out
+    md = (tmp_path / "out" / "digest.md").read_text(encoding="utf-8")
+    html = (tmp_path / "out" / "digest.html").read_text(encoding="utf-8")
+    assert md.startswith("# FLIP-digest: ") and "## Dilemmaer i spil" in md
+    assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 2
+    assert "Signe Andersen" not in md + html + out  # a broker's name never appears
 
 
 def test_demo_refuses_an_existing_database(runner, tmp_path):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.digest.model import Digest
+from bot.digest.render import render
 from bot.i18n import t, theme_name
 from bot.messenger import LocalMessenger
 from bot.network import load_network
@@ -29,6 +31,7 @@ class DemoResult:
     messenger: LocalMessenger
     round_id: int
     participation: Participation
+    digest: Digest | None = None
 
 
 def sample_answers() -> list[dict]:
@@ -66,7 +69,20 @@ def run_demo(db_path: Path, seed: int = 2026) -> DemoResult:
     for member_id in brokers[len(answers) : len(answers) + SKIPPERS]:
         rounds.skip(round.id, member_id)
     participation = rounds.close_round(round.id, facilitator.slack_id)
-    return DemoResult(services, messenger, round.id, participation)
+    # Closing built the draft digest for the facilitators (see DigestService.on_round_closed).
+    digest = services.digests.latest(round.id) if services.digests else None
+    return DemoResult(services, messenger, round.id, participation, digest)
+
+
+def write_digest_files(digest: Digest, folder: Path) -> list[Path]:
+    """Write the digest as digest.md and digest.html into folder (created if missing)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in ("md", "html"):
+        path = folder / f"digest.{fmt}"
+        path.write_text(render(digest, fmt), encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def participation_table(participation: Participation, names: dict[str, str], language: str) -> str:

@@ -1,0 +1,306 @@
+"""Digest scale: build time and peak memory for 1,000 / 10,000 / 100,000 answers, and how well
+the grouping recovers the labelled stances of the 40 demo answers (adjusted Rand index).
+
+Each size runs in a fresh process, so its peak resident memory (VmHWM) is its own. Answers are
+generated from the bundled Danish sample answers: sentences of answers with the same stance are
+mixed and reordered, and Danish compounds built from common parts are sprinkled in, so the
+vocabulary keeps growing with the number of answers as it does in real text.
+
+Run: python -m bench digest   (writes the "## Digest" section of docs/benchmarks.md)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import time
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+SIZES = (1_000, 10_000, 100_000)
+REPEAT = 3  # the machine is shared: report the best and the median of three builds
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+MUNICIPALITIES = ("silkeborg", "herning", "holstebro", "vesthimmerland", "viborg", "skive", "ikast")
+PARTS = [
+    "borger",
+    "job",
+    "virksomhed",
+    "leder",
+    "plan",
+    "samtale",
+    "forløb",
+    "team",
+    "indsats",
+    "sag",
+    "ydelse",
+    "praktik",
+    "mentor",
+    "sundhed",
+    "misbrug",
+    "bolig",
+    "uddannelse",
+    "netværk",
+    "samarbejde",
+    "viden",
+    "forskning",
+    "kontakt",
+    "møde",
+]
+ENDS = [
+    "forløb",
+    "indsats",
+    "samtale",
+    "møde",
+    "plan",
+    "team",
+    "arbejde",
+    "rådgiver",
+    "model",
+    "praksis",
+    "kultur",
+]
+
+
+def generate(n: int, seed: int = 7) -> list:
+    """n answers of realistic length, varied from the sample answers."""
+    from bot.demo import sample_answers
+    from bot.digest.model import Answer
+    from bot.digest.text import sentences
+
+    rng = random.Random(seed)
+    samples = sample_answers()
+    by_stance: dict[str, list[str]] = {}
+    for sample in samples:
+        text = " ".join(v for v in sample["answers"].values() if v)
+        by_stance.setdefault(sample["stance"], []).extend(text[a:b] for a, b in sentences(text))
+    stances = sorted(by_stance)
+    answers = []
+    for i in range(n):
+        pool = by_stance[stances[i % len(stances)]]
+        picked = rng.sample(pool, k=min(len(pool), rng.randint(2, 6)))
+        compound = rng.choice(PARTS) + rng.choice(ENDS)
+        picked.insert(
+            rng.randrange(len(picked) + 1), f"Vi har et {compound} {i % 997}, der hjælper."
+        )
+        answers.append(
+            Answer(
+                id=str(i),
+                municipality=MUNICIPALITIES[rng.randrange(len(MUNICIPALITIES))],
+                texts={"q1": " ".join(picked)},
+                quotable=rng.random() > 0.1,
+                member=f"U{i:08d}",
+            )
+        )
+    return answers
+
+
+def _status(field: str) -> int:
+    """A VmRSS/VmHWM figure of this process in MB."""
+    text = Path("/proc/self/status").read_text()
+    return int(re.search(rf"{field}:\s+(\d+)", text).group(1)) // 1024
+
+
+def measure(n: int) -> dict:
+    """Build one digest of n answers in this process; time and peak memory."""
+    from bot.digest.extractive import build_digest
+
+    answers = generate(n)
+    chars = sum(len(a.text) for a in answers) / n
+    before = _status("VmRSS")
+    times = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        digest = build_digest(answers, title="bench", created_at=datetime.now(UTC))
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return {
+        "n": n,
+        "seconds": round(times[0], 3),
+        "median": round(times[len(times) // 2], 3),
+        "load": round(os.getloadavg()[0], 2),
+        "rss_before_mb": before,
+        "peak_mb": _status("VmHWM"),
+        "mean_chars": round(chars),
+        "themes": len(digest.themes),
+    }
+
+
+def grouping_quality() -> list[tuple[str, float]]:
+    """ARI against the labelled stances for our pipeline and the alternatives we tried."""
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import adjusted_rand_score
+
+    from bot.demo import sample_answers
+    from bot.digest.text import content_words
+    from bot.digest.themes import group_answers, theme_count
+
+    samples = sample_answers()
+    labels = [s["stance"] for s in samples]
+    texts = ["\n\n".join(v for v in s["answers"].values() if v) for s in samples]
+    k = len(set(labels))
+    results = [
+        (
+            f"stems (min_df 2), NMF, k chosen by flipbot ({theme_count(len(texts))}) [flipbot]",
+            adjusted_rand_score(labels, group_answers(texts).theme_of),
+        ),
+        (
+            "stems (min_df 2), NMF, k=3 given",
+            adjusted_rand_score(labels, group_answers(texts, k).theme_of),
+        ),
+    ]
+    warnings.simplefilter("ignore")
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 6), sublinear_tf=True)
+    x = char.fit_transform(texts)
+    nmf = NMF(k, init="nndsvda", random_state=0, max_iter=500).fit_transform(x).argmax(1)
+    results.append(("char 4-6-grams (char_wb), NMF, k=3", adjusted_rand_score(labels, nmf)))
+    from bot.digest.features import analyze
+
+    def with_bigrams(text):
+        stems = analyze(text)
+        return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+
+    x = TfidfVectorizer(analyzer=with_bigrams, sublinear_tf=True).fit_transform(texts)
+    nmf = NMF(k, init="nndsvda", random_state=0, max_iter=500).fit_transform(x).argmax(1)
+    results.append(
+        ("stems + stem bigrams, NMF, k=3 (our first choice)", adjusted_rand_score(labels, nmf))
+    )
+    char_sw = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(4, 6),
+        sublinear_tf=True,
+        preprocessor=lambda t: " ".join(content_words(t)),
+    )
+    x = char_sw.fit_transform(texts)
+    nmf = NMF(k, init="nndsvda", random_state=0, max_iter=500).fit_transform(x).argmax(1)
+    results.append(("char 4-6-grams of content words, NMF, k=3", adjusted_rand_score(labels, nmf)))
+    words = TfidfVectorizer().fit_transform(texts)
+    km = KMeans(k, n_init=10, random_state=0).fit_predict(words)
+    results.append(("word TF-IDF, KMeans, k=3", adjusted_rand_score(labels, km)))
+    return [(name, round(float(score), 3)) for name, score in results]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = _status_total()
+    return f"{cpu}, {os.cpu_count()} cores, {mem} GB RAM, Python {platform.python_version()}, {platform.system()}"
+
+
+def _status_total() -> int:
+    text = Path("/proc/meminfo").read_text()
+    return round(int(re.search(r"MemTotal:\s+(\d+)", text).group(1)) / 1024 / 1024)
+
+
+def write_section(rows: list[dict], quality: list[tuple[str, float]]) -> None:
+    """Replace (or add) the '## Digest' section of docs/benchmarks.md."""
+    lines = [
+        "## Digest",
+        "",
+        f"Run `python -m bench digest` on {datetime.now(UTC):%Y-%m-%d} — {machine()}.",
+        "",
+        "Extractive digest build (`build_digest`, grouping + quotes + dilemmas + questions), answers",
+        "generated from the demo answers (see bench/bench_digest.py). Each size in a fresh process;",
+        "peak = the process's peak resident memory (VmHWM), including Python and the answers.",
+        f"Build time: best and median of {REPEAT} builds (the 2-core machine is shared; load = 1-minute",
+        "load average when the size finished).",
+        "",
+        "| answers | mean length (chars) | best (s) | median (s) | peak memory (MB) | RSS before build (MB) | themes | load |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['n']:,} | {r['mean_chars']} | {r['seconds']} | {r['median']} | {r['peak_mb']} "
+            f"| {r['rss_before_mb']} | {r['themes']} | {r['load']} |"
+        )
+    if len(rows) >= 2:
+        lines += ["", "Growth (time ratio for 10x the answers; n log n would be about 11.5-13):"]
+        for a, b in zip(rows, rows[1:], strict=False):
+            lines.append(
+                f"- {a['n']:,} -> {b['n']:,}: x{b['seconds'] / max(a['seconds'], 1e-9):.1f}"
+            )
+    target = next((r for r in rows if r["n"] == 10_000), None)
+    if target:
+        ok = target["median"] < 2 and target["peak_mb"] < 500
+        lines += [
+            "",
+            f"Target (10,000 answers under 2 s and 500 MB): {'met' if ok else 'NOT met'} "
+            f"(median {target['median']} s, best {target['seconds']} s, {target['peak_mb']} MB).",
+        ]
+    lines += [
+        "",
+        "### Grouping quality on the labelled demo answers",
+        "",
+        "The 40 answers in bot/demo/answers.yaml carry a `stance` (3 classes). Adjusted Rand index",
+        "of each grouping against those labels (1 = the stances exactly, 0 = chance):",
+        "",
+        "| features and method | ARI |",
+        "|---|---:|",
+        *[f"| {name} | {score} |" for name, score in quality],
+        "",
+        "None of the methods recovers the stances well: the stances differ in position (follow the",
+        "citizen's plan, follow the law's deadline, change the organisation), while the answers share",
+        "most of their words. The issue's trial figure for character 4-6-grams (ARI 0.78) did not",
+        "reproduce here. flipbot uses Danish stems of content words found in at least two answers,",
+        "with NMF: it scored best of what we tried (the differences are small on 40 answers), is",
+        "several times cheaper than character n-grams, and its terms make readable theme labels.",
+        "Themes in a digest are therefore groups of answers that use the same words, not stances;",
+        "the digest lists which answers each theme holds, so a reader can check the grouping.",
+        "",
+    ]
+    section = "\n".join(lines)
+    if DOC.exists():
+        text = DOC.read_text(encoding="utf-8")
+    else:
+        text = (
+            "# Benchmarks\n\nFigures from `python -m bench`; each area keeps its own section.\n\n"
+        )
+    pattern = re.compile(r"^## Digest\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--one":
+        print(json.dumps(measure(int(sys.argv[2]))))
+        return
+    sizes = [int(s) for s in os.environ.get("BENCH_DIGEST_SIZES", "").split(",") if s] or SIZES
+    rows = []
+    for n in sizes:
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from bench.bench_digest import measure; import json; print(json.dumps(measure({n})))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"{row['n']:>7} answers: best {row['seconds']} s, median {row['median']} s, "
+            f"peak {row['peak_mb']} MB, {row['themes']} themes, load {row['load']}"
+        )
+        rows.append(row)
+    quality = grouping_quality()
+    for name, score in quality:
+        print(f"ARI {score:>6}  {name}")
+    write_section(rows, quality)
+    print(f"written to {DOC}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""The promises a digest makes, checked against the answers it was built from.
+
+Every quote is a verbatim span of a stored answer, from an answer that may be quoted, by a member
+with research consent, and names the municipality (or 'other municipalities'), never the person.
+Every theme lists real answers. Tests call assert_digest_is_honest on every digest they build;
+the review service calls it too before a draft is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.digest.model import OTHER_MUNICIPALITIES, Answer, Digest
+
+
+class DishonestDigest(AssertionError):
+    """A digest broke one of its promises; the message lists each problem."""
+
+
+def digest_problems(
+    digest: Digest, answers: Iterable[Answer], forbidden: Iterable[str] = ()
+) -> list[str]:
+    """Everything wrong with a digest, as readable lines (empty when it is honest)."""
+    by_id = {a.id: a for a in answers}
+    named = {r.municipality for r in digest.participation if r.municipality != OTHER_MUNICIPALITIES}
+    problems: list[str] = []
+    for quote in digest.all_quotes():
+        where = f"quote {quote.text[:40]!r} (answer {quote.answer_id})"
+        answer = by_id.get(quote.answer_id)
+        if answer is None:
+            problems.append(f"{where}: no such answer")
+            continue
+        source = answer.texts.get(quote.question_id)
+        if source is None or source[quote.start : quote.end] != quote.text or not quote.text:
+            problems.append(f"{where}: not a verbatim span of question {quote.question_id}")
+        if not answer.quotable:
+            problems.append(f"{where}: the answer may not be quoted")
+        if not answer.research_consent:
+            problems.append(f"{where}: the member has not consented to research use")
+        if quote.municipality == OTHER_MUNICIPALITIES:
+            if answer.municipality in named:
+                problems.append(f"{where}: hidden as other municipalities but its own is named")
+        elif quote.municipality != answer.municipality or quote.municipality not in named:
+            problems.append(f"{where}: names municipality {quote.municipality!r} wrongly")
+    seen: set[str] = set()
+    for theme in digest.themes:
+        if theme.answers != len(theme.answer_ids):
+            problems.append(
+                f"theme {theme.label!r}: counts {theme.answers}, lists {len(theme.answer_ids)}"
+            )
+        for answer_id in theme.answer_ids:
+            answer = by_id.get(answer_id)
+            if answer is None:
+                problems.append(f"theme {theme.label!r}: unknown answer {answer_id}")
+            elif not answer.research_consent:
+                problems.append(
+                    f"theme {theme.label!r}: answer {answer_id} has no research consent"
+                )
+            if answer_id in seen:
+                problems.append(f"theme {theme.label!r}: answer {answer_id} is in two themes")
+            seen.add(answer_id)
+        for quote in theme.quotes:
+            if quote.answer_id not in theme.answer_ids:
+                problems.append(
+                    f"theme {theme.label!r}: quotes answer {quote.answer_id} outside it"
+                )
+    for difference in digest.differences:
+        if not 0 <= difference.theme < len(digest.themes):
+            problems.append(
+                f"difference for {difference.municipality}: no theme {difference.theme}"
+            )
+        elif difference.municipality not in named:
+            problems.append(f"difference names municipality {difference.municipality!r} wrongly")
+    dump = digest.model_dump_json()
+    people = {a.member for a in by_id.values() if a.member} | set(forbidden)
+    for person in sorted(p for p in people if p):
+        if person in dump:
+            problems.append(f"the digest names a person: {person!r}")
+    return problems
+
+
+def assert_digest_is_honest(
+    digest: Digest, responses: Iterable[Answer], forbidden: Iterable[str] = ()
+) -> None:
+    """Raise DishonestDigest listing every broken promise (see the module docstring)."""
+    problems = digest_problems(digest, responses, forbidden)
+    if problems:
+        raise DishonestDigest("\n".join(problems))

@@ -1,0 +1,253 @@
+"""The extractive engine: offline, deterministic, builds a Digest from answers alone."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+import numpy as np
+
+from bot.digest.model import (
+    OTHER_MUNICIPALITIES,
+    Answer,
+    Difference,
+    Digest,
+    MunicipalityFigures,
+    Quote,
+    Theme,
+)
+from bot.digest.people import PeopleGuard
+from bot.digest.quotes import Span, best_sentence, dilemma_sentences, question_sentences, spread
+from bot.digest.themes import group_answers
+from bot.i18n import t
+
+QUOTES_PER_THEME = 3
+DILEMMAS = 6
+QUESTIONS = 6
+DIFFERENCE = 0.25  # a theme's share in one municipality vs all answers, to be worth naming
+MAX_DIFFERENCES = 5
+
+
+class Grouper:
+    """Which name a municipality goes by in this digest: its own, or 'other municipalities' when
+    fewer than min_group_size of its members answered with research consent (so no one can be
+    singled out; a municipality where nobody answered is grouped too). Research exports count
+    the same way."""
+
+    def __init__(
+        self, answers: list[Answer], names: dict[str, str], min_group_size: int, language: str
+    ):
+        members: dict[str, set[str]] = defaultdict(set)
+        for answer in answers:
+            if answer.research_consent:
+                members[answer.municipality].add(answer.member or f"answer:{answer.id}")
+        self.counts = {m: len(who) for m, who in members.items()}
+        self.min_group_size = min_group_size
+        self.names = names
+        self.other_name = t("digest.other_municipalities", language)
+
+    def is_small(self, municipality: str) -> bool:
+        return self.counts.get(municipality, 0) < self.min_group_size
+
+    def key(self, municipality: str) -> str:
+        return OTHER_MUNICIPALITIES if self.is_small(municipality) else municipality
+
+    def name(self, municipality: str) -> str:
+        key = self.key(municipality)
+        return self.other_name if key == OTHER_MUNICIPALITIES else self.names.get(key, key)
+
+
+def build_digest(
+    answers: list[Answer],
+    *,
+    title: str,
+    created_at: datetime,
+    language: str = "da",
+    names: dict[str, str] | None = None,
+    participation: list[MunicipalityFigures] | None = None,
+    min_group_size: int = 3,
+    round_id: int | None = None,
+    prompt_id: str | None = None,
+    flip_theme: str | None = None,
+    k: int | None = None,
+    people: Iterable[str] = (),
+) -> Digest:
+    """Build a digest: participation, themes with quotes, dilemmas, open questions, differences.
+    `people` are members' names: quotes that mention one are not used (see people.py)."""
+    names = names or {}
+    guard = PeopleGuard(people)
+    grouper = Grouper(answers, names, min_group_size, language)
+    consenting = [a for a in answers if a.research_consent]
+    quotable = [a for a in consenting if a.quotable]
+    figures, total = _participation(answers, participation, grouper, language)
+    grouping = group_answers([a.text for a in consenting], k)
+    themes = _themes(consenting, grouping, grouper, guard)
+    # Each sentence is quoted once: the dilemmas and questions skip what the themes already show.
+    shown = {(q.answer_id, q.question_id, q.start) for th in themes for q in th.quotes}
+
+    def usable(span: Span) -> bool:
+        return (span.answer.id, span.question_id, span.start) not in shown and not guard.mentions(
+            span.text
+        )
+
+    dilemma_spans = [s for s in dilemma_sentences(quotable) if usable(s)]
+    dilemmas = [_quote(s, grouper) for s in spread(dilemma_spans, DILEMMAS, _group(grouper))]
+    shown |= {(q.answer_id, q.question_id, q.start) for q in dilemmas}
+    question_spans = [s for s in question_sentences(quotable) if usable(s)]
+    questions = [_quote(s, grouper) for s in spread(question_spans, QUESTIONS, _group(grouper))]
+    differences = _differences(consenting, themes, grouper)
+    digest = Digest(
+        title=title,
+        language=language,
+        round_id=round_id,
+        prompt_id=prompt_id,
+        flip_theme=flip_theme,
+        created_at=created_at,
+        participation=figures,
+        total=total,
+        overview="",
+        themes=themes,
+        dilemmas=dilemmas,
+        questions=questions,
+        differences=differences,
+        answers_used=len(consenting),
+        left_out_no_consent=len(answers) - len(consenting),
+        not_quotable=len(consenting) - len(quotable),
+    )
+    digest.overview = overview(digest)
+    return digest
+
+
+def _group(grouper: Grouper):
+    return lambda answer: grouper.key(answer.municipality)
+
+
+def _quote(span: Span, grouper: Grouper) -> Quote:
+    return Quote(
+        text=span.text,
+        municipality=grouper.key(span.answer.municipality),
+        municipality_name=grouper.name(span.answer.municipality),
+        answer_id=span.answer.id,
+        question_id=span.question_id,
+        start=span.start,
+        end=span.end,
+    )
+
+
+def _participation(
+    answers: list[Answer],
+    given: list[MunicipalityFigures] | None,
+    grouper: Grouper,
+    language: str,
+) -> tuple[list[MunicipalityFigures], MunicipalityFigures]:
+    """Figures per municipality, small ones merged into 'other municipalities'. Without figures
+    from a round (answers typed up elsewhere) only the answers are counted."""
+    if given is None:
+        counts = Counter(a.municipality for a in answers)
+        given = [
+            MunicipalityFigures(municipality=m, name=m, delivered=0, answered=n)
+            for m, n in counts.items()
+        ]
+    merged: dict[str, MunicipalityFigures] = {}
+    for row in given:
+        key = grouper.key(row.municipality)
+        entry = merged.setdefault(
+            key, MunicipalityFigures(municipality=key, name=grouper.name(row.municipality))
+        )
+        entry.delivered += row.delivered
+        entry.answered += row.answered
+        entry.skipped += row.skipped
+    rows = sorted(
+        merged.values(), key=lambda r: (r.municipality == OTHER_MUNICIPALITIES, -r.answered, r.name)
+    )
+    total = MunicipalityFigures(
+        municipality="*",
+        name=t("digest.total", language),
+        delivered=sum(r.delivered for r in rows),
+        answered=sum(r.answered for r in rows),
+        skipped=sum(r.skipped for r in rows),
+    )
+    return rows, total
+
+
+def _themes(answers: list[Answer], grouping, grouper: Grouper, guard: PeopleGuard) -> list[Theme]:
+    themes = []
+    for index, terms in enumerate(grouping.terms):
+        terms = [term for term in terms if not guard.mentions(term)]
+        members = np.flatnonzero(grouping.theme_of == index)
+        if members.size == 0:
+            continue
+        ranked = sorted(members, key=lambda i: (-grouping.strength[i], i))
+        candidates = []
+        for i in ranked:
+            answer = answers[i]
+            if not answer.quotable:
+                continue
+            span = best_sentence(answer, grouping.term_stems[index])
+            if span is not None and not guard.mentions(span.text):
+                candidates.append(span)
+            if len(candidates) >= 10 * QUOTES_PER_THEME:
+                break
+        quotes = [_quote(s, grouper) for s in spread(candidates, QUOTES_PER_THEME, _group(grouper))]
+        themes.append(
+            Theme(
+                label=" · ".join(terms) if terms else "…",
+                terms=terms,
+                answers=int(members.size),
+                municipalities=len({grouper.key(answers[i].municipality) for i in members}),
+                answer_ids=[answers[i].id for i in members],
+                quotes=quotes,
+            )
+        )
+    return sorted(themes, key=lambda th: (-th.answers, th.label))
+
+
+def _differences(answers: list[Answer], themes: list[Theme], grouper: Grouper) -> list[Difference]:
+    """Themes that fill a clearly larger or smaller share of one municipality's answers."""
+    if len(themes) < 2:
+        return []
+    theme_of = {answer_id: index for index, th in enumerate(themes) for answer_id in th.answer_ids}
+    per_place: dict[str, Counter] = defaultdict(Counter)
+    for answer in answers:
+        if answer.id in theme_of:
+            per_place[grouper.key(answer.municipality)][theme_of[answer.id]] += 1
+    total = sum(th.answers for th in themes)
+    found = []
+    for place, counts in per_place.items():
+        size = sum(counts.values())
+        if place == OTHER_MUNICIPALITIES or size < 3:
+            continue
+        for index, theme in enumerate(themes):
+            share, overall = counts[index] / size, theme.answers / total
+            if abs(share - overall) >= DIFFERENCE:
+                found.append(
+                    Difference(
+                        municipality=place,
+                        municipality_name=grouper.names.get(place, place),
+                        theme=index,
+                        share=round(share, 3),
+                        overall=round(overall, 3),
+                    )
+                )
+    found.sort(key=lambda d: (-abs(d.share - d.overall), d.municipality_name, d.theme))
+    return found[:MAX_DIFFERENCES]
+
+
+def overview(digest: Digest) -> str:
+    """A short, neutral paragraph made only of counts and theme labels (no verdicts)."""
+    lang = digest.language
+    places = len([r for r in digest.participation if r.answered])
+    parts = [t("digest.overview.answers", lang, answered=digest.answers_used, places=places)]
+    if digest.themes:
+        labels = "; ".join(f"“{th.label}”" for th in digest.themes[:4])
+        parts.append(t("digest.overview.themes", lang, count=len(digest.themes), labels=labels))
+    parts.append(
+        t(
+            "digest.overview.dilemmas",
+            lang,
+            dilemmas=len(digest.dilemmas),
+            questions=len(digest.questions),
+        )
+    )
+    return " ".join(parts)

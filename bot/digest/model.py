@@ -1,0 +1,106 @@
+"""The FLIP digest as data: what a digest holds, whatever engine built it and whatever renders it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict, Field
+
+OTHER_MUNICIPALITIES = "_andre"  # where members of municipalities too small to name are counted
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Answer(_Part):
+    """One answer the digest is built from: a stored response, or a row typed up from a meeting.
+
+    `texts` holds the answer per question (question id -> text); quotes point into these texts.
+    `member` is only used to count members per municipality and never leaves the engine.
+    """
+
+    id: str
+    municipality: str
+    texts: dict[str, str]
+    quotable: bool = True
+    research_consent: bool = True
+    member: str | None = None
+
+    @cached_property
+    def text(self) -> str:
+        """All answered questions as one text (computed once: the engine reads it often)."""
+        return "\n\n".join(v for v in self.texts.values() if v.strip())
+
+    def model_copy(self, *, update=None, deep: bool = False) -> Answer:
+        """A copy; the cached text is dropped so a copy with other texts reads its own."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("text", None)
+        return copied
+
+
+class Quote(_Part):
+    """A verbatim piece of an answer: answers[answer_id].texts[question_id][start:end] == text."""
+
+    text: str
+    municipality: str  # municipality id, or OTHER_MUNICIPALITIES
+    municipality_name: str
+    answer_id: str
+    question_id: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Theme(_Part):
+    label: str
+    terms: list[str]
+    answers: int
+    municipalities: int
+    answer_ids: list[str]
+    quotes: list[Quote]
+
+
+class MunicipalityFigures(_Part):
+    municipality: str
+    name: str
+    delivered: int = 0
+    answered: int = 0
+    skipped: int = 0
+
+
+class Difference(_Part):
+    """A theme that fills a much larger or smaller share of one municipality's answers than of all."""
+
+    municipality: str
+    municipality_name: str
+    theme: int  # index into Digest.themes (its label may be rewritten by the LLM engine)
+    share: float
+    overall: float
+
+
+class Digest(_Part):
+    id: int | None = None  # the stored digest's id, once saved
+    status: str | None = None  # draft / approved / rejected, once saved
+    title: str
+    language: str = "da"
+    round_id: int | None = None
+    prompt_id: str | None = None
+    flip_theme: str | None = None
+    created_at: datetime
+    engine: str = "extractive"
+    engine_note: str | None = None  # e.g. why the LLM engine was not used
+    participation: list[MunicipalityFigures]
+    total: MunicipalityFigures
+    overview: str
+    themes: list[Theme]
+    dilemmas: list[Quote]
+    questions: list[Quote]
+    differences: list[Difference]
+    answers_used: int
+    left_out_no_consent: int = 0
+    not_quotable: int = 0
+
+    def all_quotes(self) -> list[Quote]:
+        """Every quote anywhere in the digest (themes, dilemmas, open questions)."""
+        return [q for theme in self.themes for q in theme.quotes] + self.dilemmas + self.questions

@@ -1,0 +1,123 @@
+"""The digest as Markdown (and as plain text for the terminal): what facilitators print or paste."""
+
+from __future__ import annotations
+
+from bot.digest.model import Digest, Quote
+from bot.i18n import t
+
+
+def percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _md_escape(text: str) -> str:
+    """Keep an answer's text from turning into Markdown structure (headings, lists, links, HTML)."""
+    out = text.replace("\\", "\\\\")
+    for char in "`*_[]<>#|":
+        out = out.replace(char, "\\" + char)
+    return " ".join(out.split())
+
+
+def _quote(quote: Quote, lang: str) -> str:
+    ref = t("digest.reference", lang, answer_id=quote.answer_id, question_id=quote.question_id)
+    return f"> “{_md_escape(quote.text)}”  \n> — {quote.municipality_name} ({ref})"
+
+
+def notes(digest: Digest) -> list[str]:
+    """The engine and consent notes every rendering carries."""
+    lang = digest.language
+    lines = []
+    if digest.engine == "llm":
+        lines.append(t("digest.engine_llm", lang))
+    if digest.engine_note:
+        lines.append(t("digest.engine_fallback", lang, reason=digest.engine_note))
+    if digest.left_out_no_consent:
+        lines.append(t("digest.left_out", lang, count=digest.left_out_no_consent))
+    if digest.not_quotable:
+        lines.append(t("digest.not_quotable", lang, count=digest.not_quotable))
+    return lines
+
+
+def difference_line(digest: Digest, index: int) -> str:
+    d = digest.differences[index]
+    return t(
+        "digest.difference",
+        digest.language,
+        municipality=d.municipality_name,
+        share=percent(d.share),
+        theme=digest.themes[d.theme].label,
+        overall=percent(d.overall),
+    )
+
+
+def render_markdown(digest: Digest) -> str:
+    """The whole digest as one Markdown document."""
+    lang = digest.language
+    out = [f"# {_md_escape(digest.title)}", ""]
+    out += [f"## {t('digest.heading.overview', lang)}", "", _md_escape(digest.overview), ""]
+    out += [f"*{line}*" for line in notes(digest)] + ([""] if notes(digest) else [])
+    out += [f"## {t('digest.heading.participation', lang)}", ""]
+    header = [
+        t(f"digest.column.{c}", lang) for c in ("municipality", "delivered", "answered", "skipped")
+    ]
+    out += ["| " + " | ".join(header) + " |", "|---|---:|---:|---:|"]
+    for row in [*digest.participation, digest.total]:
+        delivered = str(row.delivered) if row.delivered else "–"
+        out.append(f"| {_md_escape(row.name)} | {delivered} | {row.answered} | {row.skipped} |")
+    out.append("")
+    out += [f"## {t('digest.heading.themes', lang)}", ""]
+    if not digest.themes:
+        out += [t("digest.none", lang), ""]
+    for number, theme in enumerate(digest.themes, 1):
+        out += [f"### {number}. {_md_escape(theme.label)}", ""]
+        meta = t("digest.theme_meta", lang, answers=theme.answers, places=theme.municipalities)
+        out += [f"*{meta}*", ""]
+        for quote in theme.quotes:
+            out += [_quote(quote, lang), ""]
+    for key, quotes in (("dilemmas", digest.dilemmas), ("questions", digest.questions)):
+        out += [f"## {t(f'digest.heading.{key}', lang)}", ""]
+        if not quotes:
+            out += [t("digest.none", lang), ""]
+        for quote in quotes:
+            out += [_quote(quote, lang), ""]
+    out += [f"## {t('digest.heading.differences', lang)}", ""]
+    if not digest.differences:
+        out += [t("digest.none", lang), ""]
+    out += [f"- {_md_escape(difference_line(digest, i))}" for i in range(len(digest.differences))]
+    out += [
+        "",
+        "---",
+        "",
+        f"*{t('digest.built', lang, created_at=digest.created_at.strftime('%Y-%m-%d %H:%M %Z'))}*",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def render_text(digest: Digest) -> str:
+    """A terminal rendering: the Markdown with its tables aligned and its escapes taken out."""
+    out: list[str] = []
+    table: list[list[str]] = []
+
+    def flush() -> None:
+        if not table:
+            return
+        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+        for row in table:
+            cells = [row[0].ljust(widths[0])] + [
+                c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+            ]
+            out.append("  ".join(cells).rstrip())
+        table.clear()
+
+    for line in render_markdown(digest).splitlines():
+        if line.startswith("|---"):
+            continue
+        line = line.replace("\\", "")
+        if line.startswith("|"):
+            table.append([cell.strip() for cell in line.strip("|").split("|")])
+            continue
+        flush()
+        out.append(line if line.startswith(">") else line.replace("*", ""))
+    flush()
+    return "\n".join(out)
