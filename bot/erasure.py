@@ -86,8 +86,10 @@ def strip_quotes(
         return any(f in text for f in fragments)
 
     def refers(node: dict) -> bool:
-        if "response_id" in node and str(node["response_id"]) in wanted:
-            return True
+        # Digest quotes point at their answer with `answer_id` (the response id as text).
+        for key in ("response_id", "answer_id"):
+            if key in node and str(node[key]) in wanted:
+                return True
         many = node.get("response_ids")
         return isinstance(many, list) and any(str(i) in wanted for i in many)
 
@@ -113,6 +115,11 @@ def strip_quotes(
                 return None
             out = {}
             for key, value in node.items():
+                if key == "answer_ids" and isinstance(value, list):
+                    # A theme lists every answer it groups: drop the erased ones, keep the theme.
+                    out[key] = [i for i in value if str(i) not in wanted]
+                    removed += len(value) - len(out[key])
+                    continue
                 if quotes(value):  # e.g. an overview sentence outside any list
                     removed += 1
                     out[key] = None

@@ -103,7 +103,7 @@ def test_the_model_writes_overview_and_labels_only(llm, answers, extractive):
     assert sent["body"]["model"] == "eu-model"
     prompt = json.dumps(sent["body"]["messages"], ensure_ascii=False)
     assert "U0TEST" not in prompt and "a@b.dk" not in prompt and "20 30 40 50" not in prompt
-    assert "[email]" in prompt and "A1:" in prompt
+    assert "[EMAIL]" in prompt and "A1:" in prompt
 
 
 @pytest.mark.parametrize(
@@ -154,8 +154,8 @@ def test_the_engine_is_used_only_when_url_and_model_are_set():
 
 
 def test_redact_removes_contact_details():
-    assert redact("Skriv til mette@job.dk eller ring 12 34 56 78, cpr 010203-1234") == (
-        "Skriv til [email] eller ring [nummer], cpr [cpr]"
+    assert redact("Skriv til mette@job.dk eller ring 22 34 56 78, cpr 010203-1234") == (
+        "Skriv til [EMAIL] eller ring [TLF], cpr [CPR]"
     )
 
 

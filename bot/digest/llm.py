@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot import privacy
 from bot.digest.model import Answer, Digest
 from bot.digest.people import PeopleGuard
 from bot.settings import Settings
@@ -26,11 +27,9 @@ ANSWERS_PER_THEME = 8
 CHARS_PER_ANSWER = 600
 QUOTE_MARKS = ('"', "“", "”", "„", "«", "»")
 
+# Beyond what bot.privacy.redact removes before storage: links and Slack mentions.
 _REDACTIONS = [
-    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
     (re.compile(r"https?://\S+"), "[link]"),
-    (re.compile(r"\b\d{6}-?\d{4}\b"), "[cpr]"),
-    (re.compile(r"(?<!\w)(?:\+?\d[\d ]{6,}\d)"), "[nummer]"),
     (re.compile(r"<@[UW][A-Z0-9]+>"), "[person]"),
 ]
 
@@ -70,7 +69,9 @@ class LlmAnswer(BaseModel):
 
 
 def redact(text: str) -> str:
-    """Take out what could identify someone (e-mails, links, CPR and phone numbers, mentions)."""
+    """Take out what could identify someone (e-mails, links, CPR and phone numbers, addresses,
+    mentions): the stored answers are redacted already; CSV input may not be."""
+    text = privacy.redact(text).text
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
     return text
