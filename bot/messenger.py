@@ -42,6 +42,9 @@ class Messenger(Protocol):
     def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
         """Post what came of a closed round (participation, later the digest) to a channel."""
 
+    def find_prompt(self, member: Member, round: Round) -> MessageRef | None:
+        """Where this round's prompt to the member landed, if it did (after a crash mid fan-out)."""
+
 
 @dataclass
 class Sent:
@@ -66,8 +69,9 @@ class LocalMessenger:
     def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
         if member.slack_id in self.fail_for:
             raise DeliveryFailed("user_not_found")
-        self.sent.append(Sent("prompt", member.slack_id, round.id, {"prompt": prompt.id}))
-        return MessageRef(f"D{member.slack_id[1:]}", self._ts())
+        ts = self._ts()
+        self.sent.append(Sent("prompt", member.slack_id, round.id, {"prompt": prompt.id, "ts": ts}))
+        return MessageRef(f"D{member.slack_id[1:]}", ts)
 
     def update_prompt(
         self, member: Member, round: Round, prompt: Prompt, ref: MessageRef, state: str
@@ -81,6 +85,16 @@ class LocalMessenger:
 
     def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
         self.sent.append(Sent("summary", None, round.id, {"channel": channel, **summary}))
+
+    def find_prompt(self, member: Member, round: Round) -> MessageRef | None:
+        for sent in self.sent:
+            if (
+                sent.kind == "prompt"
+                and sent.member_id == member.slack_id
+                and sent.round_id == round.id
+            ):
+                return MessageRef(f"D{member.slack_id[1:]}", sent.detail.get("ts", ""))
+        return None
 
     def of_kind(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind]

@@ -165,3 +165,9 @@ def m006_create_audit(db: Database) -> None:
         not_null={"at", "actor", "action"},
     )
     db["audit"].create_index(["at"])
+
+
+@migrations()
+def m010_add_member_paused_until(db: Database) -> None:
+    # A broker on leave gets no prompts until this moment (UTC); None means not paused.
+    db["members"].add_column("paused_until", str)

@@ -148,6 +148,23 @@ class Store:
     def active_member_ids(self) -> set[str]:
         return {r["slack_id"] for r in self._rows("select slack_id from members where active = 1")}
 
+    def set_paused_until(self, slack_id: str, until: datetime | None) -> None:
+        """Pause a member's prompts until a moment (None resumes them)."""
+        with self.atomic() as db:
+            db["members"].update(slack_id, {"paused_until": iso(until)})
+
+    def paused_until(self, slack_id: str) -> datetime | None:
+        rows = self._rows("select paused_until from members where slack_id = ?", [slack_id])
+        return parse_iso(rows[0]["paused_until"]) if rows else None
+
+    def paused_member_ids(self, now: datetime) -> set[str]:
+        """Members on leave at this moment."""
+        rows = self._rows(
+            "select slack_id from members where paused_until is not null and paused_until > ?",
+            [iso(now)],
+        )
+        return {r["slack_id"] for r in rows}
+
     # -- rounds -----------------------------------------------------------------------------
 
     @staticmethod

@@ -1,0 +1,150 @@
+"""The Messenger protocol over Slack's Web API: prompts as DMs (or channel posts), updates in place,
+reminders in the prompt's thread, round summaries to the digest channel."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot import blocks
+from bot.i18n import t
+from bot.messenger import DeliveryFailed, MessageRef
+from bot.models import Prompt, Round
+from bot.network import Member, Network
+from bot.rounds import Participation
+
+logger = logging.getLogger(__name__)
+
+PROMPT_EVENT = "flip_prompt"
+
+
+def slack_error(exc: Exception) -> str:
+    """Slack's error code for a failed call ('ratelimited', 'channel_not_found', ...)."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or f"http_{exc.response.status_code}")
+    return "connection_error"
+
+
+class SlackMessenger:
+    """Talks to Slack through one WebClient; every failure becomes DeliveryFailed(error code)."""
+
+    def __init__(self, client: WebClient, network: Network):
+        self.client = client
+        self.network = network
+
+    def _language(self, member: Member | None) -> str:
+        if member is None:
+            return self.network.language
+        return self.network.language_of(member.slack_id)
+
+    def _call(self, method: str, **kwargs) -> dict:
+        try:
+            return getattr(self.client, method)(**kwargs).data
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            error = slack_error(exc)
+            logger.warning("Slack %s failed: %s", method, error)
+            raise DeliveryFailed(error) from exc
+
+    def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
+        language = self._language(member)
+        text, message = blocks.build_prompt_message(
+            prompt, round, language, "open", self.network.tz
+        )
+        data = self._call(
+            "chat_postMessage",
+            channel=member.slack_id,
+            text=text,
+            blocks=message,
+            metadata={
+                "event_type": PROMPT_EVENT,
+                "event_payload": {"round_id": round.id, "member_id": member.slack_id},
+            },
+            unfurl_links=False,
+        )
+        return MessageRef(data["channel"], data["ts"])
+
+    def update_prompt(
+        self, member: Member, round: Round, prompt: Prompt, ref: MessageRef, state: str
+    ) -> None:
+        language = self._language(member)
+        text, message = blocks.build_prompt_message(prompt, round, language, state, self.network.tz)
+        self._call("chat_update", channel=ref.channel, ts=ref.ts, text=text, blocks=message)
+
+    def send_reminder(self, member: Member, round: Round, prompt: Prompt, ref: MessageRef) -> None:
+        language = self._language(member)
+        text = blocks.build_reminder(prompt, round, language, self.network.tz)
+        if ref.channel and ref.ts:
+            # In the prompt's thread, shown in the DM too, so a reply lands where we look for it.
+            self._call(
+                "chat_postMessage",
+                channel=ref.channel,
+                thread_ts=ref.ts,
+                reply_broadcast=True,
+                text=text,
+            )
+        else:
+            self._call("chat_postMessage", channel=member.slack_id, text=text)
+
+    def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
+        participation = Participation.model_validate(summary)
+        names = {m.id: m.name for m in self.network.municipalities}
+        text, message = blocks.build_round_summary(
+            round, prompt, participation, names, self.network.language
+        )
+        self._call("chat_postMessage", channel=channel, text=text, blocks=message)
+
+    def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef:
+        """A plain message (thread confirmations, help), split when longer than one message."""
+        ref = None
+        for piece in blocks.split_text(text):
+            data = self._call("chat_postMessage", channel=channel, text=piece, thread_ts=thread_ts)
+            ref = ref or MessageRef(data["channel"], data["ts"])
+        return ref  # type: ignore[return-value]
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        self._call("chat_postEphemeral", channel=channel, user=user, text=text)
+
+    def find_prompt(self, member: Member, round: Round) -> MessageRef | None:
+        """Look in the member's DM for this round's prompt (by its message metadata)."""
+        opened = self._call("conversations_open", users=member.slack_id)
+        channel = opened["channel"]["id"]
+        oldest = f"{round.started_at.timestamp() - 60:.6f}"
+        cursor = None
+        while True:
+            page = self._call(
+                "conversations_history",
+                channel=channel,
+                oldest=oldest,
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for message in page.get("messages", []):
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (
+                    metadata.get("event_type") == PROMPT_EVENT
+                    and payload.get("round_id") == round.id
+                    and payload.get("member_id") == member.slack_id
+                ):
+                    return MessageRef(channel, message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    def post_channel_answer(
+        self, channel: str, thread_ts: str, member: Member, answer_text: str, when: datetime
+    ) -> None:
+        """A channel round's answer, shown in the prompt's thread under the broker's name."""
+        from bot.text import escape_mrkdwn
+
+        text = t(
+            "slack.channel.answer_post",
+            self.network.language,
+            name=escape_mrkdwn(member.name),
+            text=escape_mrkdwn(answer_text),
+        )
+        self.post_text(channel, text, thread_ts=thread_ts)
