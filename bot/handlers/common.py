@@ -4,8 +4,9 @@ and wording an error the member can act on."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from bot.access import AccessDenied
 from bot.i18n import t
@@ -18,6 +19,8 @@ logger = logging.getLogger(__name__)
 # Slack wants an acknowledgement within 3 s, and a rate-limited call may sleep for Retry-After:
 # every Web API call a listener needs runs here, after the listener has acknowledged.
 _after_ack = ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack")
+_pending: set[Future] = set()
+_pending_lock = threading.Lock()
 
 
 def after_ack(work: Callable, *args, **kwargs) -> Future:
@@ -32,7 +35,30 @@ def after_ack(work: Callable, *args, **kwargs) -> Future:
             )
             return None
 
-    return _after_ack.submit(run)
+    future = _after_ack.submit(run)
+    with _pending_lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+    return future
+
+
+def _forget(future: Future) -> None:
+    with _pending_lock:
+        _pending.discard(future)
+
+
+def wait_idle(timeout: float = 30) -> bool:
+    """Wait until all work handed over so far (and work it handed on) is done; for tests,
+    benchmarks and a clean shutdown. False if it did not finish in time."""
+    for _ in range(10):
+        with _pending_lock:
+            running = set(_pending)
+        if not running:
+            return True
+        _, not_done = wait(running, timeout=timeout)
+        if not_done:
+            return False
+    return not _pending
 
 
 def messenger(services: Services) -> SlackMessenger:

@@ -41,9 +41,12 @@ class Rule:
     retry_after: int = 0
     times: int | None = None  # how many calls to spoil (None: all matching)
     every: int | None = None  # spoil every n-th call only
+    match: dict | None = None  # spoil only calls with these arguments, e.g. {"channel": "U0..."}
     seen: int = 0
 
-    def applies(self) -> bool:
+    def applies(self, args: dict) -> bool:
+        if self.match and any(args.get(k) != v for k, v in self.match.items()):
+            return False
         self.seen += 1
         if self.every is not None and self.seen % self.every != 0:
             return False
@@ -94,7 +97,9 @@ class FakeSlack:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.server.request_queue_size = 256
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     # -- control ----------------------------------------------------------------------------
 
@@ -199,7 +204,7 @@ class FakeSlack:
     def _answer(self, method: str, args: dict) -> tuple[int, dict, dict]:
         with self._lock:
             rule = self.rules.get(method)
-            spoil = rule is not None and rule.applies()
+            spoil = rule is not None and rule.applies(args)
             if spoil and rule.status != 200:
                 headers = {"Retry-After": str(rule.retry_after)} if rule.status == 429 else {}
                 self.calls.append(Call(method, args, status=rule.status))

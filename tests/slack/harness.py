@@ -55,7 +55,9 @@ class AppServer:
             server_class=_ThreadingWSGIServer,
             handler_class=_QuietHandler,
         )
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._events = itertools.count(1)
 
     @property
