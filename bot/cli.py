@@ -208,7 +208,7 @@ def db_migrate():
 
 
 # Each area of the bot keeps its commands in its own module, which adds them to `cli` on import.
-AREAS: tuple[str, ...] = ()
+AREAS: tuple[str, ...] = ("bot.cli_slack",)
 for _area in AREAS:
     importlib.import_module(_area)
 

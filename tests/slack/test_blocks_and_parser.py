@@ -69,7 +69,7 @@ def test_reading_a_submitted_answer_modal():
 
 
 def test_long_text_is_split_into_message_sized_pieces():
-    text = "\n".join("linje %d " % i + "x" * 90 for i in range(400))
+    text = "\n".join(f"linje {i} " + "x" * 90 for i in range(400))
     pieces = blocks.split_text(text)
     assert len(pieces) > 1 and all(len(p) <= blocks.MESSAGE_TEXT_BUDGET for p in pieces)
     assert "\n".join(pieces) == text
