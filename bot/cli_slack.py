@@ -33,7 +33,9 @@ def manifest(url: str | None = None) -> dict:
 
 
 @cli.command("manifest")
-@click.option("--url", help="Public https base URL of flipbot for HTTP mode (omit for Socket Mode).")
+@click.option(
+    "--url", help="Public https base URL of flipbot for HTTP mode (omit for Socket Mode)."
+)
 @click.option(
     "--format",
     "fmt",
@@ -55,7 +57,9 @@ def manifest_command(url: str | None, fmt: str):
 
 def check_settings(settings: Settings) -> None:
     """Stop early, naming the variable, when a token or secret is missing."""
-    settings.require("SLACK_BOT_TOKEN", "the bot token from the Slack app's OAuth & Permissions page")
+    settings.require(
+        "SLACK_BOT_TOKEN", "the bot token from the Slack app's OAuth & Permissions page"
+    )
     if not settings.slack_app_token:
         settings.require(
             "SLACK_SIGNING_SECRET",
