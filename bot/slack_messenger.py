@@ -4,7 +4,7 @@ reminders in the prompt's thread, round summaries to the digest channel."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import threading
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -15,6 +15,7 @@ from bot.messenger import DeliveryFailed, MessageRef
 from bot.models import Prompt, Round
 from bot.network import Member, Network
 from bot.rounds import Participation
+from bot.text import escape_mrkdwn
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ class SlackMessenger:
     def __init__(self, client: WebClient, network: Network):
         self.client = client
         self.network = network
+        # A channel round has one shared message for all its members: post it once, and push
+        # each state change to it once.
+        self._channel_lock = threading.Lock()
+        self._channel_posts: dict[int, MessageRef] = {}
+        self._channel_states: dict[MessageRef, str] = {}
 
     def _language(self, member: Member | None) -> str:
         if member is None:
@@ -49,6 +55,8 @@ class SlackMessenger:
             raise DeliveryFailed(error) from exc
 
     def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
+        if round.channel:
+            return self._channel_prompt(round, prompt)
         language = self._language(member)
         text, message = blocks.build_prompt_message(
             prompt, round, language, "open", self.network.tz
@@ -66,9 +74,38 @@ class SlackMessenger:
         )
         return MessageRef(data["channel"], data["ts"])
 
+    def _channel_prompt(self, round: Round, prompt: Prompt) -> MessageRef:
+        """The round's one message in its channel: found (after a restart) or posted once."""
+        with self._channel_lock:
+            ref = self._channel_posts.get(round.id) or self._find_in(round.channel, round, None)
+            if ref is None:
+                text, message = blocks.build_prompt_message(
+                    prompt, round, self.network.language, "open", self.network.tz
+                )
+                data = self._call(
+                    "chat_postMessage",
+                    channel=round.channel,
+                    text=text,
+                    blocks=message,
+                    metadata={"event_type": PROMPT_EVENT, "event_payload": {"round_id": round.id}},
+                    unfurl_links=False,
+                )
+                ref = MessageRef(data["channel"], data["ts"])
+            self._channel_posts[round.id] = ref
+            return ref
+
     def update_prompt(
         self, member: Member, round: Round, prompt: Prompt, ref: MessageRef, state: str
     ) -> None:
+        if round.channel:
+            # The shared message only shows the round's state; a member's own state is theirs.
+            if state not in ("open", "closed"):
+                return
+            with self._channel_lock:
+                if self._channel_states.get(ref) == state:
+                    return
+                self._channel_states[ref] = state
+            member = None  # type: ignore[assignment]
         language = self._language(member)
         text, message = blocks.build_prompt_message(prompt, round, language, state, self.network.tz)
         self._call("chat_update", channel=ref.channel, ts=ref.ts, text=text, blocks=message)
@@ -76,7 +113,7 @@ class SlackMessenger:
     def send_reminder(self, member: Member, round: Round, prompt: Prompt, ref: MessageRef) -> None:
         language = self._language(member)
         text = blocks.build_reminder(prompt, round, language, self.network.tz)
-        if ref.channel and ref.ts:
+        if ref.channel and ref.ts and not round.channel:
             # In the prompt's thread, shown in the DM too, so a reply lands where we look for it.
             self._call(
                 "chat_postMessage",
@@ -109,8 +146,12 @@ class SlackMessenger:
 
     def find_prompt(self, member: Member, round: Round) -> MessageRef | None:
         """Look in the member's DM for this round's prompt (by its message metadata)."""
+        if round.channel:
+            return self._find_in(round.channel, round, None)
         opened = self._call("conversations_open", users=member.slack_id)
-        channel = opened["channel"]["id"]
+        return self._find_in(opened["channel"]["id"], round, member.slack_id)
+
+    def _find_in(self, channel: str, round: Round, member_id: str | None) -> MessageRef | None:
         oldest = f"{round.started_at.timestamp() - 60:.6f}"
         cursor = None
         while True:
@@ -128,7 +169,7 @@ class SlackMessenger:
                 if (
                     metadata.get("event_type") == PROMPT_EVENT
                     and payload.get("round_id") == round.id
-                    and payload.get("member_id") == member.slack_id
+                    and payload.get("member_id") == member_id
                 ):
                     return MessageRef(channel, message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
@@ -136,11 +177,9 @@ class SlackMessenger:
                 return None
 
     def post_channel_answer(
-        self, channel: str, thread_ts: str, member: Member, answer_text: str, when: datetime
+        self, channel: str, thread_ts: str, member: Member, answer_text: str
     ) -> None:
         """A channel round's answer, shown in the prompt's thread under the broker's name."""
-        from bot.text import escape_mrkdwn
-
         text = t(
             "slack.channel.answer_post",
             self.network.language,

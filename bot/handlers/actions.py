@@ -11,7 +11,8 @@ from bot.access import AccessDenied, require
 from bot.handlers import facilitation, home
 from bot.handlers.commands import start_modal
 from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
-from bot.messenger import DeliveryFailed
+from bot.i18n import t
+from bot.messenger import DeliveryFailed, MessageRef
 from bot.rounds import RoundError
 from bot.services import Services
 
@@ -61,7 +62,10 @@ def _show_state(services: Services, user: str, round_id: int, state: str) -> Non
     member = services.network.member(user)
     if delivery is None or member is None or not delivery.message_ts:
         return
-    from bot.messenger import MessageRef
+    if round.channel:
+        text = t(f"slack.state.{state}", language(services, user))
+        safe_ephemeral(services, delivery.channel, user, text)
+        return
 
     try:
         messenger(services).update_prompt(

@@ -8,7 +8,7 @@ import logging
 from slack_bolt import App, BoltResponse
 
 from bot.access import AccessDenied, require
-from bot.handlers.common import after_ack, explain, language, messenger
+from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
 from bot.rounds import AnswerResult, RoundError
 from bot.services import Services
@@ -44,10 +44,10 @@ def thread_reply(services: Services, event: dict) -> None:
             )
         return
     round = services.rounds.get_round(delivery.round_id)
-    if round.channel:
-        # A channel round: the delivery found is the message's, the reply's author is the member.
-        pass
-    elif delivery.member_id != user:
+    in_channel = round.channel is not None
+    # In a DM round the thread belongs to one member; in a channel round anyone in the round may
+    # reply (colleagues who are not in it are just talking, and get no answer from the bot).
+    if not in_channel and delivery.member_id != user:
         return
     lang = language(services, user)
     try:
@@ -55,22 +55,36 @@ def thread_reply(services: Services, event: dict) -> None:
         had = services.store.response(round.id, user) is not None
         result = services.rounds.add_to_answer(round.id, user, text, source="thread")
     except RoundError as exc:
+        if in_channel and exc.key == "not_in_round":
+            return
         reply = t("slack.thread.closed", lang) if exc.key == "round_closed" else explain(exc, lang)
-        after_ack(messenger(services).post_text, channel, reply, thread_ts)
+        after_ack(tell, services, channel, thread_ts, user, reply, in_channel)
         return
     except AccessDenied:
         return
     if result.outcome == "unchanged":
         return
-    after_ack(
-        confirm_reply, services, result, channel, thread_ts, "added" if had else "saved", lang
-    )
+    how = t("slack.thread.added" if had else "slack.thread.saved", lang)
+    after_ack(confirm_reply, services, result, channel, thread_ts, how, in_channel)
+
+
+def tell(services: Services, channel: str, thread_ts: str, user: str, text: str, ephemeral: bool):
+    """Answer in the thread: visibly in a DM, only to the member in a shared channel."""
+    if ephemeral:
+        safe_ephemeral(services, channel, user, text)
+    else:
+        messenger(services).post_text(channel, text, thread_ts)
 
 
 def confirm_reply(
-    services: Services, result: AnswerResult, channel: str, thread_ts: str, how: str, lang: str
+    services: Services,
+    result: AnswerResult,
+    channel: str,
+    thread_ts: str,
+    text: str,
+    in_channel: bool,
 ) -> None:
-    messenger(services).post_text(channel, t(f"slack.thread.{how}", lang), thread_ts)
+    tell(services, channel, thread_ts, result.response.member_id, text, in_channel)
     services.rounds.confirm_answer(result)
 
 

@@ -11,7 +11,7 @@ from bot import blocks
 from bot.access import AccessDenied, require
 from bot.handlers import facilitation
 from bot.handlers.commands import start_reply
-from bot.handlers.common import after_ack, explain, language, messenger
+from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
 from bot.rounds import AnswerResult, RoundError
 from bot.services import Services
@@ -41,16 +41,25 @@ def submit_answer(services: Services, body: dict, view: dict) -> dict | None:
 
 
 def show_answer(services: Services, result: AnswerResult, private: bool) -> None:
-    """The prompt turns 'answered'; in a channel round the answer also goes in the thread."""
+    """The prompt turns 'answered'; in a channel round the answer also goes in the thread (unless
+    the member asked to keep it for facilitators and researchers) and the thanks is ephemeral."""
     services.rounds.confirm_answer(result)
     round = result.round
-    if round.channel and not private and result.outcome == "created":
-        delivery = services.store.delivery(round.id, result.response.member_id)
-        member = services.network.member(result.response.member_id)
-        if delivery and delivery.message_ts and member:
-            messenger(services).post_channel_answer(
-                delivery.channel or round.channel, delivery.message_ts, member, result.response.text
-            )
+    if not round.channel:
+        return
+    member_id = result.response.member_id
+    delivery = services.store.delivery(round.id, member_id)
+    member = services.network.member(member_id)
+    if delivery is None or not delivery.message_ts or member is None:
+        return
+    channel = delivery.channel or round.channel
+    if not private and result.outcome == "created":
+        messenger(services).post_channel_answer(
+            channel, delivery.message_ts, member, result.response.text
+        )
+    safe_ephemeral(
+        services, channel, member_id, t("slack.thread.saved", language(services, member_id))
+    )
 
 
 def submit_start(services: Services, body: dict, view: dict) -> dict | None:
