@@ -44,7 +44,9 @@ def slack_settings(fake: FakeSlack, tmp_path) -> Settings:
 
 
 @pytest.fixture
-def flip(fake, clock, tmp_path):
-    app, services = build_slack(slack_settings(fake, tmp_path), clock=clock)
+def flip(fake, clock, tmp_path, network, library):
+    app, services = build_slack(
+        slack_settings(fake, tmp_path), clock=clock, network=network, library=library
+    )
     with AppServer(wsgi_app(app)) as server:
         yield Flip(server, services, fake, clock)
