@@ -44,33 +44,12 @@ def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-class AppServer:
-    """A WSGI application served on a free port in a background thread."""
+class SignedClient:
+    """Sends flipbot what Slack would, signed with the test signing secret."""
 
-    def __init__(self, application):
-        self.httpd = make_server(
-            "127.0.0.1",
-            0,
-            application,
-            server_class=_ThreadingWSGIServer,
-            handler_class=_QuietHandler,
-        )
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+    def __init__(self, url: str):
+        self.url = url
         self._events = itertools.count(1)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> AppServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
     # -- raw --------------------------------------------------------------------------------
 
@@ -191,6 +170,31 @@ class AppServer:
             else {}
         )
         return self.post(body, "application/json", headers=headers)
+
+
+class AppServer(SignedClient):
+    """A WSGI application served on a free port in a background thread."""
+
+    def __init__(self, application):
+        self.httpd = make_server(
+            "127.0.0.1",
+            0,
+            application,
+            server_class=_ThreadingWSGIServer,
+            handler_class=_QuietHandler,
+        )
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        super().__init__(f"http://127.0.0.1:{self.httpd.server_address[1]}")
+
+    def __enter__(self) -> AppServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def answer_values(

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from bot.app import EVENTS_PATH
 from bot.cli import cli
-from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, AppServer
+from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SignedClient
 
 
 def run(*args, env=None):
@@ -89,8 +89,7 @@ def test_serve_runs_http_under_gunicorn_against_the_fake_slack(fake, tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    client = AppServer.__new__(AppServer)
-    client.httpd = type("Bound", (), {"server_address": ("127.0.0.1", port)})()
+    client = SignedClient(f"http://127.0.0.1:{port}")
     watchdog = threading.Timer(60, process.kill)  # the test never hangs on a stuck server
     watchdog.start()
     try:
