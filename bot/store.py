@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
-from sqlite_utils.db import NotFoundError
 
 from bot.migrations import migrations
 from bot.models import (
@@ -235,11 +234,9 @@ class Store:
             return self._round(table.get(round_id))
 
     def round(self, round_id: int) -> Round | None:
-        try:
-            with self._lock:
-                return self._round(self.db["rounds"].get(round_id))
-        except NotFoundError:
-            return None
+        # Plain SQL: every Slack click looks a round up, and table.get() first scans the schema.
+        rows = self._rows("select * from rounds where id = ?", [round_id])
+        return self._round(rows[0]) if rows else None
 
     def rounds(self, status: RoundStatus | None = None) -> list[Round]:
         if status is None:
@@ -403,6 +400,8 @@ class Store:
     ) -> tuple[Response, str]:
         """Store an answer. Returns the response and what happened: 'created', 'edited' (the
         earlier text moved to response_history) or 'unchanged' (the same answer arrived again)."""
+        # Plain SQL: this runs before a Slack interaction is acknowledged, and sqlite-utils'
+        # table helpers scan the schema on every call.
         with self.atomic() as db:
             rows = list(
                 db.query(
@@ -411,48 +410,45 @@ class Store:
                 )
             )
             payload = json.dumps(answers, ensure_ascii=False)
-            responses = db["responses"]
             if not rows:
-                responses.insert(
-                    {
-                        "round_id": round_id,
-                        "member_id": member_id,
-                        "answers": payload,
-                        "quotable": int(quotable),
-                        "source": source,
-                        "created_at": iso(at),
-                        "updated_at": iso(at),
-                        "edits": 0,
-                    }
+                cursor = db.execute(
+                    "insert into responses (round_id, member_id, answers, quotable, source, "
+                    "created_at, updated_at, edits) values (?, ?, ?, ?, ?, ?, ?, 0)",
+                    [round_id, member_id, payload, int(quotable), source, iso(at), iso(at)],
                 )
                 outcome = "created"
-                response_id = responses.last_pk
+                response_id = cursor.lastrowid
             else:
                 current = rows[0]
                 response_id = current["id"]
                 if current["answers"] == payload and bool(current["quotable"]) == quotable:
                     return self._response(current), "unchanged"
-                db["response_history"].insert(
-                    {
-                        "response_id": response_id,
-                        "answers": current["answers"],
-                        "quotable": current["quotable"],
-                        "source": current["source"],
-                        "replaced_at": iso(at),
-                    }
+                db.execute(
+                    "insert into response_history (response_id, answers, quotable, source, "
+                    "replaced_at) values (?, ?, ?, ?, ?)",
+                    [
+                        response_id,
+                        current["answers"],
+                        current["quotable"],
+                        current["source"],
+                        iso(at),
+                    ],
                 )
-                db["responses"].update(
-                    response_id,
-                    {
-                        "answers": payload,
-                        "quotable": int(quotable),
-                        "source": source,
-                        "updated_at": iso(at),
-                        "edits": (current["edits"] or 0) + 1,
-                    },
+                db.execute(
+                    "update responses set answers = ?, quotable = ?, source = ?, updated_at = ?, "
+                    "edits = ? where id = ?",
+                    [
+                        payload,
+                        int(quotable),
+                        source,
+                        iso(at),
+                        (current["edits"] or 0) + 1,
+                        response_id,
+                    ],
                 )
                 outcome = "edited"
-            return self._response(db["responses"].get(response_id)), outcome
+            row = next(db.query("select * from responses where id = ?", [response_id]))
+            return self._response(row), outcome
 
     def response_history(self, response_id: int) -> list[dict]:
         rows = self._rows(

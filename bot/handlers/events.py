@@ -10,6 +10,7 @@ from slack_bolt import App, BoltResponse
 from bot.access import AccessDenied, require
 from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
+from bot.messenger import DeliveryFailed
 from bot.rounds import AnswerResult, RoundError
 from bot.services import Services
 
@@ -85,7 +86,10 @@ def confirm_reply(
     in_channel: bool,
 ) -> None:
     tell(services, channel, thread_ts, result.response.member_id, text, in_channel)
-    services.rounds.confirm_answer(result)
+    try:
+        services.rounds.confirm_answer(result)
+    except DeliveryFailed as exc:
+        logger.warning("answer stored, but the prompt could not be updated: %s", exc.error)
 
 
 def register(app: App, services: Services) -> None:

@@ -13,6 +13,7 @@ from bot.handlers import facilitation
 from bot.handlers.commands import start_reply
 from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
+from bot.messenger import DeliveryFailed
 from bot.rounds import AnswerResult, RoundError
 from bot.services import Services
 
@@ -43,7 +44,11 @@ def submit_answer(services: Services, body: dict, view: dict) -> dict | None:
 def show_answer(services: Services, result: AnswerResult, private: bool) -> None:
     """The prompt turns 'answered'; in a channel round the answer also goes in the thread (unless
     the member asked to keep it for facilitators and researchers) and the thanks is ephemeral."""
-    services.rounds.confirm_answer(result)
+    try:
+        services.rounds.confirm_answer(result)
+    except DeliveryFailed as exc:
+        # The answer is stored; only the DM still shows the old buttons.
+        logger.warning("answer stored, but the prompt could not be updated: %s", exc.error)
     round = result.round
     if not round.channel:
         return
