@@ -269,7 +269,8 @@ def build_round_summary(
     round: Round, prompt: Prompt, participation: Participation, names: dict[str, str], language: str
 ) -> tuple[str, list[Block]]:
     """The participation summary posted to the digest channel when a round closes."""
-    title = t("slack.summary.title", language, round_id=round.id, title=prompt.text(language).title)
+    key = "slack.summary.title_open" if round.is_open else "slack.summary.title"
+    title = t(key, language, round_id=round.id, title=prompt.text(language).title)
     lines = [
         t(
             "slack.summary.line",

@@ -81,6 +81,24 @@ def check_files(settings: Settings) -> None:
     store.close()
 
 
+def check_token(settings: Settings) -> None:
+    """One auth.test before serving, so a wrong token is one clear line, not a failing worker."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.app import build_client
+
+    try:
+        build_client(settings).auth_test()
+    except SlackApiError as exc:
+        raise click.ClickException(
+            f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}"
+        ) from None
+    except (SlackClientError, OSError) as exc:
+        raise click.ClickException(
+            f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {exc}"
+        ) from None
+
+
 def build_process(settings: Settings):
     """Everything one flipbot process runs: the Bolt app (and, after the merge, the scheduler)."""
     from bot.app import build_slack
@@ -115,6 +133,7 @@ def serve(port: int, threads: int):
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     check_files(settings)
+    check_token(settings)
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -150,6 +150,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], dict], tuple[str, ...]]] = {
     "remind": (_optional_round, ("påmind",)),
     "close": (_optional_round, ("luk",)),
     "reopen": (_reopen, ("genåbn",)),
+    "digest": (_optional_round, ()),
     "prompts": (_prompts, ("oplæg",)),
     "pause": (_pause, ()),
     "resume": (_nothing, ("tilbage",)),

@@ -141,6 +141,26 @@ def do_reopen(req: Request, command: Command) -> str:
     return t("slack.reopen.ok", req.language, round_id=round.id, closes=req.date(round.closes_at))
 
 
+def do_digest(req: Request, command: Command) -> str:
+    """The round's participation summary, as posted to the digest channel at close.
+    digest: the digest engineer adds the round's FLIP digest here."""
+    services = req.services
+    require(services.network, req.user, "digest")
+    round_id = command.args.get("round_id")
+    if round_id is None:
+        rounds = services.store.rounds()
+        if not rounds:
+            raise RoundError("no_open_round")
+        round_id = rounds[-1].id
+    round = services.rounds.get_round(round_id)
+    prompt = services.rounds.prompt_of(round)
+    names = {m.id: m.name for m in services.network.municipalities}
+    title, built = blocks.build_round_summary(
+        round, prompt, services.rounds.participation(round.id), names, req.language
+    )
+    return "\n".join(b.text.text for b in built if getattr(b, "text", None))
+
+
 def do_prompts(req: Request, command: Command) -> str:
     services = req.services
     require(services.network, req.user, "list_prompts")
@@ -184,6 +204,7 @@ ACTIONS: dict[str, Callable[[Request, Command], str | None]] = {
     "remind": do_remind,
     "close": do_close,
     "reopen": do_reopen,
+    "digest": do_digest,
     "prompts": do_prompts,
     "pause": do_pause,
     "resume": do_resume,

@@ -109,3 +109,16 @@ def test_serve_runs_http_under_gunicorn_against_the_fake_slack(fake, tmp_path):
         watchdog.cancel()
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_serve_with_a_token_slack_refuses_stops_with_slacks_error(fake, tmp_path):
+    fake.fail("auth.test", error="invalid_auth")
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-wrong",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.url,
+        "FLIPBOT_DB": str(tmp_path / "serve.db"),
+    }
+    result = CliRunner().invoke(cli, ["serve"], env=env)
+    assert result.exit_code == 1
+    assert "Slack refused SLACK_BOT_TOKEN: invalid_auth" in result.output

@@ -190,3 +190,12 @@ def test_a_dm_outside_a_thread_gets_help(flip):
     )
     call = flip.fake.wait_for("chat.postMessage")[0]
     assert call.args["channel"] == "D0SILK001" and "/flip help" in call.args["text"]
+
+
+def test_digest_shows_a_rounds_participation_to_facilitators_and_researchers(flip):
+    flip.server.command(FACILITATOR, "start samtale-01")
+    assert wait_idle()
+    flip.services.rounds.record_answer(1, BROKER, {"q1": "svar"})
+    reply = text_of(flip.server.command(RESEARCHER, "digest 1"))
+    assert "(open)" in reply and "1 answers of 50" in reply  # the researcher reads English
+    assert "ikke adgang" in text_of(flip.server.command(BROKER, "digest"))
