@@ -40,6 +40,23 @@ class SlackMessenger:
         self._channel_lock = threading.Lock()
         self._channel_posts: dict[int, MessageRef] = {}
         self._channel_states: dict[MessageRef, str] = {}
+        # A fan-out sends the same blocks thousands of times: build and validate them once.
+        self._built: dict[tuple, tuple[str, list[dict]]] = {}
+
+    def _prompt_blocks(
+        self, prompt: Prompt, round: Round, language: str, state: str
+    ) -> tuple[str, list[dict]]:
+        key = (round.id, round.closes_at, round.status, prompt.id, language, state)
+        built = self._built.get(key)
+        if built is None:
+            text, message = blocks.build_prompt_message(
+                prompt, round, language, state, self.network.tz
+            )
+            built = (text, [b.to_dict() for b in message])
+            if len(self._built) > 256:
+                self._built.clear()
+            self._built[key] = built
+        return built
 
     def _language(self, member: Member | None) -> str:
         if member is None:
@@ -58,9 +75,7 @@ class SlackMessenger:
         if round.channel:
             return self._channel_prompt(round, prompt)
         language = self._language(member)
-        text, message = blocks.build_prompt_message(
-            prompt, round, language, "open", self.network.tz
-        )
+        text, message = self._prompt_blocks(prompt, round, language, "open")
         data = self._call(
             "chat_postMessage",
             channel=member.slack_id,
@@ -107,7 +122,7 @@ class SlackMessenger:
                 self._channel_states[ref] = state
             member = None  # type: ignore[assignment]
         language = self._language(member)
-        text, message = blocks.build_prompt_message(prompt, round, language, state, self.network.tz)
+        text, message = self._prompt_blocks(prompt, round, language, state)
         self._call("chat_update", channel=ref.channel, ts=ref.ts, text=text, blocks=message)
 
     def send_reminder(self, member: Member, round: Round, prompt: Prompt, ref: MessageRef) -> None:

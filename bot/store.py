@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
 
 from bot.migrations import migrations
 from bot.models import (
@@ -30,6 +31,22 @@ from bot.models import (
 )
 from bot.network import Network
 from bot.timeutil import iso, parse_iso, utcnow
+
+DELIVERY_COLUMNS = frozenset(
+    {
+        "status",
+        "channel",
+        "message_ts",
+        "error",
+        "attempts",
+        "sent_at",
+        "answered_at",
+        "skipped_at",
+        "snoozed_until",
+        "snoozed",
+        "reminded_at",
+    }
+)
 
 
 class StoreError(Exception):
@@ -326,9 +343,21 @@ class Store:
         for key, value in values.items():
             if isinstance(value, DeliveryStatus):
                 values[key] = value.value
+        unknown = values.keys() - DELIVERY_COLUMNS
+        if unknown:
+            raise ValueError(f"not a delivery column: {sorted(unknown)}")
+        # Plain SQL: a fan-out records thousands of these, and table.update() scans the schema.
+        assignments = ", ".join(f"{key} = ?" for key in values)
         with self.atomic() as db:
-            db["deliveries"].update(delivery_id, values)
-            return self._delivery(db["deliveries"].get(delivery_id))
+            if values:
+                db.execute(
+                    f"update deliveries set {assignments} where id = ?",
+                    [*values.values(), delivery_id],
+                )
+            rows = list(db.query("select * from deliveries where id = ?", [delivery_id]))
+            if not rows:
+                raise NotFoundError(f"no delivery {delivery_id}")
+            return self._delivery(rows[0])
 
     def claim_delivery(
         self, delivery_id: int, from_statuses: list[DeliveryStatus], to: DeliveryStatus
