@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from bot.app import build_slack, wsgi_app
+from bot.handlers.common import wait_idle
 from bot.services import EXAMPLE_NETWORK, Services
 from bot.settings import Settings
 from tests.slack.fake_slack import FakeSlack
@@ -50,3 +51,5 @@ def flip(fake, clock, tmp_path, network, library):
     )
     with AppServer(wsgi_app(app)) as server:
         yield Flip(server, services, fake, clock)
+        # Work a test left running after its acknowledgement finishes before the fake stops.
+        assert wait_idle(), "after-ack work did not finish"

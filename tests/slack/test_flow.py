@@ -133,3 +133,14 @@ def test_a_whole_round_from_start_to_summary(flip):
         ),
     )
     assert services.store.response(1, "U0SILK003") is None
+
+
+def test_a_member_gets_the_prompt_and_buttons_in_their_own_language(flip):
+    flip.server.command(FACILITATOR, "start samtale-01")
+    english = flip.fake.wait_for(
+        "chat.postMessage", where=lambda c: c.args.get("channel") == "U0HERN007"
+    )[0]
+    text = str(english.args["blocks"])
+    assert "A conversation that moved something" in text and "Remind me tomorrow" in text
+    danish = flip.fake.wait_for("chat.postMessage", where=lambda c: c.args.get("channel") == BROKER)
+    assert "Minder mig i morgen" in str(danish[0].args["blocks"])
