@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import blocks
+from bot import blocks_overview as overview
 from bot.i18n import t
 from bot.messenger import DeliveryFailed, MessageRef
 from bot.models import Prompt, Round
@@ -143,7 +144,7 @@ class SlackMessenger:
     def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
         participation = Participation.model_validate(summary)
         names = {m.id: m.name for m in self.network.municipalities}
-        text, message = blocks.build_round_summary(
+        text, message = overview.build_round_summary(
             round, prompt, participation, names, self.network.language
         )
         self._call("chat_postMessage", channel=channel, text=text, blocks=message)

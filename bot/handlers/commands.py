@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from slack_bolt import Ack, App
 
 from bot import blocks
+from bot import blocks_overview as overview
 from bot.access import AccessDenied, require
 from bot.command import Command, parse_command
 from bot.handlers import facilitation
@@ -90,7 +91,7 @@ def start_reply(services: Services, round, prompt, lang: str) -> str:
 
 def start_modal(services: Services, lang: str):
     municipalities = [(m.id, m.name) for m in services.network.municipalities]
-    return blocks.build_start_modal(services.library.all(), municipalities, lang)
+    return overview.build_start_modal(services.library.all(), municipalities, lang)
 
 
 def do_status(req: Request, command: Command) -> str:
@@ -112,7 +113,7 @@ def do_status(req: Request, command: Command) -> str:
         )
     names = {m.id: m.name for m in services.network.municipalities}
     # scheduler: next scheduled runs are added here by the lead after the scheduling branch merges
-    return blocks.build_status(rows, names, req.language, services.network.tz)
+    return overview.build_status(rows, names, req.language, services.network.tz)
 
 
 def _name(services: Services, slack_id: str) -> str:
@@ -155,7 +156,7 @@ def do_digest(req: Request, command: Command) -> str:
     round = services.rounds.get_round(round_id)
     prompt = services.rounds.prompt_of(round)
     names = {m.id: m.name for m in services.network.municipalities}
-    title, built = blocks.build_round_summary(
+    title, built = overview.build_round_summary(
         round, prompt, services.rounds.participation(round.id), names, req.language
     )
     return "\n".join(b.text.text for b in built if getattr(b, "text", None))
@@ -166,7 +167,7 @@ def do_prompts(req: Request, command: Command) -> str:
     require(services.network, req.user, "list_prompts")
     theme = command.args.get("theme")
     prompts = services.library.by_theme(theme) if theme else services.library.all()
-    return blocks.build_prompt_list(prompts, req.language)
+    return overview.build_prompt_list(prompts, req.language)
 
 
 def do_pause(req: Request, command: Command) -> str:

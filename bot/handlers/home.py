@@ -6,7 +6,7 @@ import logging
 
 from slack_bolt import App
 
-from bot import blocks
+from bot import blocks_overview as overview
 from bot.access import allowed
 from bot.handlers.common import after_ack, language, messenger
 from bot.models import DeliveryStatus
@@ -34,13 +34,13 @@ def build_home_for(services: Services, user: str):
     facilitator_rounds = None
     if allowed(services.network, user, "status"):
         facilitator_rounds = [
-            blocks.HomeRound(r, rounds.prompt_of(r), rounds.participation(r.id))
+            overview.HomeRound(r, rounds.prompt_of(r), rounds.participation(r.id))
             for r in rounds.open_rounds()
         ]
     paused = store.paused_until(user)
     if paused is not None and paused <= rounds.clock():
         paused = None
-    return blocks.build_home(
+    return overview.build_home(
         language=language(services, user),
         tz=services.network.tz,
         open_prompts=open_prompts,
