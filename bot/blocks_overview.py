@@ -33,9 +33,9 @@ from bot.blocks import (
     START_CLOSES,
     START_MODAL,
     START_PROMPT,
-    prompt_buttons,
-    long_text,
     deadline_text,
+    long_text,
+    prompt_buttons,
     split_text,
 )
 from bot.i18n import t, theme_name
