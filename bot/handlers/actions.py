@@ -95,7 +95,6 @@ def skip_or_snooze(services: Services, body: dict, what: str) -> None:
     except (AccessDenied, RoundError) as exc:
         after_ack(safe_ephemeral, services, channel, user, explain(exc, lang))
         return
-    services.store.audit(user, what, str(round_id))
     after_ack(_show_state, services, user, round_id, state)
 
 

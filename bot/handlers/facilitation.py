@@ -8,6 +8,7 @@ import logging
 from bot.access import require
 from bot.handlers.common import language, messenger
 from bot.i18n import t
+from bot.messenger import DeliveryFailed, MessageRef
 from bot.models import DeliveryStatus, Prompt, Round
 from bot.rounds import RoundError
 from bot.services import Services
@@ -54,7 +55,10 @@ def fan_out(services: Services, round_id: int, facilitator: str) -> None:
 
 
 def remind_now(services: Services, round_id: int, facilitator: str) -> None:
+    """Remind everyone still waiting, then retry the prompts Slack did not take before (a fresh
+    prompt needs no reminder on top)."""
     result = services.rounds.remind(round_id, facilitator)
+    services.rounds.deliver(round_id)
     text = t(
         "slack.remind.ok", language(services, facilitator), sent=result.sent, failed=result.failed
     )
@@ -89,8 +93,6 @@ def reopen_prompts(services: Services, round_id: int) -> None:
         member = services.network.member(delivery.member_id)
         if member is None or not delivery.message_ts:
             continue
-        from bot.messenger import DeliveryFailed, MessageRef
-
         try:
             messenger(services).update_prompt(
                 member,

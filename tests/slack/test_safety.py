@@ -148,8 +148,18 @@ def test_an_undeliverable_dm_is_recorded_with_slacks_error_and_shown_in_status(f
     assert len(prompt_dms(flip.fake)) == BROKERS - 1
     status = flip.server.command(FACILITATOR, "status").json()["text"]
     assert "Signe Andersen (user_not_found)" in status
-    # Slack takes it later: the next delivery pass sends it, and only it.
+    # Slack takes it later: a facilitator's reminder first retries it, and only it.
     flip.fake.heal("chat.postMessage")
-    flip.services.rounds.deliver(1)
+    flip.server.command(FACILITATOR, "remind")
+    assert wait_idle()
     assert flip.services.store.delivery(1, BROKER).status == DeliveryStatus.SENT
     assert len(prompt_dms(flip.fake)) == BROKERS
+    reminded = [
+        c.args["channel"]
+        for c in flip.fake.calls_to("chat.postMessage")
+        if c.args.get("reply_broadcast")
+    ]
+    assert (
+        len(reminded) == BROKERS - 1
+        and flip.services.store.delivery(1, BROKER).channel not in reminded
+    )
