@@ -36,7 +36,6 @@ from bot.blocks import (
     deadline_text,
     long_text,
     prompt_buttons,
-    split_text,
 )
 from bot.i18n import t, theme_name
 from bot.models import Prompt, Response, Round
@@ -123,7 +122,7 @@ def build_status(
         if failed:
             part += "\n" + t("slack.status.failed", language, members=", ".join(failed))
         parts.append(part)
-    return split_text("\n\n".join(parts))[0]
+    return "\n\n".join(parts)
 
 
 def build_prompt_list(prompts: list[Prompt], language: str) -> str:

@@ -17,7 +17,7 @@ from bot import blocks_overview as overview
 from bot.access import AccessDenied, require
 from bot.command import Command, parse_command
 from bot.handlers import facilitation
-from bot.handlers.common import after_ack, explain, language, messenger
+from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
 from bot.models import DeliveryStatus
 from bot.rounds import RoundError
@@ -233,5 +233,11 @@ def register(app: App, services: Services) -> None:
             reply = t("slack.error.generic", language(services, body.get("user_id", "")))
         if reply is None:
             ack()
-        else:
-            ack(text=blocks.split_text(reply)[0], response_type="ephemeral")
+            return
+        # One message holds about 13k characters: the rest follows, also only for them.
+        first, *rest = blocks.split_text(reply)
+        ack(text=first, response_type="ephemeral")
+        for piece in rest:
+            after_ack(
+                safe_ephemeral, services, body.get("channel_id"), body.get("user_id", ""), piece
+            )

@@ -199,3 +199,14 @@ def test_digest_shows_a_rounds_participation_to_facilitators_and_researchers(fli
     reply = text_of(flip.server.command(RESEARCHER, "digest 1"))
     assert "(open)" in reply and "1 answers of 50" in reply  # the researcher reads English
     assert "ikke adgang" in text_of(flip.server.command(BROKER, "digest"))
+
+
+def test_a_status_too_long_for_one_message_continues_in_a_second(flip):
+    library = flip.services.library
+    for prompt in library.all()[:30]:
+        flip.services.rounds.start_round(prompt, "all", None, FACILITATOR, deliver=False)
+    first = text_of(flip.server.command(FACILITATOR, "status"))
+    assert len(first) <= blocks.MESSAGE_TEXT_BUDGET and "Runde 1*" in first
+    assert wait_idle()
+    rest = flip.fake.calls_to("chat.postEphemeral")
+    assert rest and "Runde 30*" in rest[-1].args["text"]
