@@ -16,6 +16,7 @@ CORE = [
     "export.py",
     "privacy.py",
     "messenger.py",
+    "command.py",
     "settings.py",
     "timeutil.py",
     "yamlfile.py",
