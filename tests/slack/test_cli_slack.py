@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from bot.app import EVENTS_PATH
 from bot.cli import cli
+from bot.cli_slack import manifest
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SignedClient
 
 
@@ -122,3 +123,10 @@ def test_serve_with_a_token_slack_refuses_stops_with_slacks_error(fake, tmp_path
     result = CliRunner().invoke(cli, ["serve"], env=env)
     assert result.exit_code == 1
     assert "Slack refused SLACK_BOT_TOKEN: invalid_auth" in result.output
+
+
+def test_manifest_fits_slacks_limits():
+    info = manifest()["display_information"]
+    assert 175 <= len(info["long_description"]) <= 4000
+    assert len(info["description"]) <= 140
+    assert len(info["name"]) <= 35
