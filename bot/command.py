@@ -117,7 +117,7 @@ def _start(words: list[str]) -> dict:
 def _reopen(words: list[str]) -> dict:
     positional, options = _options(words, {"closes": _duration})
     if not positional:
-        raise Malformed("slack.parse.missing_argument", what="round")
+        raise Malformed("slack.parse.missing_round")
     args = _optional_round(positional)
     if "closes" in options:
         args["closes"] = options["closes"]
@@ -126,10 +126,10 @@ def _reopen(words: list[str]) -> dict:
 
 def _pause(words: list[str]) -> dict:
     if not words:
-        raise Malformed("slack.parse.missing_argument", what="2w / until 2026-12-01")
+        raise Malformed("slack.parse.missing_pause")
     if words[0].lower() in ("until", "til"):
         if len(words) != 2:
-            raise Malformed("slack.parse.missing_argument", what="date")
+            raise Malformed("slack.parse.missing_date")
         return {"until": _date(words[1])}
     if len(words) != 1:
         raise Malformed("slack.parse.unexpected", value=words[1])

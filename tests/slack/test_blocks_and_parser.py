@@ -114,7 +114,9 @@ def test_parse_command(text, expected):
         ("start x --closes", "slack.parse.missing_value"),
         ("start x --kanal general", "slack.parse.bad_channel"),
         ("status now", "slack.parse.unexpected"),
-        ("reopen", "slack.parse.missing_argument"),
+        ("reopen", "slack.parse.missing_round"),
+        ("pause", "slack.parse.missing_pause"),
+        ("pause until", "slack.parse.missing_date"),
     ],
 )
 def test_malformed_commands_become_help_with_the_problem(text, problem):
