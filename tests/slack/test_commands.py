@@ -23,7 +23,9 @@ def text_of(reply) -> str:
 )
 @pytest.mark.parametrize("user", [BROKER, RESEARCHER, "U0STRANGER"])
 def test_facilitator_commands_are_refused_politely_and_change_nothing(flip, command, user):
-    reply = text_of(flip.server.command(user, command))
+    raw = flip.server.command(user, command)
+    assert raw.json()["response_type"] == "ephemeral"
+    reply = text_of(raw)
     assert "ikke adgang" in reply or "access" in reply
     assert wait_idle()
     assert flip.services.store.rounds() == []
