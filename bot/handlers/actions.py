@@ -13,6 +13,7 @@ from bot.handlers.commands import start_modal
 from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
 from bot.messenger import DeliveryFailed, MessageRef
+from bot.models import DeliveryStatus
 from bot.rounds import RoundError
 from bot.services import Services
 
@@ -87,7 +88,10 @@ def skip_or_snooze(services: Services, body: dict, what: str) -> None:
         if round_id is None:
             raise RoundError("round_not_found", round_id="?")
         if what == "skip":
+            before = services.store.delivery(round_id, user)
             services.rounds.skip(round_id, user)
+            if before is not None and before.status == DeliveryStatus.SKIPPED:
+                return  # a second click: the message already says so
             state = "skipped"
         else:
             services.rounds.snooze(round_id, user)

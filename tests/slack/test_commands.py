@@ -170,8 +170,11 @@ def test_skip_and_snooze_buttons_update_the_dm(flip):
     flip.server.click(BROKER, blocks.SKIP, "1", delivery.channel, delivery.message_ts)
     assert wait_idle()
     assert flip.services.store.delivery(1, BROKER).status == DeliveryStatus.SKIPPED
+    flip.server.click(BROKER, blocks.SKIP, "1", delivery.channel, delivery.message_ts)  # again
+    assert wait_idle()
     updates = [c for c in flip.fake.calls_to("chat.update") if c.args["ts"] == delivery.message_ts]
     texts = [str(c.args["blocks"]) for c in updates]
+    assert len(texts) == 2
     assert "i morgen tidlig" in texts[0] and "sprunget over" in texts[1]
     # A second snooze is refused, ephemerally.
     flip.server.click(BROKER, blocks.SNOOZE, "1", delivery.channel, delivery.message_ts)
