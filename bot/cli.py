@@ -219,7 +219,12 @@ def db_migrate():
 
 
 # Each area of the bot keeps its commands in its own module, which adds them to `cli` on import.
-AREAS: tuple[str, ...] = ("bot.cli_privacy", "bot.cli_schedule", "bot.cli_digest")
+AREAS: tuple[str, ...] = (
+    "bot.cli_privacy",
+    "bot.cli_schedule",
+    "bot.cli_digest",
+    "bot.cli_slack",
+)
 for _area in AREAS:
     importlib.import_module(_area)
 

@@ -168,6 +168,12 @@ def m006_create_audit(db: Database) -> None:
 
 
 @migrations()
+def m010_add_member_paused_until(db: Database) -> None:
+    # A broker on leave gets no prompts until this moment (UTC); None means not paused.
+    db["members"].add_column("paused_until", str)
+
+
+@migrations()
 def m020_create_programme_slots(db: Database) -> None:
     # One row per programme slot the scheduler has dealt with, written in the same transaction as
     # the slot's round and before any DM goes out: a restart never runs a slot twice. `slot` is the

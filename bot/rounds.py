@@ -141,10 +141,11 @@ class RoundService:
         programme_id: str | None = None,
         channel: str | None = None,
         deliver: bool = True,
-        paused: Iterable[str] = (),
+        paused: Iterable[str] | None = None,
     ) -> Round:
         """Record a round and one delivery per broker in the audience, then send the prompts.
-        Members in `paused` (on leave) get a delivery marked paused instead of a DM."""
+        Members in `paused` (on leave; by default those paused in the store) get a delivery
+        marked paused instead of a DM."""
         now = self.clock()
         if audience != "all":
             unknown = [m for m in audience if self.network.municipality(m) is None]
@@ -160,6 +161,8 @@ class RoundService:
         if remind_at is not None and remind_at <= now:
             remind_at = None
         self.store.sync_members(self.network, now)
+        if paused is None:
+            paused = self.store.paused_member_ids(now)
         round = self.store.create_round(
             prompt_id=prompt.id,
             theme=prompt.theme,

@@ -32,6 +32,22 @@ from bot.models import (
 from bot.network import Network
 from bot.timeutil import iso, parse_iso, utcnow
 
+DELIVERY_COLUMNS = frozenset(
+    {
+        "status",
+        "channel",
+        "message_ts",
+        "error",
+        "attempts",
+        "sent_at",
+        "answered_at",
+        "skipped_at",
+        "snoozed_until",
+        "snoozed",
+        "reminded_at",
+    }
+)
+
 
 class StoreError(Exception):
     """The database cannot be used (locked, full, corrupted, not a database); the message says which."""
@@ -189,6 +205,23 @@ class Store:
     def active_member_ids(self) -> set[str]:
         return {r["slack_id"] for r in self._rows("select slack_id from members where active = 1")}
 
+    def set_paused_until(self, slack_id: str, until: datetime | None) -> None:
+        """Pause a member's prompts until a moment (None resumes them)."""
+        with self.atomic() as db:
+            db["members"].update(slack_id, {"paused_until": iso(until)})
+
+    def paused_until(self, slack_id: str) -> datetime | None:
+        rows = self._rows("select paused_until from members where slack_id = ?", [slack_id])
+        return parse_iso(rows[0]["paused_until"]) if rows else None
+
+    def paused_member_ids(self, now: datetime) -> set[str]:
+        """Members on leave at this moment."""
+        rows = self._rows(
+            "select slack_id from members where paused_until is not null and paused_until > ?",
+            [iso(now)],
+        )
+        return {r["slack_id"] for r in rows}
+
     # -- rounds -----------------------------------------------------------------------------
 
     @staticmethod
@@ -259,13 +292,9 @@ class Store:
             return self._round(table.get(round_id))
 
     def round(self, round_id: int) -> Round | None:
-        try:
-            with self._lock:
-                return self._round(self.db["rounds"].get(round_id))
-        except NotFoundError:
-            return None
-        except sqlite3.Error as exc:
-            raise _explain(exc, self.path) from exc
+        # Plain SQL: every Slack click looks a round up, and table.get() first scans the schema.
+        rows = self._rows("select * from rounds where id = ?", [round_id])
+        return self._round(rows[0]) if rows else None
 
     def rounds(self, status: RoundStatus | None = None) -> list[Round]:
         if status is None:
@@ -355,9 +384,21 @@ class Store:
         for key, value in values.items():
             if isinstance(value, DeliveryStatus):
                 values[key] = value.value
+        unknown = values.keys() - DELIVERY_COLUMNS
+        if unknown:
+            raise ValueError(f"not a delivery column: {sorted(unknown)}")
+        # Plain SQL: a fan-out records thousands of these, and table.update() scans the schema.
+        assignments = ", ".join(f"{key} = ?" for key in values)
         with self.atomic() as db:
-            db["deliveries"].update(delivery_id, values)
-            return self._delivery(db["deliveries"].get(delivery_id))
+            if values:
+                db.execute(
+                    f"update deliveries set {assignments} where id = ?",
+                    [*values.values(), delivery_id],
+                )
+            rows = list(db.query("select * from deliveries where id = ?", [delivery_id]))
+            if not rows:
+                raise NotFoundError(f"no delivery {delivery_id}")
+            return self._delivery(rows[0])
 
     def claim_delivery(
         self, delivery_id: int, from_statuses: list[DeliveryStatus], to: DeliveryStatus
@@ -429,6 +470,8 @@ class Store:
     ) -> tuple[Response, str]:
         """Store an answer. Returns the response and what happened: 'created', 'edited' (the
         earlier text moved to response_history) or 'unchanged' (the same answer arrived again)."""
+        # Plain SQL: this runs before a Slack interaction is acknowledged, and sqlite-utils'
+        # table helpers scan the schema on every call.
         with self.atomic() as db:
             rows = list(
                 db.query(
@@ -437,48 +480,45 @@ class Store:
                 )
             )
             payload = json.dumps(answers, ensure_ascii=False)
-            responses = db["responses"]
             if not rows:
-                responses.insert(
-                    {
-                        "round_id": round_id,
-                        "member_id": member_id,
-                        "answers": payload,
-                        "quotable": int(quotable),
-                        "source": source,
-                        "created_at": iso(at),
-                        "updated_at": iso(at),
-                        "edits": 0,
-                    }
+                cursor = db.execute(
+                    "insert into responses (round_id, member_id, answers, quotable, source, "
+                    "created_at, updated_at, edits) values (?, ?, ?, ?, ?, ?, ?, 0)",
+                    [round_id, member_id, payload, int(quotable), source, iso(at), iso(at)],
                 )
                 outcome = "created"
-                response_id = responses.last_pk
+                response_id = cursor.lastrowid
             else:
                 current = rows[0]
                 response_id = current["id"]
                 if current["answers"] == payload and bool(current["quotable"]) == quotable:
                     return self._response(current), "unchanged"
-                db["response_history"].insert(
-                    {
-                        "response_id": response_id,
-                        "answers": current["answers"],
-                        "quotable": current["quotable"],
-                        "source": current["source"],
-                        "replaced_at": iso(at),
-                    }
+                db.execute(
+                    "insert into response_history (response_id, answers, quotable, source, "
+                    "replaced_at) values (?, ?, ?, ?, ?)",
+                    [
+                        response_id,
+                        current["answers"],
+                        current["quotable"],
+                        current["source"],
+                        iso(at),
+                    ],
                 )
-                db["responses"].update(
-                    response_id,
-                    {
-                        "answers": payload,
-                        "quotable": int(quotable),
-                        "source": source,
-                        "updated_at": iso(at),
-                        "edits": (current["edits"] or 0) + 1,
-                    },
+                db.execute(
+                    "update responses set answers = ?, quotable = ?, source = ?, updated_at = ?, "
+                    "edits = ? where id = ?",
+                    [
+                        payload,
+                        int(quotable),
+                        source,
+                        iso(at),
+                        (current["edits"] or 0) + 1,
+                        response_id,
+                    ],
                 )
                 outcome = "edited"
-            return self._response(db["responses"].get(response_id)), outcome
+            row = next(db.query("select * from responses where id = ?", [response_id]))
+            return self._response(row), outcome
 
     def response_history(self, response_id: int) -> list[dict]:
         rows = self._rows(

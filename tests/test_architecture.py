@@ -23,6 +23,7 @@ CORE = [
     "erasure.py",
     "store_privacy.py",
     "messenger.py",
+    "command.py",
     "settings.py",
     "timeutil.py",
     "yamlfile.py",

@@ -1,0 +1,147 @@
+"""`flipbot serve` (Socket Mode or HTTP under gunicorn) and `flipbot manifest`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import click
+import yaml
+
+from bot.cli import cli, reports_errors
+from bot.settings import Settings, load_settings
+
+MANIFEST = Path(__file__).resolve().parents[1] / "config" / "manifest.yml"
+DEFAULT_PORT = 3000
+DEFAULT_THREADS = 8
+
+
+def manifest(url: str | None = None) -> dict:
+    """The Slack app manifest; with a URL, for HTTP mode with every request URL filled in."""
+    with open(MANIFEST, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    if url:
+        endpoint = url.rstrip("/") + "/slack/events"
+        settings = data["settings"]
+        settings["socket_mode_enabled"] = False
+        settings["event_subscriptions"]["request_url"] = endpoint
+        settings["interactivity"]["request_url"] = endpoint
+        for command in data["features"]["slash_commands"]:
+            command["url"] = endpoint
+    return data
+
+
+@cli.command("manifest")
+@click.option(
+    "--url", help="Public https base URL of flipbot for HTTP mode (omit for Socket Mode)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="Output format (Slack accepts both).",
+)
+def manifest_command(url: str | None, fmt: str):
+    """Print the Slack app manifest to create flipbot's Slack app in one step."""
+    if url and not url.startswith("https://"):
+        raise click.BadParameter("Slack only calls https:// URLs", param_hint="--url")
+    data = manifest(url)
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
+
+
+def check_settings(settings: Settings) -> None:
+    """Stop early, naming the variable, when a token or secret is missing."""
+    settings.require(
+        "SLACK_BOT_TOKEN", "the bot token from the Slack app's OAuth & Permissions page"
+    )
+    if not settings.slack_app_token:
+        settings.require(
+            "SLACK_SIGNING_SECRET",
+            "HTTP mode verifies Slack's requests with it; or set SLACK_APP_TOKEN for Socket Mode",
+        )
+
+
+def check_files(settings: Settings) -> None:
+    """Read the network file and prompt library and upgrade the database before serving, so
+    a mistake there is one clear message instead of a failing worker."""
+    from bot.network import load_network
+    from bot.prompts import load_library
+    from bot.store import Store
+
+    load_network(settings.flipbot_config)
+    load_library(settings.flipbot_prompts)
+    store = Store(settings.flipbot_db)
+    store.migrate()
+    store.close()
+
+
+def check_token(settings: Settings) -> None:
+    """One auth.test before serving, so a wrong token is one clear line, not a failing worker."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.app import build_client
+
+    try:
+        build_client(settings).auth_test()
+    except SlackApiError as exc:
+        raise click.ClickException(
+            f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}"
+        ) from None
+    except (SlackClientError, OSError) as exc:
+        raise click.ClickException(
+            f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {exc}"
+        ) from None
+
+
+def build_process(settings: Settings):
+    """Everything one flipbot process runs: the Bolt app (and, after the merge, the scheduler)."""
+    from bot.app import build_slack
+
+    app, services = build_slack(settings)
+    # scheduler: wired by the lead after the scheduling branch merges
+    return app, services
+
+
+@cli.command()
+@click.option(
+    "--port",
+    type=int,
+    default=DEFAULT_PORT,
+    envvar="PORT",
+    show_default=True,
+    help="HTTP port (HTTP mode only; $PORT also works).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=DEFAULT_THREADS,
+    show_default=True,
+    help="Request threads in the one worker (HTTP mode).",
+)
+@reports_errors
+def serve(port: int, threads: int):
+    """Run flipbot: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP on /slack/events."""
+    settings = load_settings()
+    check_settings(settings)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    check_files(settings)
+    check_token(settings)
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        app, _ = build_process(settings)
+        click.echo("flipbot: connected in Socket Mode", err=True)
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return
+    from bot.wsgi_server import run_gunicorn
+
+    click.echo(f"flipbot: serving HTTP on port {port} (POST /slack/events, GET /healthz)", err=True)
+    run_gunicorn(lambda: build_process(settings)[0], port=port, threads=threads)

@@ -1,0 +1,18 @@
+"""Slack listeners, one module per surface, each with register(app, services)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.handlers import actions, commands, events, home, views
+from bot.services import Services
+
+
+def register_handlers(app: App, services: Services) -> None:
+    """Attach every flipbot listener to the Bolt app."""
+    events.register_dedupe(app, services)
+    commands.register(app, services)
+    actions.register(app, services)
+    views.register(app, services)
+    events.register(app, services)
+    home.register(app, services)

@@ -1,0 +1,243 @@
+"""`/flip`: parse (bot.command), check the role, call one core function, answer ephemerally.
+
+Everything here runs before the acknowledgement, so it only touches the database; Web API calls
+(fan-out, reminders, closing, modals) are handed to the after-ack pool.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from slack_bolt import Ack, App
+
+from bot import blocks
+from bot import blocks_overview as overview
+from bot.access import AccessDenied, require
+from bot.command import Command, parse_command
+from bot.handlers import facilitation
+from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
+from bot.i18n import t
+from bot.models import DeliveryStatus
+from bot.rounds import RoundError
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+REOPEN_FOR = timedelta(days=3)
+
+
+class Request:
+    """One /flip invocation: who, where, and the trigger for opening a modal."""
+
+    def __init__(self, services: Services, body: dict):
+        self.services = services
+        self.user: str = body.get("user_id", "")
+        self.channel: str | None = body.get("channel_id")
+        self.trigger_id: str | None = body.get("trigger_id")
+        self.language = language(services, self.user)
+
+    def now(self) -> datetime:
+        return self.services.rounds.clock()
+
+    def date(self, moment: datetime) -> str:
+        return f"{moment.astimezone(self.services.network.tz):%Y-%m-%d %H:%M}"
+
+
+def do_help(req: Request, command: Command) -> str:
+    text = t("slack.help", req.language)
+    if command.problem:
+        key, params = command.problem
+        detail = t(key, req.language, **params)
+        text = t("slack.help.problem", req.language, detail=detail) + "\n\n" + text
+    return text
+
+
+def do_start(req: Request, command: Command) -> str | None:
+    services = req.services
+    require(services.network, req.user, "start_round")
+    args = command.args
+    if "target" not in args:
+        view = start_modal(services, req.language)
+        after_ack(messenger(services).client.views_open, trigger_id=req.trigger_id, view=view)
+        return None
+    audience = args.get("municipalities") or "all"
+    prompt = facilitation.resolve_prompt(services, args["target"], audience)
+    if prompt is None:
+        return t("slack.start.unknown_target", req.language, target=args["target"])
+    closes_at = req.now() + args["closes"] if "closes" in args else None
+    round = services.rounds.start_round(
+        prompt, audience, closes_at, req.user, channel=args.get("channel"), deliver=False
+    )
+    after_ack(facilitation.fan_out, services, round.id, req.user)
+    return start_reply(services, round, prompt, req.language)
+
+
+def start_reply(services: Services, round, prompt, lang: str) -> str:
+    deliveries = services.store.deliveries(round.id)
+    paused = sum(1 for d in deliveries if d.status == DeliveryStatus.PAUSED)
+    text = t(
+        "slack.start.ok",
+        lang,
+        round_id=round.id,
+        title=prompt.text(lang).title,
+        count=len(deliveries) - paused,
+    )
+    if paused:
+        text += " " + t("slack.start.paused", lang, count=paused)
+    return text
+
+
+def start_modal(services: Services, lang: str):
+    municipalities = [(m.id, m.name) for m in services.network.municipalities]
+    return overview.build_start_modal(services.library.all(), municipalities, lang)
+
+
+def do_status(req: Request, command: Command) -> str:
+    services = req.services
+    require(services.network, req.user, "status")
+    rows = []
+    for round in services.rounds.open_rounds():
+        failed = [
+            f"{_name(services, d.member_id)} ({d.error})"
+            for d in services.store.deliveries(round.id, [DeliveryStatus.FAILED])
+        ]
+        rows.append(
+            (
+                round,
+                services.rounds.prompt_of(round),
+                services.rounds.participation(round.id),
+                failed,
+            )
+        )
+    names = {m.id: m.name for m in services.network.municipalities}
+    # scheduler: next scheduled runs are added here by the lead after the scheduling branch merges
+    return overview.build_status(rows, names, req.language, services.network.tz)
+
+
+def _name(services: Services, slack_id: str) -> str:
+    member = services.network.member(slack_id)
+    return member.name if member else slack_id
+
+
+def do_remind(req: Request, command: Command) -> str:
+    round = facilitation.check_can_remind(req.services, req.user, command.args.get("round_id"))
+    after_ack(facilitation.remind_now, req.services, round.id, req.user)
+    return t("slack.remind.started", req.language, round_id=round.id)
+
+
+def do_close(req: Request, command: Command) -> str:
+    round = facilitation.check_can_close(req.services, req.user, command.args.get("round_id"))
+    after_ack(facilitation.close_now, req.services, round.id, req.user)
+    return t("slack.close.started", req.language, round_id=round.id)
+
+
+def do_reopen(req: Request, command: Command) -> str:
+    services = req.services
+    require(services.network, req.user, "reopen_round")
+    closes_at = req.now() + command.args.get("closes", REOPEN_FOR)
+    round = services.rounds.reopen_round(command.args["round_id"], closes_at, req.user)
+    after_ack(facilitation.reopen_prompts, services, round.id)
+    return t("slack.reopen.ok", req.language, round_id=round.id, closes=req.date(round.closes_at))
+
+
+def do_digest(req: Request, command: Command) -> str:
+    """The round's participation summary, as posted to the digest channel at close.
+    digest: the digest engineer adds the round's FLIP digest here."""
+    services = req.services
+    require(services.network, req.user, "digest")
+    round_id = command.args.get("round_id")
+    if round_id is None:
+        rounds = services.store.rounds()
+        if not rounds:
+            raise RoundError("no_open_round")
+        round_id = rounds[-1].id
+    round = services.rounds.get_round(round_id)
+    prompt = services.rounds.prompt_of(round)
+    names = {m.id: m.name for m in services.network.municipalities}
+    title, built = overview.build_round_summary(
+        round, prompt, services.rounds.participation(round.id), names, req.language
+    )
+    return "\n".join(b.text.text for b in built if getattr(b, "text", None))
+
+
+def do_prompts(req: Request, command: Command) -> str:
+    services = req.services
+    require(services.network, req.user, "list_prompts")
+    theme = command.args.get("theme")
+    prompts = services.library.by_theme(theme) if theme else services.library.all()
+    return overview.build_prompt_list(prompts, req.language)
+
+
+def do_pause(req: Request, command: Command) -> str:
+    services = req.services
+    require(services.network, req.user, "pause")
+    now = req.now()
+    if "until" in command.args:
+        # "until 2026-12-01": prompts start again that morning, local time.
+        until = datetime.combine(command.args["until"], time(0, 0), tzinfo=services.network.tz)
+    else:
+        until = now + command.args["for"]
+    if until <= now:
+        return t("slack.pause.in_past", req.language)
+    services.store.set_paused_until(req.user, until)
+    return t(
+        "slack.pause.ok", req.language, until=f"{until.astimezone(services.network.tz):%Y-%m-%d}"
+    )
+
+
+def do_resume(req: Request, command: Command) -> str:
+    services = req.services
+    require(services.network, req.user, "pause")
+    paused = services.store.paused_until(req.user)
+    if paused is None or paused <= req.now():
+        return t("slack.pause.not_paused", req.language)
+    services.store.set_paused_until(req.user, None)
+    return t("slack.pause.resumed", req.language)
+
+
+# command name -> what it does; a new subcommand is one entry here and one in bot.command.
+ACTIONS: dict[str, Callable[[Request, Command], str | None]] = {
+    "help": do_help,
+    "start": do_start,
+    "status": do_status,
+    "remind": do_remind,
+    "close": do_close,
+    "reopen": do_reopen,
+    "digest": do_digest,
+    "prompts": do_prompts,
+    "pause": do_pause,
+    "resume": do_resume,
+}
+
+
+def run_command(services: Services, body: dict) -> str | None:
+    """The ephemeral reply to one /flip command (None: nothing to say, e.g. a modal opens)."""
+    req = Request(services, body)
+    command = parse_command(body.get("text", ""))
+    action = ACTIONS.get(command.name, do_help)
+    try:
+        return action(req, command)
+    except (AccessDenied, RoundError) as exc:
+        return explain(exc, req.language)
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/flip")
+    def flip_command(ack: Ack, body: dict) -> None:
+        try:
+            reply = run_command(services, body)
+        except Exception:
+            logger.exception("/flip failed")
+            reply = t("slack.error.generic", language(services, body.get("user_id", "")))
+        if reply is None:
+            ack()
+            return
+        # One message holds about 13k characters: the rest follows, also only for them.
+        first, *rest = blocks.split_text(reply)
+        ack(text=first, response_type="ephemeral")
+        for piece in rest:
+            after_ack(
+                safe_ephemeral, services, body.get("channel_id"), body.get("user_id", ""), piece
+            )

@@ -1,0 +1,88 @@
+"""What every Slack surface shares: the after-acknowledgement worker pool, the member's language,
+and wording an error the member can act on."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+
+from bot.access import AccessDenied
+from bot.i18n import t
+from bot.rounds import RoundError
+from bot.services import Services
+from bot.slack_messenger import SlackMessenger
+
+logger = logging.getLogger(__name__)
+
+# Slack wants an acknowledgement within 3 s, and a rate-limited call may sleep for Retry-After:
+# every Web API call a listener needs runs here, after the listener has acknowledged.
+_after_ack = ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack")
+_pending: set[Future] = set()
+_pending_lock = threading.Lock()
+
+
+def after_ack(work: Callable, *args, **kwargs) -> Future:
+    """Run work on the worker pool; an error is logged with its traceback, never lost silently."""
+
+    def run():
+        try:
+            return work(*args, **kwargs)
+        except Exception:
+            logger.exception(
+                "work after the acknowledgement failed: %s", getattr(work, "__name__", work)
+            )
+            return None
+
+    future = _after_ack.submit(run)
+    with _pending_lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+    return future
+
+
+def _forget(future: Future) -> None:
+    with _pending_lock:
+        _pending.discard(future)
+
+
+def wait_idle(timeout: float = 30) -> bool:
+    """Wait until all work handed over so far (and work it handed on) is done; for tests,
+    benchmarks and a clean shutdown. False if it did not finish in time."""
+    for _ in range(10):
+        with _pending_lock:
+            running = set(_pending)
+        if not running:
+            return True
+        _, not_done = wait(running, timeout=timeout)
+        if not_done:
+            return False
+    return not _pending
+
+
+def messenger(services: Services) -> SlackMessenger:
+    return services.rounds.messenger  # type: ignore[return-value]
+
+
+def language(services: Services, slack_id: str) -> str:
+    return services.network.language_of(slack_id)
+
+
+def explain(exc: Exception, lang: str) -> str:
+    """The catalogue text for an error a member caused (no access, a round rule)."""
+    if isinstance(exc, AccessDenied):
+        return t(exc.key, lang)
+    if isinstance(exc, RoundError):
+        return t(f"error.{exc.key}", lang, **exc.params)
+    return t("slack.error.generic", lang)
+
+
+def safe_ephemeral(services: Services, channel: str | None, user: str, text: str) -> None:
+    """Tell one member something only they see; a failure is logged, the work is already done."""
+    if not channel:
+        return
+    try:
+        messenger(services).post_ephemeral(channel, user, text)
+    except Exception:
+        logger.exception("could not post an ephemeral message")

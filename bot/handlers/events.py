@@ -1,0 +1,106 @@
+"""Events: a reply in a prompt's thread is (or adds to) the member's answer; other DMs get help.
+Slack delivers an event again when it missed our acknowledgement: dedupe on event_id."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltResponse
+
+from bot.access import AccessDenied, require
+from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
+from bot.i18n import t
+from bot.messenger import DeliveryFailed
+from bot.rounds import AnswerResult, RoundError
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+# Message subtypes that are a person writing; edits, joins and bot posts are not answers.
+PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
+
+
+def register_dedupe(app: App, services: Services) -> None:
+    @app.middleware
+    def drop_repeated_events(body: dict, next) -> BoltResponse | None:
+        # Keyed on event_id, not on X-Slack-Retry-Num: the first delivery to arrive may be a retry.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not services.store.first_sight_of_event(event_id):
+            return BoltResponse(status=200, body="")
+        return next()
+
+
+def thread_reply(services: Services, event: dict) -> None:
+    """Store a thread reply as the member's answer (before the acknowledgement); confirm after."""
+    user, channel = event.get("user"), event.get("channel")
+    thread_ts, text = event.get("thread_ts"), event.get("text") or ""
+    delivery = services.store.delivery_by_message(channel, thread_ts)
+    if delivery is None:
+        if event.get("channel_type") == "im":
+            after_ack(
+                messenger(services).post_text,
+                channel,
+                t("slack.dm.help", language(services, user)),
+                thread_ts,
+            )
+        return
+    round = services.rounds.get_round(delivery.round_id)
+    in_channel = round.channel is not None
+    # In a DM round the thread belongs to one member; in a channel round anyone in the round may
+    # reply (colleagues who are not in it are just talking, and get no answer from the bot).
+    if not in_channel and delivery.member_id != user:
+        return
+    lang = language(services, user)
+    try:
+        require(services.network, user, "answer")
+        had = services.store.response(round.id, user) is not None
+        result = services.rounds.add_to_answer(round.id, user, text, source="thread")
+    except RoundError as exc:
+        if in_channel and exc.key == "not_in_round":
+            return
+        reply = t("slack.thread.closed", lang) if exc.key == "round_closed" else explain(exc, lang)
+        after_ack(tell, services, channel, thread_ts, user, reply, in_channel)
+        return
+    except AccessDenied:
+        return
+    if result.outcome == "unchanged":
+        return
+    how = t("slack.thread.added" if had else "slack.thread.saved", lang)
+    after_ack(confirm_reply, services, result, channel, thread_ts, how, in_channel)
+
+
+def tell(services: Services, channel: str, thread_ts: str, user: str, text: str, ephemeral: bool):
+    """Answer in the thread: visibly in a DM, only to the member in a shared channel."""
+    if ephemeral:
+        safe_ephemeral(services, channel, user, text)
+    else:
+        messenger(services).post_text(channel, text, thread_ts)
+
+
+def confirm_reply(
+    services: Services,
+    result: AnswerResult,
+    channel: str,
+    thread_ts: str,
+    text: str,
+    in_channel: bool,
+) -> None:
+    tell(services, channel, thread_ts, result.response.member_id, text, in_channel)
+    try:
+        services.rounds.confirm_answer(result)
+    except DeliveryFailed as exc:
+        logger.warning("answer stored, but the prompt could not be updated: %s", exc.error)
+
+
+def register(app: App, services: Services) -> None:
+    @app.event("message")
+    def message_received(event: dict) -> None:
+        if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
+            return
+        if not event.get("user"):
+            return
+        if event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
+            thread_reply(services, event)
+        elif event.get("channel_type") == "im":
+            lang = language(services, event["user"])
+            after_ack(messenger(services).post_text, event["channel"], t("slack.dm.help", lang))

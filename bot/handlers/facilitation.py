@@ -1,0 +1,105 @@
+"""Facilitator work shared by /flip, App Home buttons and the start modal: the quick checks that
+happen before the acknowledgement, and the Slack-heavy work that runs after it."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.access import require
+from bot.handlers.common import language, messenger
+from bot.i18n import t
+from bot.messenger import DeliveryFailed, MessageRef
+from bot.models import DeliveryStatus, Prompt, Round
+from bot.rounds import RoundError
+from bot.services import Services
+from bot.themes import THEME_IDS
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_round(services: Services, round_id: int | None) -> Round:
+    """The round a facilitator named, or the most recent open one."""
+    if round_id is not None:
+        return services.rounds.get_round(round_id)
+    open_rounds = services.rounds.open_rounds()
+    if not open_rounds:
+        raise RoundError("no_open_round")
+    return open_rounds[-1]
+
+
+def resolve_prompt(services: Services, target: str, audience) -> Prompt | None:
+    """A prompt id, or a theme (its next prompt this audience has not had); None if neither."""
+    prompt = services.library.get(target)
+    if prompt is not None:
+        return prompt
+    if target in THEME_IDS:
+        return services.rounds.next_prompt(target, audience)
+    return None
+
+
+def fan_out(services: Services, round_id: int, facilitator: str) -> None:
+    """Send the round's DMs (failed ones get one more pass) and tell the facilitator how it went."""
+    result = services.rounds.deliver(round_id)
+    sent, failed = result.sent, result.failed
+    if failed:
+        again = services.rounds.deliver(round_id)
+        sent, failed = sent + again.sent, again.failed
+    text = t(
+        "slack.start.done",
+        language(services, facilitator),
+        round_id=round_id,
+        sent=sent,
+        failed=failed,
+    )
+    messenger(services).post_text(facilitator, text)
+
+
+def remind_now(services: Services, round_id: int, facilitator: str) -> None:
+    """Remind everyone still waiting, then retry the prompts Slack did not take before (a fresh
+    prompt needs no reminder on top)."""
+    result = services.rounds.remind(round_id, facilitator)
+    services.rounds.deliver(round_id)
+    text = t(
+        "slack.remind.ok", language(services, facilitator), sent=result.sent, failed=result.failed
+    )
+    messenger(services).post_text(facilitator, text)
+
+
+def close_now(services: Services, round_id: int, facilitator: str) -> None:
+    services.rounds.close_round(round_id, facilitator)
+
+
+def check_can_close(services: Services, user: str, round_id: int | None) -> Round:
+    require(services.network, user, "close_round")
+    round = resolve_round(services, round_id)
+    if not round.is_open:
+        raise RoundError("round_closed", round_id=round.id)
+    return round
+
+
+def check_can_remind(services: Services, user: str, round_id: int | None) -> Round:
+    require(services.network, user, "remind")
+    round = resolve_round(services, round_id)
+    if not round.is_open:
+        raise RoundError("round_closed", round_id=round.id)
+    return round
+
+
+def reopen_prompts(services: Services, round_id: int) -> None:
+    """After a reopen, the prompts that said 'closed' get their buttons back."""
+    round = services.rounds.get_round(round_id)
+    prompt = services.rounds.prompt_of(round)
+    for delivery in services.store.deliveries(round_id, [DeliveryStatus.SENT]):
+        member = services.network.member(delivery.member_id)
+        if member is None or not delivery.message_ts:
+            continue
+        try:
+            messenger(services).update_prompt(
+                member,
+                round,
+                prompt,
+                MessageRef(delivery.channel or "", delivery.message_ts),
+                "open",
+            )
+        except DeliveryFailed:
+            continue

@@ -1,0 +1,55 @@
+"""Fixtures for the Slack edge: the fake Web API and flipbot served over HTTP in front of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from bot.app import build_slack, wsgi_app
+from bot.handlers.common import wait_idle
+from bot.services import EXAMPLE_NETWORK, Services
+from bot.settings import Settings
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, AppServer
+
+FACILITATOR = "U0FACI001"
+BROKER = "U0SILK001"
+RESEARCHER = "U0RESE001"
+
+
+@pytest.fixture
+def fake():
+    with FakeSlack() as server:
+        yield server
+
+
+@dataclass
+class Flip:
+    """flipbot running in HTTP mode against the fake Slack."""
+
+    server: AppServer
+    services: Services
+    fake: FakeSlack
+    clock: object
+
+
+def slack_settings(fake: FakeSlack, tmp_path) -> Settings:
+    return Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.url,
+        flipbot_db=str(tmp_path / "flip.db"),
+        flipbot_config=str(EXAMPLE_NETWORK),
+    )
+
+
+@pytest.fixture
+def flip(fake, clock, tmp_path, network, library):
+    app, services = build_slack(
+        slack_settings(fake, tmp_path), clock=clock, network=network, library=library
+    )
+    with AppServer(wsgi_app(app)) as server:
+        yield Flip(server, services, fake, clock)
+        # Work a test left running after its acknowledgement finishes before the fake stops.
+        assert wait_idle(), "after-ack work did not finish"

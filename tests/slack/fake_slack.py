@@ -1,0 +1,259 @@
+"""A small Slack Web API on 127.0.0.1 (port 0) for tests and benchmarks.
+
+It answers the methods flipbot uses from one table, keeps the messages it was sent (so
+chat.update and conversations.history behave), records every call with its arguments, and can be
+told to answer a method with 429 + Retry-After, a 500, or ok:false.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlparse
+
+BOT_USER = "UFLIPBOT1"
+JSON_FIELDS = ("blocks", "view", "metadata", "attachments")
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict
+    status: int = 200  # what the fake answered: 200, 429 or 500
+    error: str | None = None  # the ok:false error, if it gave one
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and self.error is None
+
+
+@dataclass
+class Rule:
+    """How to misbehave for one method: status 429/500, or an ok:false error."""
+
+    status: int = 200
+    error: str | None = None
+    retry_after: int = 0
+    times: int | None = None  # how many calls to spoil (None: all matching)
+    every: int | None = None  # spoil every n-th call only
+    match: dict | None = None  # spoil only calls with these arguments, e.g. {"channel": "U0..."}
+    seen: int = 0
+
+    def applies(self, args: dict) -> bool:
+        if self.match and any(args.get(k) != v for k, v in self.match.items()):
+            return False
+        self.seen += 1
+        if self.every is not None and self.seen % self.every != 0:
+            return False
+        if self.times is not None:
+            if self.times <= 0:
+                return False
+            self.times -= 1
+        return True
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list = field(default_factory=list)
+    metadata: dict | None = None
+    thread_ts: str | None = None
+
+
+class FakeSlack:
+    """Start with `with FakeSlack() as slack:`; point SLACK_API_URL at `slack.url`."""
+
+    def __init__(self):
+        self.calls: list[Call] = []
+        self.rules: dict[str, Rule] = {}
+        self.messages: dict[str, list[Message]] = {}
+        self._ts = itertools.count(1)
+        self._lock = threading.Condition()
+        self.methods: dict[str, Callable[[dict], dict]] = {
+            "auth.test": lambda a: {
+                "url": "https://flip.slack.com/",
+                "team": "FLIP",
+                "team_id": "T0FLIP",
+                "user": "flipbot",
+                "user_id": BOT_USER,
+                "bot_id": "B0FLIPBOT",
+            },
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": lambda a: {"message_ts": self._next_ts()},
+            "views.open": lambda a: {"view": {"id": "V0VIEW"}},
+            "views.update": lambda a: {"view": {"id": "V0VIEW"}},
+            "views.publish": lambda a: {"view": {"id": "V0HOME"}},
+            "conversations.open": lambda a: {"channel": {"id": self._dm(a.get("users", ""))}},
+            "conversations.history": self._history,
+        }
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.server.request_queue_size = 256
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    # -- control ----------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/api/"
+
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail(self, method: str, **rule) -> None:
+        """Misbehave for a method, e.g. fail("chat.postMessage", status=429, retry_after=1, every=50)."""
+        with self._lock:
+            self.rules[method] = Rule(**rule)
+
+    def heal(self, method: str) -> None:
+        with self._lock:
+            self.rules.pop(method, None)
+
+    def calls_to(self, method: str, *, ok_only: bool = True) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method and (c.ok or not ok_only)]
+
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 15,
+        where: Callable[[Call], bool] | None = None,
+    ) -> list[Call]:
+        """Block until `count` successful calls of a method (matching `where`) arrived."""
+
+        def matching() -> list[Call]:
+            return [
+                c for c in self.calls if c.method == method and c.ok and (where is None or where(c))
+            ]
+
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(matching()) >= count, timeout=timeout):
+                raise AssertionError(
+                    f"{method}: {len(matching())} matching calls after {timeout}s, wanted {count}"
+                )
+            return matching()
+
+    def dm_channel(self, user: str) -> str:
+        return self._dm(user)
+
+    # -- the methods ------------------------------------------------------------------------
+
+    def _next_ts(self) -> str:
+        n = next(self._ts)
+        return f"{1800000000 + n}.{n:06d}"
+
+    @staticmethod
+    def _dm(user: str) -> str:
+        return "D" + user[1:] if user[:1] in ("U", "W") else user
+
+    def _post_message(self, args: dict) -> dict:
+        channel = self._dm(args.get("channel", ""))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        message = Message(
+            channel=channel,
+            ts=self._next_ts(),
+            text=args.get("text", ""),
+            blocks=args.get("blocks") or [],
+            metadata=args.get("metadata"),
+            thread_ts=args.get("thread_ts"),
+        )
+        self.messages.setdefault(channel, []).append(message)
+        return {"channel": channel, "ts": message.ts, "message": {"text": message.text}}
+
+    def _update(self, args: dict) -> dict:
+        for message in self.messages.get(args.get("channel", ""), []):
+            if message.ts == args.get("ts"):
+                message.text = args.get("text", message.text)
+                message.blocks = args.get("blocks") or message.blocks
+                return {"channel": message.channel, "ts": message.ts}
+        return {"ok": False, "error": "message_not_found"}
+
+    def _history(self, args: dict) -> dict:
+        oldest = float(args.get("oldest") or 0)
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+        found = []
+        for message in reversed(self.messages.get(args.get("channel", ""), [])):
+            if float(message.ts) <= oldest or message.thread_ts:
+                continue
+            item = {"type": "message", "ts": message.ts, "text": message.text}
+            if with_metadata and message.metadata:
+                item["metadata"] = message.metadata
+            found.append(item)
+        return {"messages": found, "has_more": False}
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def _answer(self, method: str, args: dict) -> tuple[int, dict, dict]:
+        with self._lock:
+            rule = self.rules.get(method)
+            spoil = rule is not None and rule.applies(args)
+            if spoil and rule.status != 200:
+                headers = {"Retry-After": str(rule.retry_after)} if rule.status == 429 else {}
+                self.calls.append(Call(method, args, status=rule.status))
+                self._lock.notify_all()
+                return rule.status, {"ok": False, "error": "ratelimited"}, headers
+            if spoil:
+                self.calls.append(Call(method, args, error=rule.error))
+                self._lock.notify_all()
+                return 200, {"ok": False, "error": rule.error}, {}
+            handler = self.methods.get(method)
+            body = handler(args) if handler else {"ok": False, "error": "unknown_method"}
+            body = {"ok": True, **body}
+            self.calls.append(Call(method, args, error=None if body["ok"] else body["error"]))
+            self._lock.notify_all()
+            return 200, body, {}
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # quiet: tests read calls, not logs
+                pass
+
+            def do_POST(self) -> None:
+                parsed = urlparse(self.path)
+                method = parsed.path.rsplit("/", 1)[-1]
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8") if length else ""
+                args: dict = dict(parse_qsl(parsed.query))
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    args.update(json.loads(raw or "{}"))
+                else:
+                    args.update(dict(parse_qsl(raw)))
+                for name in JSON_FIELDS:
+                    if isinstance(args.get(name), str):
+                        with contextlib.suppress(ValueError):
+                            args[name] = json.loads(args[name])
+                status, body, headers = fake._answer(method, args)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST
+
+        return Handler

@@ -1,0 +1,66 @@
+"""SlackMessenger against the fake Web API: errors become DeliveryFailed, prompts can be found again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import build_client
+from bot.messenger import DeliveryFailed, LocalMessenger, MessageRef
+from bot.models import Round, RoundStatus
+from bot.slack_messenger import SlackMessenger
+from tests.slack.conftest import slack_settings
+
+
+def a_round(round_id: int) -> Round:
+    return Round(
+        id=round_id,
+        prompt_id="samtale-01",
+        theme="samtale",
+        audience="all",
+        started_by="U0FACI001",
+        started_at=datetime(2026, 11, 23, 8, tzinfo=UTC),
+        closes_at=datetime(2026, 11, 28, 15, tzinfo=UTC),
+        status=RoundStatus.OPEN,
+    )
+
+
+@pytest.fixture
+def messenger(fake, tmp_path, network):
+    return SlackMessenger(build_client(slack_settings(fake, tmp_path)), network)
+
+
+def test_find_prompt_tells_whether_a_dm_landed(messenger, network, library):
+    member = network.member("U0SILK001")
+    prompt = library.get("samtale-01")
+    assert messenger.find_prompt(member, a_round(1)) is None
+    sent = messenger.send_prompt(member, a_round(1), prompt)
+    messenger.send_prompt(member, a_round(2), prompt)
+    messenger.send_prompt(network.member("U0SILK002"), a_round(1), prompt)
+    assert messenger.find_prompt(member, a_round(1)) == sent
+    assert messenger.find_prompt(member, a_round(3)) is None
+
+
+def test_local_messenger_finds_its_prompts(network, library):
+    local = LocalMessenger()
+    member = network.member("U0SILK001")
+    ref = local.send_prompt(member, a_round(1), library.get("samtale-01"))
+    assert local.find_prompt(member, a_round(1)) == ref
+    assert local.find_prompt(member, a_round(2)) is None
+
+
+def test_slacks_refusal_becomes_delivery_failed_with_its_error(messenger, fake, network, library):
+    fake.fail("chat.postMessage", error="account_inactive")
+    with pytest.raises(DeliveryFailed) as failed:
+        messenger.send_prompt(network.member("U0SILK001"), a_round(1), library.get("samtale-01"))
+    assert failed.value.error == "account_inactive"
+    with pytest.raises(DeliveryFailed) as missing:
+        messenger.update_prompt(
+            network.member("U0SILK001"),
+            a_round(1),
+            library.get("samtale-01"),
+            MessageRef("D0SILK001", "1.1"),
+            "closed",
+        )
+    assert missing.value.error == "message_not_found"
