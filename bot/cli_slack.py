@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -11,10 +13,14 @@ import yaml
 
 from bot.cli import cli, reports_errors
 from bot.settings import Settings, load_settings
+from bot.timeutil import utcnow
+
+logger = logging.getLogger(__name__)
 
 MANIFEST = Path(__file__).resolve().parents[1] / "config" / "manifest.yml"
 DEFAULT_PORT = 3000
 DEFAULT_THREADS = 8
+EVENT_ID_DAYS = 7
 
 
 def manifest(url: str | None = None) -> dict:
@@ -72,10 +78,15 @@ def check_files(settings: Settings) -> None:
     a mistake there is one clear message instead of a failing worker."""
     from bot.network import load_network
     from bot.prompts import load_library
+    from bot.schedule_jobs import programme_prompt_problems
     from bot.store import Store
+    from bot.yamlfile import FileProblems
 
-    load_network(settings.flipbot_config)
-    load_library(settings.flipbot_prompts)
+    network = load_network(settings.flipbot_config)
+    library = load_library(settings.flipbot_prompts)
+    problems = programme_prompt_problems(network, library)
+    if problems:
+        raise FileProblems(problems)
     store = Store(settings.flipbot_db)
     store.migrate()
     store.close()
@@ -99,12 +110,43 @@ def check_token(settings: Settings) -> None:
         ) from None
 
 
-def build_process(settings: Settings):
-    """Everything one flipbot process runs: the Bolt app (and, after the merge, the scheduler)."""
+def background_jobs(services) -> list:
+    """The daily housekeeping the scheduler runs besides the programmes."""
+    from bot.erasure import run_retention
+    from bot.schedule import DailyJob
+
+    def forget_old_slack_events() -> None:
+        # Event ids only guard against Slack's retries, which come within minutes.
+        services.store.forget_slack_events(before=utcnow() - timedelta(days=EVENT_ID_DAYS))
+
+    return [
+        DailyJob(id="retention", func=lambda: run_retention(services.store, services.network)),
+        DailyJob(id="slack-events", func=forget_old_slack_events, cron="45 3 * * *"),
+    ]
+
+
+def start_background(services, clock=None):
+    """Start the scheduler in this process, or say clearly why not and go on serving Slack:
+    a second process on the same database must not send scheduled prompts too."""
+    from bot.schedule import SchedulerLocked, start_scheduler
+
+    try:
+        scheduler = start_scheduler(services, extra_jobs=background_jobs(services), clock=clock)
+    except SchedulerLocked as exc:
+        logger.error("scheduler not started: %s", exc)
+        click.echo(f"flipbot: scheduler not started: {exc}", err=True)
+        return None
+    atexit.register(scheduler.shutdown, wait=False)
+    return scheduler
+
+
+def build_process(settings: Settings, **overrides):
+    """Everything one flipbot process runs: the scheduler first (it notes prompts a crash left
+    half-sent before any new fan-out), then the Bolt app that takes Slack's requests."""
     from bot.app import build_slack
 
-    app, services = build_slack(settings)
-    # scheduler: wired by the lead after the scheduling branch merges
+    app, services = build_slack(settings, **overrides)
+    services.scheduler = start_background(services, clock=overrides.get("clock"))
     return app, services
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.digest.llm import llm_enhancer
 from bot.digest.service import DigestService
@@ -30,6 +31,8 @@ class Services:
     library: Library
     rounds: RoundService
     digests: DigestService | None = None
+    # The process's ProgrammeScheduler when it holds the scheduler lock (set by `flipbot serve`).
+    scheduler: Any = None
 
 
 def build_services(

@@ -603,6 +603,12 @@ class Store:
             "join members m on m.slack_id = r.member_id order by r.round_id, r.id"
         )
 
+    def forget_slack_events(self, before: datetime) -> int:
+        """Drop event ids older than `before` (they only guard against Slack's quick retries)."""
+        with self.atomic() as db:
+            cursor = db.execute("delete from slack_events where received_at < ?", [iso(before)])
+            return cursor.rowcount
+
     def first_sight_of_event(self, event_id: str, at: datetime | None = None) -> bool:
         """Record a Slack event id; False if it was seen before (a retry)."""
         with self.atomic() as db:

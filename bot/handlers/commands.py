@@ -21,11 +21,13 @@ from bot.handlers.common import after_ack, explain, language, messenger, safe_ep
 from bot.i18n import t
 from bot.models import DeliveryStatus
 from bot.rounds import RoundError
+from bot.schedule_view import describe, upcoming
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
 REOPEN_FOR = timedelta(days=3)
+STATUS_UPCOMING = 12  # lines of "what happens next" in /flip status, soonest first
 
 
 class Request:
@@ -112,8 +114,12 @@ def do_status(req: Request, command: Command) -> str:
             )
         )
     names = {m.id: m.name for m in services.network.municipalities}
-    # scheduler: next scheduled runs are added here by the lead after the scheduling branch merges
-    return overview.build_status(rows, names, req.language, services.network.tz)
+    status = overview.build_status(rows, names, req.language, services.network.tz)
+    coming = upcoming(services, services.rounds.clock(), runs=1)[:STATUS_UPCOMING]
+    if not coming:
+        return status
+    lines = [f"• {describe(item, services, req.language)}" for item in coming]
+    return "\n\n".join([status, t("slack.status.upcoming", req.language), "\n".join(lines)])
 
 
 def _name(services: Services, slack_id: str) -> str:

@@ -81,6 +81,16 @@ def test_status_shows_open_rounds_per_municipality(flip):
     assert "Silkeborg Kommune: 1 svar, 0 sprunget over, 9 venter" in status
 
 
+def test_status_shows_what_the_scheduler_does_next(flip):
+    # The example network runs samtale-efteraar on Tuesdays 09:00 and closes rounds on their own.
+    flip.server.command(FACILITATOR, "start samtale-01 --closes 2d")
+    assert wait_idle()
+    status = text_of(flip.server.command(FACILITATOR, "status"))
+    coming = status.split("Det næste, der sker:")[1]
+    assert "24.11. 09:00" in coming and "samtale-efteraar" in coming  # next Tuesday, local time
+    assert "25.11. 09:00" in coming  # round 1 closes two days after Monday 09:00 local
+
+
 def test_remind_sends_one_reminder_in_each_waiting_thread(flip):
     flip.server.command(FACILITATOR, "start samtale-01")
     assert wait_idle()
