@@ -16,19 +16,24 @@ class MissingSetting(Exception):
 
 
 class Settings(BaseSettings):
-    """Every environment variable flipbot reads; the README has the same table."""
+    """Every environment variable flipbot reads; the README has the same table.
+    Tokens and secrets are kept out of repr(), so a logged Settings object cannot leak them."""
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
     flipbot_db: str = Field("flipbot.db", description="SQLite database file")
     flipbot_config: str = Field("config/network.yaml", description="network file")
     flipbot_prompts: str | None = Field(None, description="extra prompt library directory")
-    slack_bot_token: str | None = Field(None, description="bot token, xoxb-…")
-    slack_signing_secret: str | None = Field(None, description="request signing secret")
-    slack_app_token: str | None = Field(None, description="app-level token for Socket Mode, xapp-…")
+    slack_bot_token: str | None = Field(None, description="bot token, xoxb-…", repr=False)
+    slack_signing_secret: str | None = Field(None, description="request signing secret", repr=False)
+    slack_app_token: str | None = Field(
+        None, description="app-level token for Socket Mode, xapp-…", repr=False
+    )
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
     flipbot_llm_url: str | None = Field(None, description="OpenAI-compatible endpoint")
-    flipbot_llm_key: str | None = Field(None, description="API key for the LLM endpoint")
+    flipbot_llm_key: str | None = Field(
+        None, description="API key for the LLM endpoint", repr=False
+    )
     flipbot_llm_model: str | None = Field(None, description="model name for the LLM endpoint")
     log_level: str = Field("INFO", description="logging level")
 

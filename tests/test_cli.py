@@ -141,3 +141,14 @@ def test_a_missing_setting_is_one_line_naming_it_and_exit_2(runner):
     assert result.output.strip() == (
         "flipbot: missing setting: SLACK_BOT_TOKEN is not set (the bot token)"
     )
+
+
+def test_secrets_never_show_in_the_settings_repr(monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing-very-secret")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-very-secret")
+    monkeypatch.setenv("FLIPBOT_LLM_KEY", "llm-very-secret")
+    settings = load_settings()
+    assert settings.slack_bot_token == "xoxb-very-secret"
+    shown = repr(settings) + str(settings)
+    assert "very-secret" not in shown
