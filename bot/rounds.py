@@ -227,7 +227,12 @@ class RoundService:
                 attempts=delivery.attempts + 1,
             )
             return "failed"
-        self.store.update_delivery(
+        self.record_sent(delivery, ref)
+        return "sent"
+
+    def record_sent(self, delivery: Delivery, ref: MessageRef) -> Delivery:
+        """Record where a prompt landed (also when a crash left it 'sending' and it is found)."""
+        return self.store.update_delivery(
             delivery.id,
             status=DeliveryStatus.SENT,
             channel=ref.channel,
@@ -236,7 +241,6 @@ class RoundService:
             attempts=delivery.attempts + 1,
             sent_at=self.clock(),
         )
-        return "sent"
 
     # -- answers ----------------------------------------------------------------------------
 

@@ -336,15 +336,7 @@ class ScheduleJobs:
                 )
                 continue
             if ref is not None:
-                store.update_delivery(
-                    delivery.id,
-                    status=DeliveryStatus.SENT,
-                    channel=ref.channel,
-                    message_ts=ref.ts,
-                    error=None,
-                    attempts=delivery.attempts + 1,
-                    sent_at=self.clock(),
-                )
+                self.rounds.record_sent(delivery, ref)
                 found += 1
             else:
                 store.update_delivery(delivery.id, status=DeliveryStatus.PENDING)
