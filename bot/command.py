@@ -142,6 +142,20 @@ def _prompts(words: list[str]) -> dict:
     return {"theme": words[0].lower()} if words else {}
 
 
+CONSENT_WORDS = {"ja": True, "yes": True, "nej": False, "nei": False, "no": False}
+
+
+def _consent(words: list[str]) -> dict:
+    """`samtykke` alone shows the member's choice; `samtykke ja|nej` changes it."""
+    if len(words) > 1:
+        raise Malformed("slack.parse.unexpected", value=words[1])
+    if not words:
+        return {}
+    if words[0].lower() not in CONSENT_WORDS:
+        raise Malformed("privacy.parse.bad_consent", value=words[0])
+    return {"consent": CONSENT_WORDS[words[0].lower()]}
+
+
 # name -> (parser, aliases). Subcommands of other areas are added here the same way.
 SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], dict], tuple[str, ...]]] = {
     "help": (_nothing, ("hjælp", "hjelp", "?")),
@@ -154,6 +168,8 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], dict], tuple[str, ...]]] = {
     "prompts": (_prompts, ("oplæg",)),
     "pause": (_pause, ()),
     "resume": (_nothing, ("tilbage",)),
+    "samtykke": (_consent, ("consent", "samtykk")),
+    "slet-mig": (_nothing, ("erase-me", "slett-meg")),
 }
 _ALIASES = {alias: name for name, (_, aliases) in SUBCOMMANDS.items() for alias in aliases}
 

@@ -10,6 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from bot.access import AccessDenied
 from bot.i18n import t
+from bot.privacy import PrivacyError
 from bot.rounds import RoundError
 from bot.services import Services
 from bot.slack_messenger import SlackMessenger
@@ -75,6 +76,8 @@ def explain(exc: Exception, lang: str) -> str:
         return t(exc.key, lang)
     if isinstance(exc, RoundError):
         return t(f"error.{exc.key}", lang, **exc.params)
+    if isinstance(exc, PrivacyError):
+        return t(exc.key, lang, **exc.params)
     return t("slack.error.generic", lang)
 
 

@@ -93,6 +93,8 @@ class FakeSlack:
             "views.publish": lambda a: {"view": {"id": "V0HOME"}},
             "conversations.open": lambda a: {"channel": {"id": self._dm(a.get("users", ""))}},
             "conversations.history": self._history,
+            # Not a Web API method: where a click's response_url points (see response_url()).
+            "response": lambda a: {},
         }
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -149,6 +151,11 @@ class FakeSlack:
                     f"{method}: {len(matching())} matching calls after {timeout}s, wanted {count}"
                 )
             return matching()
+
+    @property
+    def response_url(self) -> str:
+        """A response_url for interaction payloads; what is sent there is recorded as "response"."""
+        return self.url + "response"
 
     def dm_channel(self, user: str) -> str:
         return self._dm(user)
