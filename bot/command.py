@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from bot.text import escape_mrkdwn
 from bot.timeutil import parse_duration
 
 CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(\|[^>]*)?>$")
@@ -185,10 +186,12 @@ def parse_command(text: str) -> Command:
     word = words[0].lower()
     name = _ALIASES.get(word, word)
     if name not in SUBCOMMANDS:
-        return Command("help", problem=("slack.parse.unknown_command", {"word": words[0][:40]}))
+        word = escape_mrkdwn(words[0][:40])
+        return Command("help", problem=("slack.parse.unknown_command", {"word": word}))
     parser, _ = SUBCOMMANDS[name]
     try:
         return Command(name, parser(words[1:]))
     except Malformed as exc:
-        params = {k: str(v)[:60] for k, v in exc.params.items()}
+        # The member's own words are shown back to them: escaped, so they cannot ping anyone.
+        params = {k: escape_mrkdwn(str(v)[:60]) for k, v in exc.params.items()}
         return Command("help", problem=(exc.key, params))

@@ -24,6 +24,7 @@ from bot.models import DeliveryStatus
 from bot.privacy import PrivacyError
 from bot.rounds import RoundError
 from bot.services import Services
+from bot.text import escape_mrkdwn
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ def do_start(req: Request, command: Command) -> str | None:
     audience = args.get("municipalities") or "all"
     prompt = facilitation.resolve_prompt(services, args["target"], audience)
     if prompt is None:
-        return t("slack.start.unknown_target", req.language, target=args["target"])
+        target = escape_mrkdwn(args["target"][:60])
+        return t("slack.start.unknown_target", req.language, target=target)
     closes_at = req.now() + args["closes"] if "closes" in args else None
     round = services.rounds.start_round(
         prompt, audience, closes_at, req.user, channel=args.get("channel"), deliver=False
