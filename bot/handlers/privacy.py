@@ -14,29 +14,43 @@ from bot.handlers.common import after_ack, explain, language, messenger
 from bot.i18n import t
 from bot.privacy import PrivacyError
 from bot.services import Services
+from bot.store_privacy import answer_posts
 
 logger = logging.getLogger(__name__)
 
 
-def erase_clicked(services: Services, body: dict) -> str:
-    """Erase the clicking member (before the acknowledgement: only the database); the reply."""
+def erase_clicked(services: Services, body: dict) -> tuple[str, list[tuple[str, str]]]:
+    """Erase the clicking member (before the acknowledgement: only the database). Returns the
+    reply and the bot's own posts of their answers, to delete after the acknowledgement."""
     user = body["user"]["id"]
     lang = language(services, user)
     try:
         require(services.network, user, "erase_self")
         if services.store.member(user) is None:
-            return t("privacy.already_erased", lang)  # a second click, or erased by an admin
+            return t("privacy.already_erased", lang), []  # a second click, or an admin did it
+        posts = answer_posts(services.store, user)
         result = erase_member(services, user, by=user)
     except AccessDenied as exc:
-        return explain(exc, lang)
+        return explain(exc, lang), []
     except PrivacyError:
         # Two clicks at once: the other one erased them between the check and here.
-        return t("privacy.already_erased", lang)
-    return (
+        return t("privacy.already_erased", lang), []
+    reply = (
         t("privacy.erased", lang, responses=result.responses)
         + "\n"
         + t("privacy.erase_still_in_network", lang)
     )
+    return reply, posts
+
+
+def delete_posts(services: Services, posts: list[tuple[str, str]]) -> None:
+    """Delete the bot's thread posts that showed an erased member's answers; one failure does
+    not stop the rest (the erasure itself is done and audited)."""
+    for channel, ts in posts:
+        try:
+            messenger(services).client.chat_delete(channel=channel, ts=ts)
+        except Exception:
+            logger.exception("could not delete an erased member's answer post")
 
 
 def cancel_clicked(services: Services, body: dict) -> str:
@@ -60,8 +74,9 @@ def tell(services: Services, body: dict, respond: Respond, text: str) -> None:
 def register(app: App, services: Services) -> None:
     @app.action(blocks_privacy.ERASE_CONFIRM)
     def erase_confirmed(ack: Ack, body: dict, respond: Respond) -> None:
-        reply = erase_clicked(services, body)
+        reply, posts = erase_clicked(services, body)
         ack()
+        after_ack(delete_posts, services, posts)
         after_ack(tell, services, body, respond, reply)
 
     @app.action(blocks_privacy.ERASE_CANCEL)

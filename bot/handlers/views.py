@@ -17,6 +17,7 @@ from bot.messenger import DeliveryFailed
 from bot.privacy import redaction_notice
 from bot.rounds import AnswerResult, RoundError
 from bot.services import Services
+from bot.store_privacy import record_answer_post
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +68,11 @@ def show_answer(services: Services, result: AnswerResult, private: bool) -> None
     channel = delivery.channel or round.channel
     if not private and result.outcome == "created":
         # The stored text: already redacted, so the thread never shows what was removed.
-        messenger(services).post_channel_answer(
+        post = messenger(services).post_channel_answer(
             channel, delivery.message_ts, member, result.response.text
         )
+        # Remembered so that erasing the member can delete the post (bot.handlers.privacy).
+        record_answer_post(services.store, round.id, member_id, post.channel, post.ts)
     thanks = t("slack.thread.saved", lang)
     safe_ephemeral(services, channel, member_id, f"{thanks} {notice}" if notice else thanks)
 

@@ -87,6 +87,7 @@ class FakeSlack:
             },
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "chat.delete": self._delete,
             "chat.postEphemeral": lambda a: {"message_ts": self._next_ts()},
             "views.open": lambda a: {"view": {"id": "V0VIEW"}},
             "views.update": lambda a: {"view": {"id": "V0VIEW"}},
@@ -190,6 +191,14 @@ class FakeSlack:
             if message.ts == args.get("ts"):
                 message.text = args.get("text", message.text)
                 message.blocks = args.get("blocks") or message.blocks
+                return {"channel": message.channel, "ts": message.ts}
+        return {"ok": False, "error": "message_not_found"}
+
+    def _delete(self, args: dict) -> dict:
+        messages = self.messages.get(args.get("channel", ""), [])
+        for message in messages:
+            if message.ts == args.get("ts"):
+                messages.remove(message)
                 return {"channel": message.channel, "ts": message.ts}
         return {"ok": False, "error": "message_not_found"}
 

@@ -8,6 +8,7 @@ import json
 from bot import blocks, blocks_privacy
 from bot.handlers.common import wait_idle
 from bot.models import DeliveryStatus
+from bot.store_privacy import answer_posts
 from tests.slack.conftest import BROKER, FACILITATOR
 from tests.slack.harness import answer_values
 
@@ -281,3 +282,20 @@ def test_without_a_response_url_the_outcome_comes_as_a_dm(flip):
     click(flip, BROKER, blocks_privacy.ERASE_CONFIRM, response_url=False)
     dm = flip.fake.calls_to("chat.postMessage")[-1].args
     assert dm["channel"] == BROKER and "er slettet" in dm["text"]
+
+
+def test_erasing_deletes_the_bots_thread_post_of_their_answer(flip):
+    start(flip, f"start samtale-01 --kanal <#{CHANNEL}|flip-samtale>")
+    ts = flip.services.store.deliveries(1, [DeliveryStatus.SENT])[0].message_ts
+    answer_in_modal(flip, BROKER, "Mit svar i kanalen")
+    answer_in_modal(flip, "U0SILK002", "Kollegaens svar")
+    posts = [c for c in flip.fake.calls_to("chat.postMessage") if c.args.get("thread_ts") == ts]
+    assert len(posts) == 2 and "Signe Andersen" in posts[0].args["text"]
+    in_thread = [m.ts for m in flip.fake.messages[CHANNEL] if m.thread_ts == ts]
+    assert len(in_thread) == 2
+    click(flip, BROKER, blocks_privacy.ERASE_CONFIRM)
+    deleted = flip.fake.calls_to("chat.delete")
+    assert [(c.args["channel"], c.args["ts"]) for c in deleted] == [(CHANNEL, in_thread[0])]
+    assert [m.ts for m in flip.fake.messages[CHANNEL] if m.thread_ts == ts] == [in_thread[1]]
+    assert answer_posts(flip.services.store, BROKER) == []
+    assert answer_posts(flip.services.store, "U0SILK002") == [(CHANNEL, in_thread[1])]
