@@ -4,6 +4,7 @@ posted back, `/flip samtykke` and `/flip slet-mig` (with its confirmation) work 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from bot import blocks, blocks_privacy
 from bot.handlers.common import wait_idle
@@ -299,3 +300,15 @@ def test_erasing_deletes_the_bots_thread_post_of_their_answer(flip):
     assert [m.ts for m in flip.fake.messages[CHANNEL] if m.thread_ts == ts] == [in_thread[1]]
     assert answer_posts(flip.services.store, BROKER) == []
     assert answer_posts(flip.services.store, "U0SILK002") == [(CHANNEL, in_thread[1])]
+
+
+def test_two_clicks_at_the_same_moment_erase_once(flip):
+    answered_round(flip)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda _: click(flip, BROKER, blocks_privacy.ERASE_CONFIRM), range(4)))
+    erased = [e for e in flip.services.store.audit_entries() if e["action"] == "erase_member"]
+    assert len(erased) == 1 and erased[0]["detail"]["responses"] == 1
+    said = sorted(r["text"] for r in responses(flip))
+    assert len(said) == 4
+    assert sum("er slettet (1 svar)" in s for s in said) == 1
+    assert sum("allerede slettet" in s for s in said) == 3
