@@ -1,6 +1,7 @@
 """Arbitrary text (control characters, Slack markup, mentions, emoji, RTL, huge) thrown at the
 /flip parser, at thread replies and at the answer modal through the running app: a clear
-message or safe storage, never a crash, and nothing the bot posts can ping a channel."""
+message or safe storage, never a crash, and nothing the bot posts (thread posts, confirmations,
+App Home) can ping a channel."""
 
 from __future__ import annotations
 
@@ -54,8 +55,9 @@ slack_text = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=40)), 
     "".join
 )
 
-# What would ping or point at people if Slack read it as markup.
-PING = re.compile(r"<[!@#]")
+# What would ping or point at people if Slack read it as markup (the bot's own deadlines use
+# Slack's <!date^…> formatting, which pings nobody).
+PING = re.compile(r"<(?!!date\^)[!@#]")
 FIXTURE = dict(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -159,6 +161,10 @@ def test_any_modal_answer_is_posted_escaped_or_refused_in_the_modal(flip, text):
     else:
         event("stored")
         assert stored.answers["q1"] == redact(text.strip()).text
+    # App Home shows the member's own answers again.
+    flip.server.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    assert wait_idle()
+    assert flip.fake.calls_to("views.publish")[-1].args["user_id"] == user
     assert_no_ping(flip.fake.calls[before_calls:])
 
 
