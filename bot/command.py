@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from bot.text import escape_mrkdwn
 from bot.timeutil import parse_duration
 
 CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(\|[^>]*)?>$")
@@ -142,6 +143,20 @@ def _prompts(words: list[str]) -> dict:
     return {"theme": words[0].lower()} if words else {}
 
 
+CONSENT_WORDS = {"ja": True, "yes": True, "nej": False, "nei": False, "no": False}
+
+
+def _consent(words: list[str]) -> dict:
+    """`samtykke` alone shows the member's choice; `samtykke ja|nej` changes it."""
+    if len(words) > 1:
+        raise Malformed("slack.parse.unexpected", value=words[1])
+    if not words:
+        return {}
+    if words[0].lower() not in CONSENT_WORDS:
+        raise Malformed("privacy.parse.bad_consent", value=words[0])
+    return {"consent": CONSENT_WORDS[words[0].lower()]}
+
+
 # name -> (parser, aliases). Subcommands of other areas are added here the same way.
 SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], dict], tuple[str, ...]]] = {
     "help": (_nothing, ("hjælp", "hjelp", "?")),
@@ -154,6 +169,8 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], dict], tuple[str, ...]]] = {
     "prompts": (_prompts, ("oplæg",)),
     "pause": (_pause, ()),
     "resume": (_nothing, ("tilbage",)),
+    "samtykke": (_consent, ("consent", "samtykk")),
+    "slet-mig": (_nothing, ("erase-me", "slett-meg")),
 }
 _ALIASES = {alias: name for name, (_, aliases) in SUBCOMMANDS.items() for alias in aliases}
 
@@ -169,10 +186,12 @@ def parse_command(text: str) -> Command:
     word = words[0].lower()
     name = _ALIASES.get(word, word)
     if name not in SUBCOMMANDS:
-        return Command("help", problem=("slack.parse.unknown_command", {"word": words[0][:40]}))
+        word = escape_mrkdwn(words[0][:40])
+        return Command("help", problem=("slack.parse.unknown_command", {"word": word}))
     parser, _ = SUBCOMMANDS[name]
     try:
         return Command(name, parser(words[1:]))
     except Malformed as exc:
-        params = {k: str(v)[:60] for k, v in exc.params.items()}
+        # The member's own words are shown back to them: escaped, so they cannot ping anyone.
+        params = {k: escape_mrkdwn(str(v)[:60]) for k, v in exc.params.items()}
         return Command("help", problem=(exc.key, params))

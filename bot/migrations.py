@@ -238,3 +238,14 @@ def m041_index_answer_times_for_retention(db: Database) -> None:
     # The daily retention job deletes in batches by age; without these each batch scans all answers.
     db["responses"].create_index(["updated_at"])
     db["response_history"].create_index(["replaced_at"])
+
+
+@migrations()
+def m042_create_answer_posts(db: Database) -> None:
+    # Where the bot showed a member's answer in a channel round's thread, so that erasing the
+    # member can delete that post too (the bot may delete its own messages, not theirs).
+    db["answer_posts"].create(
+        {"id": int, "round_id": int, "member_id": str, "channel": str, "ts": str},
+        pk="id",
+    )
+    db["answer_posts"].create_index(["member_id"])

@@ -194,7 +194,7 @@ class SlackMessenger:
 
     def post_channel_answer(
         self, channel: str, thread_ts: str, member: Member, answer_text: str
-    ) -> None:
+    ) -> MessageRef:
         """A channel round's answer, shown in the prompt's thread under the broker's name."""
         text = t(
             "slack.channel.answer_post",
@@ -202,4 +202,4 @@ class SlackMessenger:
             name=escape_mrkdwn(member.name),
             text=escape_mrkdwn(answer_text),
         )
-        self.post_text(channel, text, thread_ts=thread_ts)
+        return self.post_text(channel, text, thread_ts=thread_ts)

@@ -119,12 +119,30 @@ def erase_member_rows(store: Store, slack_id: str, pseudonym: str, at: datetime)
             "where member_id = ?",
             [pseudonym, slack_id],
         ).rowcount
+        # The chat surface deletes the posts themselves (it read them with answer_posts first).
+        db.execute("delete from answer_posts where member_id = ?", [slack_id])
         return {
             "response_ids": ids,
             "responses": responses,
             "history": history,
             "deliveries": deliveries,
         }
+
+
+def record_answer_post(store: Store, round_id: int, member_id: str, channel: str, ts: str) -> None:
+    """Remember that the bot showed this member's answer in a channel thread (channel, ts)."""
+    with store.atomic() as db:
+        db["answer_posts"].insert(
+            {"round_id": round_id, "member_id": member_id, "channel": channel, "ts": ts}
+        )
+
+
+def answer_posts(store: Store, member_id: str) -> list[tuple[str, str]]:
+    """(channel, ts) of every post in which the bot showed this member's answer."""
+    rows = store._rows(
+        "select channel, ts from answer_posts where member_id = ? order by id", [member_id]
+    )
+    return [(row["channel"], row["ts"]) for row in rows]
 
 
 PRUNE_BATCH = 2000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import actions, commands, events, home, views
+from bot.handlers import actions, commands, events, home, privacy, views
 from bot.services import Services
 
 
@@ -16,3 +16,4 @@ def register_handlers(app: App, services: Services) -> None:
     views.register(app, services)
     events.register(app, services)
     home.register(app, services)
+    privacy.register(app, services)

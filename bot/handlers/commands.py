@@ -12,17 +12,20 @@ from datetime import datetime, time, timedelta
 
 from slack_bolt import Ack, App
 
-from bot import blocks
+from bot import blocks, blocks_privacy
 from bot import blocks_overview as overview
 from bot.access import AccessDenied, require
 from bot.command import Command, parse_command
+from bot.erasure import has_consent, set_consent
 from bot.handlers import facilitation
 from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
 from bot.models import DeliveryStatus
+from bot.privacy import PrivacyError
 from bot.rounds import RoundError
 from bot.schedule_view import describe, upcoming
 from bot.services import Services
+from bot.text import escape_mrkdwn
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ def do_help(req: Request, command: Command) -> str:
         key, params = command.problem
         detail = t(key, req.language, **params)
         text = t("slack.help.problem", req.language, detail=detail) + "\n\n" + text
-    return text
+    return text.rstrip("\n") + "\n" + t("privacy.help", req.language)
 
 
 def do_start(req: Request, command: Command) -> str | None:
@@ -67,7 +70,8 @@ def do_start(req: Request, command: Command) -> str | None:
     audience = args.get("municipalities") or "all"
     prompt = facilitation.resolve_prompt(services, args["target"], audience)
     if prompt is None:
-        return t("slack.start.unknown_target", req.language, target=args["target"])
+        target = escape_mrkdwn(args["target"][:60])
+        return t("slack.start.unknown_target", req.language, target=target)
     closes_at = req.now() + args["closes"] if "closes" in args else None
     round = services.rounds.start_round(
         prompt, audience, closes_at, req.user, channel=args.get("channel"), deliver=False
@@ -203,8 +207,29 @@ def do_resume(req: Request, command: Command) -> str:
     return t("slack.pause.resumed", req.language)
 
 
+def do_consent(req: Request, command: Command) -> str:
+    """Show the member's consent, or record their choice (set_consent audits it)."""
+    services = req.services
+    require(services.network, req.user, "consent")
+    if "consent" not in command.args:
+        key = "yes" if has_consent(services.store, req.user) else "no"
+        return t(f"privacy.consent_status_{key}", req.language)
+    consent = command.args["consent"]
+    set_consent(services, req.user, consent, by=req.user)
+    return t("privacy.consent_given" if consent else "privacy.consent_withdrawn", req.language)
+
+
+def do_erase_self(req: Request, command: Command) -> dict:
+    """Ask first: the buttons (handlers.privacy) erase the member who clicks."""
+    require(req.services.network, req.user, "erase_self")
+    if req.services.store.member(req.user) is None:
+        return {"text": t("privacy.already_erased", req.language)}
+    return blocks_privacy.build_erase_confirmation(req.language)
+
+
 # command name -> what it does; a new subcommand is one entry here and one in bot.command.
-ACTIONS: dict[str, Callable[[Request, Command], str | None]] = {
+# A reply is text, or a dict of text and blocks (a question with buttons), or None.
+ACTIONS: dict[str, Callable[[Request, Command], str | dict | None]] = {
     "help": do_help,
     "start": do_start,
     "status": do_status,
@@ -215,17 +240,19 @@ ACTIONS: dict[str, Callable[[Request, Command], str | None]] = {
     "prompts": do_prompts,
     "pause": do_pause,
     "resume": do_resume,
+    "samtykke": do_consent,
+    "slet-mig": do_erase_self,
 }
 
 
-def run_command(services: Services, body: dict) -> str | None:
+def run_command(services: Services, body: dict) -> str | dict | None:
     """The ephemeral reply to one /flip command (None: nothing to say, e.g. a modal opens)."""
     req = Request(services, body)
     command = parse_command(body.get("text", ""))
     action = ACTIONS.get(command.name, do_help)
     try:
         return action(req, command)
-    except (AccessDenied, RoundError) as exc:
+    except (AccessDenied, RoundError, PrivacyError) as exc:
         return explain(exc, req.language)
 
 
@@ -239,6 +266,9 @@ def register(app: App, services: Services) -> None:
             reply = t("slack.error.generic", language(services, body.get("user_id", "")))
         if reply is None:
             ack()
+            return
+        if isinstance(reply, dict):
+            ack(**reply, response_type="ephemeral")
             return
         # One message holds about 13k characters: the rest follows, also only for them.
         first, *rest = blocks.split_text(reply)

@@ -10,9 +10,11 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from bot.access import AccessDenied
 from bot.i18n import t
+from bot.privacy import PrivacyError
 from bot.rounds import RoundError
 from bot.services import Services
 from bot.slack_messenger import SlackMessenger
+from bot.text import escape_mrkdwn
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +76,15 @@ def explain(exc: Exception, lang: str) -> str:
     if isinstance(exc, AccessDenied):
         return t(exc.key, lang)
     if isinstance(exc, RoundError):
-        return t(f"error.{exc.key}", lang, **exc.params)
+        return t(f"error.{exc.key}", lang, **_shown(exc.params))
+    if isinstance(exc, PrivacyError):
+        return t(exc.key, lang, **_shown(exc.params))
     return t("slack.error.generic", lang)
+
+
+def _shown(params: dict) -> dict:
+    """Parameters may hold the member's own words (a municipality they typed): escape them."""
+    return {k: escape_mrkdwn(v) if isinstance(v, str) else v for k, v in params.items()}
 
 
 def safe_ephemeral(services: Services, channel: str | None, user: str, text: str) -> None:

@@ -11,6 +11,7 @@ from bot.access import AccessDenied, require
 from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
 from bot.messenger import DeliveryFailed
+from bot.privacy import redaction_notice
 from bot.rounds import AnswerResult, RoundError
 from bot.services import Services
 
@@ -63,9 +64,13 @@ def thread_reply(services: Services, event: dict) -> None:
         return
     except AccessDenied:
         return
-    if result.outcome == "unchanged":
+    notice = redaction_notice(result.redacted, lang)
+    if result.outcome == "unchanged" and not notice:
         return
     how = t("slack.thread.added" if had else "slack.thread.saved", lang)
+    if notice:
+        # Their own Slack message still holds what was removed; only they can delete it.
+        how = f"{how} {notice} {t('privacy.delete_own_message', lang)}"
     after_ack(confirm_reply, services, result, channel, thread_ts, how, in_channel)
 
 

@@ -14,8 +14,10 @@ from bot.handlers.commands import start_reply
 from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
 from bot.messenger import DeliveryFailed
+from bot.privacy import redaction_notice
 from bot.rounds import AnswerResult, RoundError
 from bot.services import Services
+from bot.store_privacy import record_answer_post
 
 logger = logging.getLogger(__name__)
 
@@ -50,21 +52,29 @@ def show_answer(services: Services, result: AnswerResult, private: bool) -> None
         # The answer is stored; only the DM still shows the old buttons.
         logger.warning("answer stored, but the prompt could not be updated: %s", exc.error)
     round = result.round
-    if not round.channel:
-        return
     member_id = result.response.member_id
+    lang = language(services, member_id)
+    # What was taken out before storing; the modal is gone, so the member is told in chat.
+    notice = redaction_notice(result.redacted, lang)
     delivery = services.store.delivery(round.id, member_id)
+    if not round.channel:
+        if notice:
+            channel = delivery.channel if delivery and delivery.channel else member_id
+            messenger(services).post_text(channel, notice)
+        return
     member = services.network.member(member_id)
     if delivery is None or not delivery.message_ts or member is None:
         return
     channel = delivery.channel or round.channel
     if not private and result.outcome == "created":
-        messenger(services).post_channel_answer(
+        # The stored text: already redacted, so the thread never shows what was removed.
+        post = messenger(services).post_channel_answer(
             channel, delivery.message_ts, member, result.response.text
         )
-    safe_ephemeral(
-        services, channel, member_id, t("slack.thread.saved", language(services, member_id))
-    )
+        # Remembered so that erasing the member can delete the post (bot.handlers.privacy).
+        record_answer_post(services.store, round.id, member_id, post.channel, post.ts)
+    thanks = t("slack.thread.saved", lang)
+    safe_ephemeral(services, channel, member_id, f"{thanks} {notice}" if notice else thanks)
 
 
 def submit_start(services: Services, body: dict, view: dict) -> dict | None:

@@ -87,12 +87,15 @@ class FakeSlack:
             },
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "chat.delete": self._delete,
             "chat.postEphemeral": lambda a: {"message_ts": self._next_ts()},
             "views.open": lambda a: {"view": {"id": "V0VIEW"}},
             "views.update": lambda a: {"view": {"id": "V0VIEW"}},
             "views.publish": lambda a: {"view": {"id": "V0HOME"}},
             "conversations.open": lambda a: {"channel": {"id": self._dm(a.get("users", ""))}},
             "conversations.history": self._history,
+            # Not a Web API method: where a click's response_url points (see response_url()).
+            "response": lambda a: {},
         }
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -150,6 +153,11 @@ class FakeSlack:
                 )
             return matching()
 
+    @property
+    def response_url(self) -> str:
+        """A response_url for interaction payloads; what is sent there is recorded as "response"."""
+        return self.url + "response"
+
     def dm_channel(self, user: str) -> str:
         return self._dm(user)
 
@@ -183,6 +191,14 @@ class FakeSlack:
             if message.ts == args.get("ts"):
                 message.text = args.get("text", message.text)
                 message.blocks = args.get("blocks") or message.blocks
+                return {"channel": message.channel, "ts": message.ts}
+        return {"ok": False, "error": "message_not_found"}
+
+    def _delete(self, args: dict) -> dict:
+        messages = self.messages.get(args.get("channel", ""), [])
+        for message in messages:
+            if message.ts == args.get("ts"):
+                messages.remove(message)
                 return {"channel": message.channel, "ts": message.ts}
         return {"ok": False, "error": "message_not_found"}
 
