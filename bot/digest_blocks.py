@@ -177,3 +177,21 @@ def summary_text(digest: Digest) -> str:
         round_id=digest.round_id,
         answered=digest.total.answered,
     )
+
+
+def build_digest_reviewed(digest: Digest, note: str) -> list[Block]:
+    """The draft DM once decided: the same summary without buttons, and what became of it."""
+    lang = digest.language
+    intro = t("digest.draft_intro", lang, round_id=digest.round_id)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=intro))]
+    blocks += build_digest_summary(digest)[: MAX_BLOCKS - 2]
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape_mrkdwn(note))]))
+    return blocks
+
+
+def build_digest_private(digest: Digest, note: str) -> list[list[Block]]:
+    """A digest shown to one member (/flip digest): the summary with a status line, then the
+    full digest, as messages of at most 50 blocks each."""
+    first = build_digest_summary(digest)[: MAX_BLOCKS - 1]
+    first.append(ContextBlock(elements=[MarkdownTextObject(text=escape_mrkdwn(note))]))
+    return [first, *build_digest_thread(digest)]
