@@ -12,6 +12,7 @@ from datetime import datetime
 
 from slack_bolt import Ack, App
 
+from bot import blocks_overview as overview
 from bot.access import AccessDenied, require
 from bot.command import Command
 from bot.digest.model import Digest
@@ -137,10 +138,25 @@ def do_digest(services: Services, user: str, channel: str | None, command: Comma
     round = services.rounds.get_round(round_id)
     latest = services.digests.latest(round.id)  # type: ignore[union-attr]
     if latest is None and round.is_open:
-        return t("digest.command.open", lang, round_id=round.id)
+        # No digest before the round closes: how it is going so far, and when the digest comes.
+        return (
+            participation_so_far(services, round, lang)
+            + "\n\n"
+            + t("digest.command.open", lang, round_id=round.id)
+        )
     after_ack(show_digest, services, user, channel, round.id, latest)
     key = "digest.command.here" if latest is not None else "digest.command.building"
     return t(key, lang, round_id=round.id)
+
+
+def participation_so_far(services: Services, round, lang: str) -> str:
+    """The round's participation per municipality, as the digests channel gets it at close."""
+    prompt = services.rounds.prompt_of(round)
+    names = {m.id: m.name for m in services.network.municipalities}
+    _, built = overview.build_round_summary(
+        round, prompt, services.rounds.participation(round.id), names, lang
+    )
+    return "\n".join(b.text.text for b in built if getattr(b, "text", None))
 
 
 def show_digest(
