@@ -22,6 +22,10 @@ from bot.digest_blocks import (
 from bot.i18n import t
 from bot.messenger import DeliveryFailed
 
+# Message metadata on a draft DM, so the bot can find every facilitator's copy again (to show
+# the outcome on all of them once one facilitator has decided).
+DRAFT_EVENT = "flip_digest_draft"
+
 
 def _post(client: WebClient, **kwargs) -> str:
     try:
@@ -56,6 +60,12 @@ def send_digest_draft_dm(
     except SlackApiError as exc:
         raise DeliveryFailed(str(exc.response.get("error", "slack_error"))) from None
     intro = t("digest.draft_intro", digest.language, round_id=digest.round_id)
-    ts = _post(client, channel=channel, text=intro, blocks=build_digest_draft(digest))
+    ts = _post(
+        client,
+        channel=channel,
+        text=intro,
+        blocks=build_digest_draft(digest),
+        metadata={"event_type": DRAFT_EVENT, "event_payload": {"digest_id": digest.id}},
+    )
     _thread(client, channel, ts, digest, file_url)
     return ts

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot import blocks
 from bot import blocks_overview as overview
 from bot.digest.model import Digest
-from bot.digest_slack import post_digest_to_channel, send_digest_draft_dm
+from bot.digest_slack import DRAFT_EVENT, post_digest_to_channel, send_digest_draft_dm
 from bot.i18n import t
 from bot.messenger import DeliveryFailed, MessageRef
 from bot.models import Prompt, Round
@@ -248,3 +248,28 @@ class SlackMessenger:
     def post_digest(self, channel: str, round: Round, digest: Digest) -> None:
         """An approved digest: the summary in the channel, the full digest in its thread."""
         self._digest_call(post_digest_to_channel, channel, digest)
+
+    def find_digest_draft(self, user: str, digest_id: int, since: float) -> MessageRef | None:
+        """A facilitator's DM holding the draft of this digest (by its metadata), if any."""
+        channel = self._call("conversations_open", users=user)["channel"]["id"]
+        cursor = None
+        while True:
+            page = self._call(
+                "conversations_history",
+                channel=channel,
+                oldest=f"{since:.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for message in page.get("messages", []):
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (
+                    metadata.get("event_type") == DRAFT_EVENT
+                    and payload.get("digest_id") == digest_id
+                ):
+                    return MessageRef(channel, message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None

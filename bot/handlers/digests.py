@@ -76,15 +76,30 @@ def outcome_note(services: Services, digest_id: int) -> str | None:
 
 
 def show_outcome(services: Services, digest_id: int, ref: MessageRef | None) -> None:
-    """Turn the clicked draft DM into its outcome: no buttons, who shared it or that it was not."""
+    """Turn the clicked draft DM into its outcome (no buttons; who shared it, or that it was
+    not), then every other facilitator's copy of the same draft."""
     note = outcome_note(services, digest_id)
-    if ref is None or note is None:
+    if note is None:
         return
     digest = services.digests.load(digest_id)  # type: ignore[union-attr]
-    try:
-        messenger(services).update_message(ref, note, build_digest_reviewed(digest, note))
-    except DeliveryFailed:
-        logger.warning("could not show the outcome on digest %s's draft", digest_id)
+    blocks = build_digest_reviewed(digest, note)
+    slack = messenger(services)
+    refs = [ref] if ref is not None else []
+    since = digest.created_at.timestamp() - 60
+    for member in services.network.members:
+        if not member.has_role("facilitator"):
+            continue
+        try:
+            found = slack.find_digest_draft(member.slack_id, digest_id, since)
+        except DeliveryFailed:
+            continue
+        if found is not None and found not in refs:
+            refs.append(found)
+    for where in refs:
+        try:
+            slack.update_message(where, note, blocks)
+        except DeliveryFailed:
+            logger.warning("could not show the outcome on digest %s's draft", digest_id)
 
 
 def review(services: Services, body: dict, what: str) -> None:

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from bot import blocks
 from bot.app import build_slack, wsgi_app
 from bot.digest_blocks import ACTION_APPROVE, ACTION_REBUILD, ACTION_REJECT
+from bot.digest_slack import DRAFT_EVENT
 from bot.handlers.common import wait_idle
 from tests.digest_helpers import demo_answers
 from tests.slack.conftest import BROKER, FACILITATOR, RESEARCHER, Flip, slack_settings
@@ -41,11 +43,11 @@ def has_action(blocks: list, action_id: str) -> bool:
 
 
 def drafts(flip: Flip, user: str) -> list:
-    """The draft DMs (with review buttons) a facilitator got, oldest first."""
+    """The draft DMs a facilitator got (as they look now), oldest first."""
     return [
         m
         for m in flip.fake.messages.get(flip.fake.dm_channel(user), [])
-        if not m.thread_ts and has_action(m.blocks, ACTION_APPROVE)
+        if (m.metadata or {}).get("event_type") == DRAFT_EVENT
     ]
 
 
@@ -114,27 +116,25 @@ def test_close_drafts_to_every_facilitator_and_approve_posts_once(flip):
     assert "Åbne spørgsmål til mødet" in str([m.blocks for m in thread])
     assert digest.status == "approved"
 
-    # The clicked DM now says who shared it, and has no buttons left.
-    updated = next(m for m in flip.fake.messages[draft.channel] if m.ts == draft.ts)
-    assert not has_action(updated.blocks, ACTION_APPROVE)
-    assert "Delt i kanalen af Hanne Bach" in str(updated.blocks)
+    # The clicked DM, and every other facilitator's copy, now say who shared it, without buttons.
+    for user in FACILITATORS:
+        (shown,) = drafts(flip, user)
+        assert not has_action(shown.blocks, ACTION_APPROVE)
+        assert "Delt i kanalen af Hanne Bach" in str(shown.blocks)
 
-    # Another facilitator clicks the same draft: told it is decided, nothing posted again,
-    # and their DM shows the outcome too.
-    other = drafts(flip, FACILITATOR)[0]
-    click(flip, FACILITATOR, ACTION_APPROVE, other)
+    # A second click (another facilitator, or the same one again on a stale message): told it
+    # is decided, nothing posted again.
+    click(flip, FACILITATOR, ACTION_APPROVE, drafts(flip, FACILITATOR)[0], value=digest_id)
     click(flip, "U0FACI002", ACTION_APPROVE, draft, value=digest_id)
     assert len(digest_posts(flip)) == 1
     assert any("allerede behandlet" in text for text in ephemerals_to(flip, FACILITATOR))
-    mine = next(m for m in flip.fake.messages[other.channel] if m.ts == other.ts)
-    assert "Delt i kanalen af Hanne Bach" in str(mine.blocks)
-    assert not has_action(mine.blocks, ACTION_APPROVE)
 
 
 def test_reject_shares_nothing_and_says_so(flip):
     round_id = answered_round(flip)
     close_and_wait(flip, round_id)
     draft = drafts(flip, "U0FACI003")[0]
+    digest_id = str(flip.services.digests.latest(round_id).id)
     click(flip, "U0FACI003", ACTION_REJECT, draft)
     assert flip.services.digests.latest(round_id).status == "rejected"
     assert digest_posts(flip) == []
@@ -142,7 +142,8 @@ def test_reject_shares_nothing_and_says_so(flip):
     assert "Ikke delt. Christian Mortensen valgte det" in str(updated.blocks)
     assert not has_action(updated.blocks, ACTION_REJECT)
     # Approving it afterwards is refused: a rejected draft is never posted.
-    click(flip, FACILITATOR, ACTION_APPROVE, drafts(flip, FACILITATOR)[0])
+    assert "Ikke delt. Christian Mortensen" in str(drafts(flip, FACILITATOR)[0].blocks)
+    click(flip, FACILITATOR, ACTION_APPROVE, drafts(flip, FACILITATOR)[0], value=digest_id)
     assert digest_posts(flip) == []
 
 
@@ -162,9 +163,10 @@ def test_rebuild_sends_a_new_draft_and_retires_the_old_one(flip):
             e["value"] for b in newest.blocks if b["type"] == "actions" for e in b["elements"]
         ]
         assert values == [str(fresh.id)] * 3
-    updated = next(m for m in flip.fake.messages[old.channel] if m.ts == old.ts)
-    assert "Erstattet af en ny kladde" in str(updated.blocks)
-    assert not has_action(updated.blocks, ACTION_APPROVE)
+    for user in FACILITATORS:  # every copy of the old draft says it was replaced
+        retired = drafts(flip, user)[0]
+        assert "Erstattet af en ny kladde" in str(retired.blocks)
+        assert not has_action(retired.blocks, ACTION_APPROVE)
     assert digest_posts(flip) == []
 
     # The new draft can be shared.
@@ -238,3 +240,27 @@ def test_flip_digest_builds_an_unsaved_draft_for_a_closed_round_without_one(flip
     shown = [c for c in flip.fake.calls_to("chat.postEphemeral") if c.args["user"] == FACILITATOR]
     assert "hverken gemt eller delt" in str(shown[0].args["blocks"])
     assert flip.services.digests.latest(round_id) is None
+
+
+def test_when_the_channel_refuses_the_draft_stays_and_the_button_works_again(flip):
+    round_id = answered_round(flip)
+    close_and_wait(flip, round_id)
+    draft = drafts(flip, FACILITATOR)[0]
+    flip.fake.fail("chat.postMessage", error="not_in_channel", match={"channel": DIGESTS})
+    click(flip, FACILITATOR, ACTION_APPROVE, draft)
+    assert any("not_in_channel" in text for text in ephemerals_to(flip, FACILITATOR))
+    assert flip.services.digests.latest(round_id).status == "draft"
+    assert has_action(drafts(flip, FACILITATOR)[0].blocks, ACTION_APPROVE)
+
+    flip.fake.heal("chat.postMessage")
+    click(flip, FACILITATOR, ACTION_APPROVE, draft)
+    assert len(digest_posts(flip)) == 1
+    assert flip.services.digests.latest(round_id).status == "approved"
+
+
+def test_closing_from_app_home_sends_the_drafts_too(flip):
+    round_id = answered_round(flip)
+    assert flip.server.click(FACILITATOR, blocks.HOME_CLOSE, str(round_id)).status == 200
+    assert wait_idle()
+    for user in FACILITATORS:
+        assert len(drafts(flip, user)) == 1
