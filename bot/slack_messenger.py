@@ -171,6 +171,12 @@ class SlackMessenger:
         extra = {"blocks": [_as_dict(b) for b in message]} if message else {}
         self._call("chat_postEphemeral", channel=channel, user=user, text=text, **extra)
 
+    def post_message(self, channel: str, text: str, message: list) -> MessageRef:
+        """A Block Kit message to a channel or a member's DM (a user id)."""
+        blocks_ = [_as_dict(b) for b in message]
+        data = self._call("chat_postMessage", channel=channel, text=text, blocks=blocks_)
+        return MessageRef(data["channel"], data["ts"])
+
     def update_message(self, ref: MessageRef, text: str, message: list) -> None:
         """Replace a message the bot posted (e.g. a decided digest draft)."""
         blocks_ = [_as_dict(b) for b in message]

@@ -178,8 +178,6 @@ def show_digest(
     services: Services, user: str, channel: str | None, round_id: int, digest: Digest | None
 ) -> None:
     lang = language(services, user)
-    if not channel:
-        return
     try:
         if digest is None:
             digest = services.digests.build(round_id)  # type: ignore[union-attr]
@@ -187,11 +185,22 @@ def show_digest(
         else:
             note = outcome_note(services, digest.id) or t("digest.status.draft", digest.language)  # type: ignore[arg-type]
         text = summary_text(digest)
-        for message in build_digest_private(digest, note):
-            messenger(services).post_ephemeral(channel, user, text, message)
+        slack = messenger(services)
+        first, *rest = build_digest_private(digest, note)
+        try:
+            if not channel:
+                raise DeliveryFailed("channel_not_found")
+            slack.post_ephemeral(channel, user, text, first)
+        except DeliveryFailed:
+            # flipbot is not in that channel (never invited): the member's DM instead.
+            for message in (first, *rest):
+                slack.post_message(user, text, message)
+            return
+        for message in rest:
+            slack.post_ephemeral(channel, user, text, message)
     except Exception:
         logger.exception("showing the digest of round %s failed", round_id)
-        safe_ephemeral(services, channel, user, t("digest.command.failed", lang))
+        _tell(services, user, t("digest.command.failed", lang))
 
 
 # -- /flip export -----------------------------------------------------------------------------

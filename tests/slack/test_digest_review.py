@@ -264,3 +264,14 @@ def test_closing_from_app_home_sends_the_drafts_too(flip):
     assert wait_idle()
     for user in FACILITATORS:
         assert len(drafts(flip, user)) == 1
+
+
+def test_flip_digest_in_a_channel_without_flipbot_arrives_in_the_dm(flip):
+    round_id = answered_round(flip)
+    close_and_wait(flip, round_id)
+    flip.fake.fail("chat.postEphemeral", error="not_in_channel")
+    flip.server.command(RESEARCHER, f"digest {round_id}", channel="C0ELSEWHERE")
+    assert wait_idle()
+    dm = [c for c in flip.fake.calls_to("chat.postMessage") if c.args["channel"] == RESEARCHER]
+    assert dm and "Dilemmaer i spil" in str([c.args["blocks"] for c in dm])
+    assert all(len(c.args["blocks"]) <= 50 for c in dm)
