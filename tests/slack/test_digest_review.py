@@ -275,3 +275,19 @@ def test_flip_digest_in_a_channel_without_flipbot_arrives_in_the_dm(flip):
     dm = [c for c in flip.fake.calls_to("chat.postMessage") if c.args["channel"] == RESEARCHER]
     assert dm and "Dilemmaer i spil" in str([c.args["blocks"] for c in dm])
     assert all(len(c.args["blocks"]) <= 50 for c in dm)
+
+
+def test_a_failed_rebuild_keeps_the_old_draft(flip):
+    round_id = answered_round(flip)
+    close_and_wait(flip, round_id)
+    before = flip.services.digests.latest(round_id)
+
+    def broken(round_id: int):
+        raise RuntimeError("the engine fell over")
+
+    flip.services.digests.build = broken  # our own core, not Slack's: a build that fails
+    click(flip, FACILITATOR, ACTION_REBUILD, drafts(flip, FACILITATOR)[0])
+    assert any("Kladden her gælder stadig" in text for text in ephemerals_to(flip, FACILITATOR))
+    after = flip.services.digests.latest(round_id)
+    assert after.id == before.id and after.status == "draft"
+    assert has_action(drafts(flip, FACILITATOR)[0].blocks, ACTION_APPROVE)
