@@ -291,3 +291,16 @@ def test_a_failed_rebuild_keeps_the_old_draft(flip):
     after = flip.services.digests.latest(round_id)
     assert after.id == before.id and after.status == "draft"
     assert has_action(drafts(flip, FACILITATOR)[0].blocks, ACTION_APPROVE)
+
+
+def test_a_thread_slack_refuses_does_not_post_the_summary_twice(flip):
+    round_id = answered_round(flip)
+    close_and_wait(flip, round_id)
+    # The summary goes through, the first thread message is refused.
+    flip.fake.fail("chat.postMessage", error="invalid_blocks", every=2, times=1)
+    click(flip, FACILITATOR, ACTION_APPROVE, drafts(flip, FACILITATOR)[0])
+    refused = [c for c in flip.fake.calls_to("chat.postMessage", ok_only=False) if not c.ok]
+    assert len(refused) == 1 and refused[0].args.get("thread_ts")
+    assert len(digest_posts(flip)) == 1
+    assert flip.services.digests.latest(round_id).status == "approved"
+    assert "Delt i kanalen af Anne Lauridsen" in str(drafts(flip, FACILITATOR)[0].blocks)
