@@ -75,9 +75,11 @@ def outcome_note(services: Services, digest_id: int) -> str | None:
     return t(key, lang, name=name, when=_when(services, record.decided_at))
 
 
-def show_outcome(services: Services, digest_id: int, ref: MessageRef | None) -> None:
+def show_outcome(
+    services: Services, digest_id: int, ref: MessageRef | None, everyone: bool = True
+) -> None:
     """Turn the clicked draft DM into its outcome (no buttons; who shared it, or that it was
-    not), then every other facilitator's copy of the same draft."""
+    not), then (everyone) every other facilitator's copy of the same draft."""
     note = outcome_note(services, digest_id)
     if note is None:
         return
@@ -86,7 +88,7 @@ def show_outcome(services: Services, digest_id: int, ref: MessageRef | None) -> 
     slack = messenger(services)
     refs = [ref] if ref is not None else []
     since = digest.created_at.timestamp() - 60
-    for member in services.network.members:
+    for member in services.network.members if everyone else ():
         if not member.has_role("facilitator"):
             continue
         try:
@@ -123,7 +125,8 @@ def review(services: Services, body: dict, what: str) -> None:
     except RoundError as exc:
         safe_ephemeral(services, channel, user, explain(exc, lang))
         if exc.key == "digest_decided":  # a second click, or another facilitator was first
-            show_outcome(services, digest_id, ref)  # type: ignore[arg-type]
+            # The decision already reached every copy; this stale one may have missed it.
+            show_outcome(services, digest_id, ref, everyone=False)  # type: ignore[arg-type]
         return
     except DeliveryFailed as exc:
         safe_ephemeral(services, channel, user, t("digest.review.failed", lang, error=exc.error))
