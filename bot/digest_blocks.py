@@ -137,6 +137,12 @@ def build_digest_thread(digest: Digest, file_url: str | None = None) -> list[lis
     return messages
 
 
+def thread_is_cut(digest: Digest) -> bool:
+    """True when the full digest does not fit in MAX_THREAD_MESSAGES messages (the file must
+    go along with it)."""
+    return len(_full_blocks(digest)) > MAX_BLOCKS * MAX_THREAD_MESSAGES
+
+
 def build_digest_draft(digest: Digest) -> list[Block]:
     """The DM to a facilitator: what this is, the summary, and the three review buttons."""
     lang = digest.language

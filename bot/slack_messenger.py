@@ -13,6 +13,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot import blocks
 from bot import blocks_overview as overview
 from bot.digest.model import Digest
+from bot.digest.render_html import render_html
+from bot.digest_blocks import thread_is_cut
 from bot.digest_slack import DRAFT_EVENT, post_digest_to_channel, send_digest_draft_dm
 from bot.i18n import t
 from bot.messenger import DeliveryFailed, MessageRef
@@ -239,21 +241,44 @@ class SlackMessenger:
         )
         self.post_text(channel, text, thread_ts=thread_ts)
 
-    def _digest_call(self, send, *args) -> None:
+    def _digest_call(self, send, *args) -> str:
         """bot.digest_slack turns Slack's refusals into DeliveryFailed; a lost connection too."""
         try:
-            send(self.client, *args)
+            return send(self.client, *args)
         except (SlackClientError, OSError) as exc:
             logger.warning("sending a digest failed: %s", slack_error(exc))
             raise DeliveryFailed(slack_error(exc)) from exc
 
     def send_digest_draft(self, member: Member, round: Round, digest: Digest) -> None:
         """The draft with its review buttons in the facilitator's DM, the full digest in its thread."""
-        self._digest_call(send_digest_draft_dm, member.slack_id, digest)
+        ts = self._digest_call(send_digest_draft_dm, member.slack_id, digest)
+        self._digest_file(member.slack_id, ts, digest)
 
     def post_digest(self, channel: str, round: Round, digest: Digest) -> None:
         """An approved digest: the summary in the channel, the full digest in its thread."""
-        self._digest_call(post_digest_to_channel, channel, digest)
+        ts = self._digest_call(post_digest_to_channel, channel, digest)
+        self._digest_file(channel, ts, digest)
+
+    def _digest_file(self, channel: str, ts: str, digest: Digest) -> None:
+        """A digest too long for its thread: the whole of it as one HTML file in the thread
+        (the thread's last message says the rest is in the file)."""
+        if not thread_is_cut(digest):
+            return
+        if channel[:1] in ("U", "W"):  # a member: files go to the DM channel, not the user id
+            channel = self._call("conversations_open", users=channel)["channel"]["id"]
+        name = f"flip-digest-{digest.round_id or digest.id}.html"
+        try:
+            self._call(
+                "files_upload_v2",
+                channel=channel,
+                thread_ts=ts,
+                content=render_html(digest).encode("utf-8"),
+                filename=name,
+                title=digest.title,
+            )
+        except DeliveryFailed:
+            # The digest itself is out; the file is extra, and the error is logged.
+            logger.warning("digest %s: the HTML file did not reach the thread", digest.id)
 
     def find_digest_draft(self, user: str, digest_id: int, since: float) -> MessageRef | None:
         """A facilitator's DM holding the draft of this digest (by its metadata), if any."""
