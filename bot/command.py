@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from bot.export import FORMATS
 from bot.text import escape_mrkdwn
+from bot.themes import THEME_IDS
 from bot.timeutil import parse_duration
 
 CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(\|[^>]*)?>$")
@@ -157,6 +159,40 @@ def _consent(words: list[str]) -> dict:
     return {"consent": CONSENT_WORDS[words[0].lower()]}
 
 
+def _theme(value: str) -> str:
+    if value.lower() not in THEME_IDS:
+        raise Malformed("export.parse.bad_theme", value=value)
+    return value.lower()
+
+
+# `/flip export` options, Danish and English spellings of each.
+_EXPORT_OPTIONS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "runde": ("round_id", _round_id),
+    "round": ("round_id", _round_id),
+    "tema": ("theme", _theme),
+    "theme": ("theme", _theme),
+    "fra": ("since", _date),
+    "since": ("since", _date),
+    "til": ("until", _date),
+    "until": ("until", _date),
+    "kommune": ("municipality", str.lower),
+    "municipality": ("municipality", str.lower),
+}
+
+
+def _export(words: list[str]) -> dict:
+    positional, options = _options(words, {k: v[1] for k, v in _EXPORT_OPTIONS.items()})
+    if len(positional) > 1:
+        raise Malformed("slack.parse.unexpected", value=positional[1])
+    fmt = positional[0].lower() if positional else "csv"
+    if fmt not in FORMATS:
+        raise Malformed("export.parse.bad_format", value=fmt, formats=", ".join(FORMATS))
+    args: dict = {"format": fmt}
+    for name, value in options.items():
+        args[_EXPORT_OPTIONS[name][0]] = value
+    return args
+
+
 # name -> (parser, aliases). Subcommands of other areas are added here the same way.
 SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], dict], tuple[str, ...]]] = {
     "help": (_nothing, ("hjælp", "hjelp", "?")),
@@ -171,6 +207,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], dict], tuple[str, ...]]] = {
     "resume": (_nothing, ("tilbage",)),
     "samtykke": (_consent, ("consent", "samtykk")),
     "slet-mig": (_nothing, ("erase-me", "slett-meg")),
+    "export": (_export, ("eksport",)),
 }
 _ALIASES = {alias: name for name, (_, aliases) in SUBCOMMANDS.items() for alias in aliases}
 

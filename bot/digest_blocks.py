@@ -137,6 +137,12 @@ def build_digest_thread(digest: Digest, file_url: str | None = None) -> list[lis
     return messages
 
 
+def thread_is_cut(digest: Digest) -> bool:
+    """True when the full digest does not fit in MAX_THREAD_MESSAGES messages (the file must
+    go along with it)."""
+    return len(_full_blocks(digest)) > MAX_BLOCKS * MAX_THREAD_MESSAGES
+
+
 def build_digest_draft(digest: Digest) -> list[Block]:
     """The DM to a facilitator: what this is, the summary, and the three review buttons."""
     lang = digest.language
@@ -177,3 +183,21 @@ def summary_text(digest: Digest) -> str:
         round_id=digest.round_id,
         answered=digest.total.answered,
     )
+
+
+def build_digest_reviewed(digest: Digest, note: str) -> list[Block]:
+    """The draft DM once decided: the same summary without buttons, and what became of it."""
+    lang = digest.language
+    intro = t("digest.draft_intro", lang, round_id=digest.round_id)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=intro))]
+    blocks += build_digest_summary(digest)[: MAX_BLOCKS - 2]
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=escape_mrkdwn(note))]))
+    return blocks
+
+
+def build_digest_private(digest: Digest, note: str) -> list[list[Block]]:
+    """A digest shown to one member (/flip digest): the summary with a status line, then the
+    full digest, as messages of at most 50 blocks each."""
+    first = build_digest_summary(digest)[: MAX_BLOCKS - 1]
+    first.append(ContextBlock(elements=[MarkdownTextObject(text=escape_mrkdwn(note))]))
+    return [first, *build_digest_thread(digest)]

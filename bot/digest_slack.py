@@ -9,6 +9,8 @@ becomes DeliveryFailed, as the Messenger protocol asks.
 
 from __future__ import annotations
 
+import logging
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -21,6 +23,12 @@ from bot.digest_blocks import (
 )
 from bot.i18n import t
 from bot.messenger import DeliveryFailed
+
+logger = logging.getLogger(__name__)
+
+# Message metadata on a draft DM, so the bot can find every facilitator's copy again (to show
+# the outcome on all of them once one facilitator has decided).
+DRAFT_EVENT = "flip_digest_draft"
 
 
 def _post(client: WebClient, **kwargs) -> str:
@@ -43,7 +51,13 @@ def post_digest_to_channel(
     ts = _post(
         client, channel=channel, text=summary_text(digest), blocks=build_digest_summary(digest)
     )
-    _thread(client, channel, ts, digest, file_url)
+    try:
+        _thread(client, channel, ts, digest, file_url)
+    except DeliveryFailed:
+        # The summary is in the channel, so the digest counts as shared: raising would send the
+        # reviewer to press the button again and post the summary twice. slack_sdk has already
+        # retried what a retry can fix (429, 5xx, lost connections).
+        logger.exception("digest %s: the full digest did not reach the thread", digest.id)
     return ts
 
 
@@ -56,6 +70,12 @@ def send_digest_draft_dm(
     except SlackApiError as exc:
         raise DeliveryFailed(str(exc.response.get("error", "slack_error"))) from None
     intro = t("digest.draft_intro", digest.language, round_id=digest.round_id)
-    ts = _post(client, channel=channel, text=intro, blocks=build_digest_draft(digest))
+    ts = _post(
+        client,
+        channel=channel,
+        text=intro,
+        blocks=build_digest_draft(digest),
+        metadata={"event_type": DRAFT_EVENT, "event_payload": {"digest_id": digest.id}},
+    )
     _thread(client, channel, ts, digest, file_url)
     return ts

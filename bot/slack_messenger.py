@@ -1,5 +1,6 @@
 """The Messenger protocol over Slack's Web API: prompts as DMs (or channel posts), updates in place,
-reminders in the prompt's thread, round summaries to the digest channel."""
+reminders in the prompt's thread, round summaries and digests to the digest channel, digest drafts
+to the facilitators."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import blocks
 from bot import blocks_overview as overview
+from bot.digest.model import Digest
+from bot.digest.render_html import render_html
+from bot.digest_blocks import thread_is_cut
+from bot.digest_slack import DRAFT_EVENT, post_digest_to_channel, send_digest_draft_dm
 from bot.i18n import t
 from bot.messenger import DeliveryFailed, MessageRef
 from bot.models import Prompt, Round
@@ -28,6 +33,10 @@ def slack_error(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or f"http_{exc.response.status_code}")
     return "connection_error"
+
+
+def _as_dict(block) -> dict:
+    return block if isinstance(block, dict) else block.to_dict()
 
 
 class SlackMessenger:
@@ -157,8 +166,36 @@ class SlackMessenger:
             ref = ref or MessageRef(data["channel"], data["ts"])
         return ref  # type: ignore[return-value]
 
-    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
-        self._call("chat_postEphemeral", channel=channel, user=user, text=text)
+    def post_ephemeral(
+        self, channel: str, user: str, text: str, message: list | None = None
+    ) -> None:
+        """A message only `user` sees in `channel`; `message` is optional Block Kit."""
+        extra = {"blocks": [_as_dict(b) for b in message]} if message else {}
+        self._call("chat_postEphemeral", channel=channel, user=user, text=text, **extra)
+
+    def post_message(self, channel: str, text: str, message: list) -> MessageRef:
+        """A Block Kit message to a channel or a member's DM (a user id)."""
+        blocks_ = [_as_dict(b) for b in message]
+        data = self._call("chat_postMessage", channel=channel, text=text, blocks=blocks_)
+        return MessageRef(data["channel"], data["ts"])
+
+    def update_message(self, ref: MessageRef, text: str, message: list) -> None:
+        """Replace a message the bot posted (e.g. a decided digest draft)."""
+        blocks_ = [_as_dict(b) for b in message]
+        self._call("chat_update", channel=ref.channel, ts=ref.ts, text=text, blocks=blocks_)
+
+    def send_file(self, user: str, data: bytes, filename: str, comment: str) -> None:
+        """Upload a file into a member's DM (files.getUploadURLExternal, the bytes,
+        files.completeUploadExternal: slack_sdk's files_upload_v2)."""
+        channel = self._call("conversations_open", users=user)["channel"]["id"]
+        self._call(
+            "files_upload_v2",
+            channel=channel,
+            content=data,
+            filename=filename,
+            title=filename,
+            initial_comment=comment,
+        )
 
     def find_prompt(self, member: Member, round: Round) -> MessageRef | None:
         """Look in the member's DM for this round's prompt (by its message metadata)."""
@@ -203,3 +240,67 @@ class SlackMessenger:
             text=escape_mrkdwn(answer_text),
         )
         return self.post_text(channel, text, thread_ts=thread_ts)
+
+    def _digest_call(self, send, *args) -> str:
+        """bot.digest_slack turns Slack's refusals into DeliveryFailed; a lost connection too."""
+        try:
+            return send(self.client, *args)
+        except (SlackClientError, OSError) as exc:
+            logger.warning("sending a digest failed: %s", slack_error(exc))
+            raise DeliveryFailed(slack_error(exc)) from exc
+
+    def send_digest_draft(self, member: Member, round: Round, digest: Digest) -> None:
+        """The draft with its review buttons in the facilitator's DM, the full digest in its thread."""
+        ts = self._digest_call(send_digest_draft_dm, member.slack_id, digest)
+        self._digest_file(member.slack_id, ts, digest)
+
+    def post_digest(self, channel: str, round: Round, digest: Digest) -> None:
+        """An approved digest: the summary in the channel, the full digest in its thread."""
+        ts = self._digest_call(post_digest_to_channel, channel, digest)
+        self._digest_file(channel, ts, digest)
+
+    def _digest_file(self, channel: str, ts: str, digest: Digest) -> None:
+        """A digest too long for its thread: the whole of it as one HTML file in the thread
+        (the thread's last message says the rest is in the file)."""
+        if not thread_is_cut(digest):
+            return
+        if channel[:1] in ("U", "W"):  # a member: files go to the DM channel, not the user id
+            channel = self._call("conversations_open", users=channel)["channel"]["id"]
+        name = f"flip-digest-{digest.round_id or digest.id}.html"
+        try:
+            self._call(
+                "files_upload_v2",
+                channel=channel,
+                thread_ts=ts,
+                content=render_html(digest).encode("utf-8"),
+                filename=name,
+                title=digest.title,
+            )
+        except DeliveryFailed:
+            # The digest itself is out; the file is extra, and the error is logged.
+            logger.warning("digest %s: the HTML file did not reach the thread", digest.id)
+
+    def find_digest_draft(self, user: str, digest_id: int, since: float) -> MessageRef | None:
+        """A facilitator's DM holding the draft of this digest (by its metadata), if any."""
+        channel = self._call("conversations_open", users=user)["channel"]["id"]
+        cursor = None
+        while True:
+            page = self._call(
+                "conversations_history",
+                channel=channel,
+                oldest=f"{since:.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for message in page.get("messages", []):
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (
+                    metadata.get("event_type") == DRAFT_EVENT
+                    and payload.get("digest_id") == digest_id
+                ):
+                    return MessageRef(channel, message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None

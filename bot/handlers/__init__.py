@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import actions, commands, events, home, privacy, views
+from bot.handlers import actions, commands, digests, events, home, privacy, views
 from bot.services import Services
 
 
@@ -13,6 +13,7 @@ def register_handlers(app: App, services: Services) -> None:
     events.register_dedupe(app, services)
     commands.register(app, services)
     actions.register(app, services)
+    digests.register(app, services)
     views.register(app, services)
     events.register(app, services)
     home.register(app, services)

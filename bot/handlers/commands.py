@@ -17,7 +17,7 @@ from bot import blocks_overview as overview
 from bot.access import AccessDenied, require
 from bot.command import Command, parse_command
 from bot.erasure import has_consent, set_consent
-from bot.handlers import facilitation
+from bot.handlers import digests, facilitation
 from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
 from bot.models import DeliveryStatus
@@ -153,23 +153,13 @@ def do_reopen(req: Request, command: Command) -> str:
 
 
 def do_digest(req: Request, command: Command) -> str:
-    """The round's participation summary, as posted to the digest channel at close.
-    digest: the digest engineer adds the round's FLIP digest here."""
-    services = req.services
-    require(services.network, req.user, "digest")
-    round_id = command.args.get("round_id")
-    if round_id is None:
-        rounds = services.store.rounds()
-        if not rounds:
-            raise RoundError("no_open_round")
-        round_id = rounds[-1].id
-    round = services.rounds.get_round(round_id)
-    prompt = services.rounds.prompt_of(round)
-    names = {m.id: m.name for m in services.network.municipalities}
-    title, built = overview.build_round_summary(
-        round, prompt, services.rounds.participation(round.id), names, req.language
-    )
-    return "\n".join(b.text.text for b in built if getattr(b, "text", None))
+    """The round's digest, only for the member (bot.handlers.digests)."""
+    return digests.do_digest(req.services, req.user, req.channel, command)
+
+
+def do_export(req: Request, command: Command) -> str:
+    """A research export uploaded to the member's DM (bot.handlers.digests)."""
+    return digests.do_export(req.services, req.user, command)
 
 
 def do_prompts(req: Request, command: Command) -> str:
@@ -242,6 +232,7 @@ ACTIONS: dict[str, Callable[[Request, Command], str | dict | None]] = {
     "resume": do_resume,
     "samtykke": do_consent,
     "slet-mig": do_erase_self,
+    "export": do_export,
 }
 
 

@@ -3,6 +3,10 @@
 It answers the methods flipbot uses from one table, keeps the messages it was sent (so
 chat.update and conversations.history behave), records every call with its arguments, and can be
 told to answer a method with 429 + Retry-After, a 500, or ok:false.
+
+File uploads work as Slack's v2 flow does: files.getUploadURLExternal hands out an upload_url on
+this server, the bytes POSTed there are kept in `uploads` (file id -> bytes), and
+files.completeUploadExternal shares the file (kept in `shared`, with its channel and comment).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlparse
 
 BOT_USER = "UFLIPBOT1"
-JSON_FIELDS = ("blocks", "view", "metadata", "attachments")
+JSON_FIELDS = ("blocks", "view", "metadata", "attachments", "files")
+UPLOAD_PATH = "/upload/"
 
 
 @dataclass
@@ -76,6 +81,8 @@ class FakeSlack:
         self.messages: dict[str, list[Message]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
+        self.uploads: dict[str, bytes] = {}
+        self.shared: list[dict] = []
         self.methods: dict[str, Callable[[dict], dict]] = {
             "auth.test": lambda a: {
                 "url": "https://flip.slack.com/",
@@ -96,6 +103,8 @@ class FakeSlack:
             "conversations.history": self._history,
             # Not a Web API method: where a click's response_url points (see response_url()).
             "response": lambda a: {},
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -215,6 +224,35 @@ class FakeSlack:
             found.append(item)
         return {"messages": found, "has_more": False}
 
+    def _upload_url(self, args: dict) -> dict:
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts):08d}"
+        host, port = self.server.server_address[:2]
+        return {"upload_url": f"http://{host}:{port}{UPLOAD_PATH}{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, args: dict) -> dict:
+        files = args.get("files") or []
+        if not files or any(f.get("id") not in self.uploads for f in files):
+            return {"ok": False, "error": "file_not_found"}
+        done = []
+        for f in files:
+            entry = {
+                "id": f["id"],
+                "title": f.get("title"),
+                "channel": args.get("channel_id"),
+                "initial_comment": args.get("initial_comment"),
+                "content": self.uploads[f["id"]],
+            }
+            self.shared.append(entry)
+            done.append({"id": f["id"], "title": f.get("title")})
+        return {"files": done}
+
+    def _receive_upload(self, path: str, data: bytes) -> None:
+        with self._lock:
+            self.uploads[path[len(UPLOAD_PATH) :]] = data
+            self._lock.notify_all()
+
     # -- HTTP -------------------------------------------------------------------------------
 
     def _answer(self, method: str, args: dict) -> tuple[int, dict, dict]:
@@ -248,8 +286,12 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 parsed = urlparse(self.path)
-                method = parsed.path.rsplit("/", 1)[-1]
                 length = int(self.headers.get("Content-Length") or 0)
+                if parsed.path.startswith(UPLOAD_PATH):
+                    fake._receive_upload(parsed.path, self.rfile.read(length))
+                    self._reply(200, f"OK - {length}".encode(), "text/plain", {})
+                    return
+                method = parsed.path.rsplit("/", 1)[-1]
                 raw = self.rfile.read(length).decode("utf-8") if length else ""
                 args: dict = dict(parse_qsl(parsed.query))
                 if "json" in (self.headers.get("Content-Type") or ""):
@@ -261,9 +303,11 @@ class FakeSlack:
                         with contextlib.suppress(ValueError):
                             args[name] = json.loads(args[name])
                 status, body, headers = fake._answer(method, args)
-                payload = json.dumps(body).encode()
+                self._reply(status, json.dumps(body).encode(), "application/json", headers)
+
+            def _reply(self, status: int, payload: bytes, content_type: str, headers: dict) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 for name, value in headers.items():
                     self.send_header(name, value)

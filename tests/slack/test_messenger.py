@@ -64,3 +64,26 @@ def test_slacks_refusal_becomes_delivery_failed_with_its_error(messenger, fake, 
             "closed",
         )
     assert missing.value.error == "message_not_found"
+
+
+def test_a_digest_too_long_for_its_thread_brings_the_whole_of_it_as_a_file(messenger, fake):
+    from bot.digest_blocks import thread_is_cut
+    from tests.digest_helpers import build, demo_answers
+
+    short = build(demo_answers()).model_copy(update={"id": 7, "round_id": 3})
+    messenger.post_digest("C0DIGESTS", a_round(3), short)
+    assert fake.shared == []  # a digest that fits needs no file
+
+    long = short.model_copy(update={"themes": short.themes * 200})
+    assert thread_is_cut(long)
+    messenger.post_digest("C0DIGESTS", a_round(3), long)
+    (shared,) = fake.shared
+    assert shared["channel"] == "C0DIGESTS"
+    summary = [m for m in fake.messages["C0DIGESTS"] if not m.thread_ts][-1]
+    upload = fake.calls_to("files.completeUploadExternal")[0]
+    assert upload.args["thread_ts"] == summary.ts
+    assert shared["content"].startswith(b"<!DOCTYPE html>") or b"<html" in shared["content"][:200]
+    assert long.title.encode() in shared["content"]
+
+    messenger.send_digest_draft(messenger.network.member("U0FACI002"), a_round(3), long)
+    assert fake.shared[-1]["channel"] == "D0FACI002"
