@@ -39,7 +39,7 @@ from bot.blocks import (
 )
 from bot.i18n import t, theme_name
 from bot.models import Prompt, Response, Round
-from bot.rounds import Participation
+from bot.participation import Participation
 from bot.text import escape_mrkdwn
 
 

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Literal
 
-from pydantic import BaseModel
-
 from bot.messenger import DeliveryFailed, MessageRef, Messenger
 from bot.models import Delivery, DeliveryStatus, Prompt, Response, Round, RoundStatus
 from bot.network import Network
+from bot.participation import Participation, count_participation
 from bot.privacy import merge_counts, redact, redact_answers
 from bot.prompts import Library
 from bot.store import Store
@@ -39,27 +38,6 @@ class RoundError(Exception):
         self.key = key
         self.params = params
         super().__init__(f"{key} {params}" if params else key)
-
-
-class MunicipalityCount(BaseModel):
-    municipality: str
-    members: int = 0
-    delivered: int = 0
-    answered: int = 0
-    skipped: int = 0
-    waiting: int = 0
-    failed: int = 0
-    paused: int = 0
-
-    @property
-    def response_rate(self) -> float:
-        return self.answered / self.delivered if self.delivered else 0.0
-
-
-class Participation(BaseModel):
-    round_id: int
-    municipalities: list[MunicipalityCount]
-    total: MunicipalityCount
 
 
 @dataclass(frozen=True)
@@ -503,45 +481,5 @@ class RoundService:
     def participation(self, round_id: int) -> Participation:
         """Delivered / answered / skipped / waiting per municipality, and in all."""
         self.get_round(round_id)
-        counts: dict[str, MunicipalityCount] = {}
-        for row in self.store.participation_rows(round_id):
-            entry = counts.setdefault(
-                row["municipality"], MunicipalityCount(municipality=row["municipality"])
-            )
-            status, n = DeliveryStatus(row["status"]), row["n"]
-            entry.members += n
-            if status in (DeliveryStatus.SENT, DeliveryStatus.ANSWERED, DeliveryStatus.SKIPPED):
-                entry.delivered += n
-            if status == DeliveryStatus.ANSWERED:
-                entry.answered += n
-            elif status == DeliveryStatus.SKIPPED:
-                entry.skipped += n
-            elif status == DeliveryStatus.SENT:
-                entry.waiting += n
-            elif status == DeliveryStatus.FAILED:
-                entry.failed += n
-            elif status == DeliveryStatus.PAUSED:
-                entry.paused += n
-            else:
-                entry.waiting += n  # pending or being sent: not delivered yet, still waiting
         order = [m.id for m in self.network.municipalities]
-        rows = sorted(
-            counts.values(),
-            key=lambda c: (
-                order.index(c.municipality) if c.municipality in order else len(order),
-                c.municipality,
-            ),
-        )
-        total = MunicipalityCount(municipality="*")
-        for row in rows:
-            for field in (
-                "members",
-                "delivered",
-                "answered",
-                "skipped",
-                "waiting",
-                "failed",
-                "paused",
-            ):
-                setattr(total, field, getattr(total, field) + getattr(row, field))
-        return Participation(round_id=round_id, municipalities=rows, total=total)
+        return count_participation(round_id, self.store.participation_rows(round_id), order)

@@ -20,7 +20,7 @@ from bot.i18n import t
 from bot.messenger import DeliveryFailed, MessageRef
 from bot.models import Prompt, Round
 from bot.network import Member, Network
-from bot.rounds import Participation
+from bot.participation import Participation
 from bot.text import escape_mrkdwn
 
 logger = logging.getLogger(__name__)

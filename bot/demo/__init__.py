@@ -14,8 +14,8 @@ from bot.digest.render import render
 from bot.i18n import t, theme_name
 from bot.messenger import LocalMessenger
 from bot.network import load_network
+from bot.participation import Participation
 from bot.prompts import load_library
-from bot.rounds import Participation
 from bot.services import EXAMPLE_NETWORK, Services, build_services
 from bot.settings import Settings
 from bot.store import Store
