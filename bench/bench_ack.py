@@ -25,7 +25,7 @@ from bot.store import Store
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SignedClient, answer_values
 
 REQUESTS = 400
-IN_FLIGHT = (20, 50)
+IN_FLIGHT = (1, 5, 20, 50)
 
 
 def free_port() -> int:
