@@ -153,6 +153,7 @@ def main() -> None:
                 server.start()
                 try:
                     client = SignedClient(f"http://127.0.0.1:{port}")
+                    client.response_url = api + "response"  # replies after the ack go to the fake
                     wait_until_up(client)
                     for name, send in requests_of(client, brokers).items():
                         send(0)  # warm up

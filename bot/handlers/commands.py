@@ -18,7 +18,14 @@ from bot.access import AccessDenied, require
 from bot.command import Command, parse_command
 from bot.erasure import has_consent, set_consent
 from bot.handlers import digests, facilitation
-from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
+from bot.handlers.common import (
+    after_ack,
+    explain,
+    language,
+    messenger,
+    respond_later,
+    safe_ephemeral,
+)
 from bot.i18n import t
 from bot.models import DeliveryStatus
 from bot.privacy import PrivacyError
@@ -41,6 +48,7 @@ class Request:
         self.user: str = body.get("user_id", "")
         self.channel: str | None = body.get("channel_id")
         self.trigger_id: str | None = body.get("trigger_id")
+        self.response_url: str | None = body.get("response_url")
         self.language = language(services, self.user)
 
     def now(self) -> datetime:
@@ -100,9 +108,22 @@ def start_modal(services: Services, lang: str):
     return overview.build_start_modal(services.library.all(), municipalities, lang)
 
 
-def do_status(req: Request, command: Command) -> str:
-    services = req.services
-    require(services.network, req.user, "status")
+def do_status(req: Request, command: Command) -> str | None:
+    require(req.services.network, req.user, "status")
+    if not req.response_url:
+        return status_text(req.services, req.language)
+    # Gathering the figures and the scheduler's plans takes a while at 5,000 brokers: answer after
+    # the acknowledgement, on the command's response_url (only the facilitator sees it).
+    after_ack(_send_status, req.services, req.language, req.response_url)
+    return None
+
+
+def _send_status(services: Services, lang: str, response_url: str) -> None:
+    respond_later(services, response_url, status_text(services, lang))
+
+
+def status_text(services: Services, lang: str) -> str:
+    """/flip status: open rounds per municipality, failed DMs, and what the scheduler does next."""
     rows = []
     for round in services.rounds.open_rounds():
         failed = [
@@ -118,12 +139,12 @@ def do_status(req: Request, command: Command) -> str:
             )
         )
     names = {m.id: m.name for m in services.network.municipalities}
-    status = overview.build_status(rows, names, req.language, services.network.tz)
+    status = overview.build_status(rows, names, lang, services.network.tz)
     coming = upcoming(services, services.rounds.clock(), runs=1)[:STATUS_UPCOMING]
     if not coming:
         return status
-    lines = [f"• {describe(item, services, req.language)}" for item in coming]
-    return "\n\n".join([status, t("slack.status.upcoming", req.language), "\n".join(lines)])
+    lines = [f"• {describe(item, services, lang)}" for item in coming]
+    return "\n\n".join([status, t("slack.status.upcoming", lang), "\n".join(lines)])
 
 
 def _name(services: Services, slack_id: str) -> str:

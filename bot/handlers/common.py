@@ -8,6 +8,9 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
+from slack_sdk.webhook import WebhookClient
+
+from bot import blocks
 from bot.access import AccessDenied
 from bot.i18n import t
 from bot.privacy import PrivacyError
@@ -16,6 +19,7 @@ from bot.services import Services
 from bot.slack_messenger import SlackMessenger
 from bot.text import escape_mrkdwn
 
+RESPONSES_PER_URL = 5
 logger = logging.getLogger(__name__)
 
 # Slack wants an acknowledgement within 3 s, and a rate-limited call may sleep for Retry-After:
@@ -95,3 +99,18 @@ def safe_ephemeral(services: Services, channel: str | None, user: str, text: str
         messenger(services).post_ephemeral(channel, user, text)
     except Exception:
         logger.exception("could not post an ephemeral message")
+
+
+def respond_later(services: Services, response_url: str, text: str) -> None:
+    """Answer a slash command after its acknowledgement, only to the member who wrote it, in as
+    many messages as the text needs (Slack takes up to five replies on one response_url)."""
+    hook = WebhookClient(response_url, timeout=10)
+    for piece in blocks.split_text(text)[:RESPONSES_PER_URL]:
+        try:
+            sent = hook.send(text=piece, response_type="ephemeral")
+        except Exception:
+            logger.exception("could not answer on the response_url")
+            return
+        if sent.status_code != 200:
+            logger.error("the response_url answered %s", sent.status_code)
+            return

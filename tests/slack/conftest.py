@@ -50,6 +50,18 @@ def flip(fake, clock, tmp_path, network, library):
         slack_settings(fake, tmp_path), clock=clock, network=network, library=library
     )
     with AppServer(wsgi_app(app)) as server:
+        server.response_url = fake.response_url
         yield Flip(server, services, fake, clock)
         # Work a test left running after its acknowledgement finishes before the fake stops.
         assert wait_idle(), "after-ack work did not finish"
+
+
+def status_of(flip: Flip, user: str = FACILITATOR) -> str:
+    """/flip status as the facilitator sees it: an empty acknowledgement, then the status on the
+    command's response_url (possibly in several messages)."""
+    before = len(flip.fake.calls_to("response"))
+    reply = flip.server.command(user, "status")
+    assert reply.status == 200, reply.body
+    assert not reply.body or not reply.json().get("text"), reply.body
+    assert wait_idle()
+    return "\n".join(c.args["text"] for c in flip.fake.calls_to("response")[before:])

@@ -47,6 +47,10 @@ def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
 class SignedClient:
     """Sends flipbot what Slack would, signed with the test signing secret."""
 
+    # Where slash commands ask for replies after the acknowledgement; point it at the fake Slack
+    # (FakeSlack.response_url) to read them. The default goes nowhere.
+    response_url = "http://127.0.0.1:9/response"
+
     def __init__(self, url: str):
         self.url = url
         self._events = itertools.count(1)
@@ -94,7 +98,7 @@ class SignedClient:
             "user_id": user,
             "command": "/flip",
             "text": text,
-            "response_url": "http://127.0.0.1:9/response",
+            "response_url": self.response_url,
             "trigger_id": f"trigger-{user}",
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded", **kwargs)

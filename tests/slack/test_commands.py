@@ -9,7 +9,7 @@ import pytest
 from bot import blocks
 from bot.handlers.common import wait_idle
 from bot.models import DeliveryStatus
-from tests.slack.conftest import BROKER, FACILITATOR, RESEARCHER
+from tests.slack.conftest import BROKER, FACILITATOR, RESEARCHER, status_of
 
 
 def text_of(reply) -> str:
@@ -72,11 +72,11 @@ def test_start_with_an_unknown_target_or_municipality_says_what_is_wrong(flip):
 
 
 def test_status_shows_open_rounds_per_municipality(flip):
-    assert "ingen åbne runder" in text_of(flip.server.command(FACILITATOR, "status"))
+    assert "ingen åbne runder" in status_of(flip)
     flip.server.command(FACILITATOR, "start samtale-01")
     assert wait_idle()
     flip.services.rounds.record_answer(1, BROKER, {"q1": "svar"})
-    status = text_of(flip.server.command(FACILITATOR, "status"))
+    status = status_of(flip)
     assert "Runde 1" in status
     assert "Silkeborg Kommune: 1 svar, 0 sprunget over, 9 venter" in status
 
@@ -85,7 +85,7 @@ def test_status_shows_what_the_scheduler_does_next(flip):
     # The example network runs samtale-efteraar on Tuesdays 09:00 and closes rounds on their own.
     flip.server.command(FACILITATOR, "start samtale-01 --closes 2d")
     assert wait_idle()
-    status = text_of(flip.server.command(FACILITATOR, "status"))
+    status = status_of(flip)
     coming = status.split("Det næste, der sker:")[1]
     assert "24.11. 09:00" in coming and "samtale-efteraar" in coming  # next Tuesday, local time
     assert "25.11. 09:00" in coming  # round 1 closes two days after Monday 09:00 local
@@ -220,8 +220,9 @@ def test_a_status_too_long_for_one_message_continues_in_a_second(flip):
     library = flip.services.library
     for prompt in library.all()[:30]:
         flip.services.rounds.start_round(prompt, "all", None, FACILITATOR, deliver=False)
-    first = text_of(flip.server.command(FACILITATOR, "status"))
-    assert len(first) <= blocks.MESSAGE_TEXT_BUDGET and "Runde 1*" in first
-    assert wait_idle()
-    rest = flip.fake.calls_to("chat.postEphemeral")
-    assert rest and "Runde 30*" in rest[-1].args["text"]
+    status_of(flip)
+    replies = [c.args["text"] for c in flip.fake.calls_to("response")]
+    assert len(replies) >= 2
+    assert all(len(text) <= blocks.MESSAGE_TEXT_BUDGET for text in replies)
+    assert "Runde 1*" in replies[0] and "Runde 30*" in replies[-1]
+    assert all(c.args.get("response_type") == "ephemeral" for c in flip.fake.calls_to("response"))

@@ -89,6 +89,7 @@ def flip(fake, clock, tmp_path, admin_network, library):
     settings = slack_settings(fake, tmp_path)
     app, services = build_slack(settings, clock=clock, network=admin_network, library=library)
     with AppServer(wsgi_app(app)) as server:
+        server.response_url = fake.response_url
         server.command("U0FACI001", "start samtale-01 silkeborg")
         assert wait_idle()
         assert services.store.deliveries(1)

@@ -11,7 +11,7 @@ import pytest
 from bot import blocks
 from bot.handlers.common import wait_idle
 from bot.models import DeliveryStatus
-from tests.slack.conftest import BROKER, FACILITATOR
+from tests.slack.conftest import BROKER, FACILITATOR, status_of
 from tests.slack.harness import answer_values, sign
 
 BROKERS = 50
@@ -146,7 +146,7 @@ def test_an_undeliverable_dm_is_recorded_with_slacks_error_and_shown_in_status(f
     delivery = flip.services.store.delivery(1, BROKER)
     assert delivery.status == DeliveryStatus.FAILED and delivery.error == "user_not_found"
     assert len(prompt_dms(flip.fake)) == BROKERS - 1
-    status = flip.server.command(FACILITATOR, "status").json()["text"]
+    status = status_of(flip)
     assert "Signe Andersen (user_not_found)" in status
     # Slack takes it later: a facilitator's reminder first retries it, and only it.
     flip.fake.heal("chat.postMessage")
