@@ -34,7 +34,8 @@ def _clicked(body: dict) -> tuple[str, int | None, str | None, str | None]:
 
 
 def open_answer_modal(services: Services, body: dict) -> None:
-    """Open the answer modal, filled with the stored answer when there is one (editing)."""
+    """Open the answer modal, filled with the stored answer when there is one (editing).
+    Runs after the acknowledgement: Slack's trigger_id stays valid for three seconds."""
     user, round_id, channel, ts = _clicked(body)
     lang = language(services, user)
     try:
@@ -43,7 +44,7 @@ def open_answer_modal(services: Services, body: dict) -> None:
         if services.store.delivery(round.id, user) is None:
             raise RoundError("not_in_round", round_id=round.id)
     except (AccessDenied, RoundError) as exc:
-        after_ack(safe_ephemeral, services, channel, user, explain(exc, lang))
+        safe_ephemeral(services, channel, user, explain(exc, lang))
         return
     prompt = services.rounds.prompt_of(round)
     response = services.store.response(round.id, user)
@@ -54,7 +55,7 @@ def open_answer_modal(services: Services, body: dict) -> None:
         response=response,
         in_channel=round.channel is not None,
     )
-    after_ack(messenger(services).client.views_open, trigger_id=body["trigger_id"], view=view)
+    messenger(services).client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def _show_state(services: Services, user: str, round_id: int, state: str) -> None:
@@ -132,19 +133,19 @@ def start_button(services: Services, body: dict) -> None:
         after_ack(messenger(services).post_text, user, explain(exc, lang))
         return
     view = start_modal(services, lang)
-    after_ack(messenger(services).client.views_open, trigger_id=body["trigger_id"], view=view)
+    messenger(services).client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def register(app: App, services: Services) -> None:
     @app.action(blocks.ANSWER)
     def answer_button_clicked(ack: Ack, body: dict) -> None:
         ack()
-        open_answer_modal(services, body)
+        after_ack(open_answer_modal, services, body)
 
     @app.action(blocks.EDIT)
     def edit_button_clicked(ack: Ack, body: dict) -> None:
         ack()
-        open_answer_modal(services, body)
+        after_ack(open_answer_modal, services, body)
 
     @app.action(blocks.SKIP)
     def skip_button_clicked(ack: Ack, body: dict) -> None:
