@@ -60,7 +60,7 @@ def member_erase(slack_id: str, yes: bool):
     """Delete SLACK_ID's answers and answer history, strip their quotes from stored digests and
     replace their name and Slack id; participation counts stay."""
     from bot.erasure import erase_member
-    from bot.store_privacy import response_ids_of
+    from bot.store_privacy import answer_posts, response_ids_of
 
     store = open_store()
     found = store.member(slack_id)
@@ -73,16 +73,46 @@ def member_erase(slack_id: str, yes: bool):
             "and their history? This cannot be undone",
             abort=True,
         )
+    posts = answer_posts(store, slack_id)
     result = erase_member(store, slack_id, by=cli_actor())
     click.echo(
         f"Erased {slack_id}: {result.responses} answer(s), {result.history} earlier version(s), "
         f"{result.quotes_removed} quote(s) in stored digests; {result.deliveries} delivery "
         "record(s) kept for the counts."
     )
+    if posts:
+        delete_answer_posts(posts)
     click.echo(
         f"If {slack_id} is still in the network file, remove them there too, "
         "or they will get new prompts."
     )
+
+
+def delete_answer_posts(posts: list[tuple[str, str]]) -> None:
+    """Delete the bot's channel-thread posts that showed an erased member's answers, when this
+    machine has the bot token; otherwise say where they are, so an admin can delete them in Slack."""
+    settings = load_settings()
+    if not settings.slack_bot_token:
+        click.echo(
+            f"SLACK_BOT_TOKEN is not set here, so flipbot cannot delete its {len(posts)} post(s) "
+            "in Slack that showed their answers; please delete them in Slack: "
+            + ", ".join(f"channel {channel} message {ts}" for channel, ts in posts)
+        )
+        return
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.app import build_client
+
+    client = build_client(settings)
+    failed = []
+    for channel, ts in posts:
+        try:
+            client.chat_delete(channel=channel, ts=ts)
+        except (SlackApiError, SlackClientError, OSError):
+            failed.append(f"channel {channel} message {ts}")
+    click.echo(f"Deleted {len(posts) - len(failed)} post(s) by flipbot that showed their answers.")
+    if failed:
+        click.echo("Could not delete, please do it in Slack: " + ", ".join(failed))
 
 
 @member.command("consent")

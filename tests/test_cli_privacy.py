@@ -149,3 +149,41 @@ def test_a_corrupted_database_gives_one_clear_line(runner, tmp_path, monkeypatch
         f"flipbot: database: {broken}: the file is not a flipbot database or is corrupted; "
         "restore it from a backup"
     )
+
+
+def test_member_erase_deletes_the_bots_thread_posts_of_their_answers(runner, filled, monkeypatch):
+    from slack_sdk import WebClient
+
+    from bot.store_privacy import record_answer_post
+    from tests.slack.fake_slack import FakeSlack
+    from tests.slack.harness import BOT_TOKEN
+
+    with FakeSlack() as fake:
+        posted = WebClient(token=BOT_TOKEN, base_url=fake.url).chat_postMessage(
+            channel="C0FLIPSAM", text="Signe skrev: mit svar"
+        )
+        record_answer_post(filled, 1, BROKER, "C0FLIPSAM", posted["ts"])
+        record_answer_post(filled, 1, BROKER, "C0FLIPSAM", "1800000000.999999")  # gone already
+        monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+        monkeypatch.setenv("SLACK_API_URL", fake.url)
+        result = runner.invoke(cli, ["member", "erase", BROKER, "--yes"], catch_exceptions=False)
+        deleted = [c.args for c in fake.calls_to("chat.delete", ok_only=False)]
+        still_there = fake.messages.get("C0FLIPSAM", [])
+    assert result.exit_code == 0, result.output
+    assert [(a["channel"], a["ts"]) for a in deleted] == [
+        ("C0FLIPSAM", posted["ts"]),
+        ("C0FLIPSAM", "1800000000.999999"),
+    ]
+    assert still_there == []
+    assert "Deleted 1 post(s)" in result.output, result.output
+    assert "please do it in Slack: channel C0FLIPSAM message 1800000000.999999" in result.output
+
+
+def test_member_erase_without_a_token_says_which_posts_to_delete(runner, filled):
+    from bot.store_privacy import record_answer_post
+
+    record_answer_post(filled, 1, BROKER, "C0FLIPSAM", "1800000000.000001")
+    result = runner.invoke(cli, ["member", "erase", BROKER, "--yes"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "SLACK_BOT_TOKEN is not set here" in result.output
+    assert "channel C0FLIPSAM message 1800000000.000001" in result.output
