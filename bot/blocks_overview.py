@@ -39,7 +39,7 @@ from bot.blocks import (
 )
 from bot.i18n import t, theme_name
 from bot.models import Prompt, Response, Round
-from bot.participation import Participation
+from bot.participation import MunicipalityCount, Participation
 from bot.text import escape_mrkdwn
 
 
@@ -47,19 +47,23 @@ def _percent(answered: int, delivered: int) -> int:
     return round(100 * answered / delivered) if delivered else 0
 
 
+def _figures(count: MunicipalityCount, names: dict[str, str]) -> dict:
+    """One municipality's figures as catalogue parameters (each line uses the ones it names)."""
+    return {
+        "municipality": names.get(count.municipality, count.municipality),
+        "answered": count.answered,
+        "delivered": count.delivered,
+        "rate": _percent(count.answered, count.delivered),
+        "skipped": count.skipped,
+        "waiting": count.waiting,
+        "paused": count.paused,
+        "failed": count.failed,
+    }
+
+
 def participation_lines(participation: Participation, names: dict[str, str], language: str) -> str:
     return "\n".join(
-        t(
-            "slack.status.line",
-            language,
-            municipality=names.get(c.municipality, c.municipality),
-            answered=c.answered,
-            skipped=c.skipped,
-            waiting=c.waiting,
-            paused=c.paused,
-            failed=c.failed,
-        )
-        for c in participation.municipalities
+        t("slack.status.line", language, **_figures(c, names)) for c in participation.municipalities
     )
 
 
@@ -70,17 +74,7 @@ def build_round_summary(
     key = "slack.summary.title_open" if round.is_open else "slack.summary.title"
     title = t(key, language, round_id=round.id, title=prompt.text(language).title)
     lines = [
-        t(
-            "slack.summary.line",
-            language,
-            municipality=names.get(c.municipality, c.municipality),
-            answered=c.answered,
-            delivered=c.delivered,
-            rate=_percent(c.answered, c.delivered),
-            skipped=c.skipped,
-            paused=c.paused,
-            failed=c.failed,
-        )
+        t("slack.summary.line", language, **_figures(c, names))
         for c in participation.municipalities
     ]
     total = participation.total
@@ -231,14 +225,7 @@ def build_home(
             )
         for item in facilitator_rounds[:8]:
             lines = "\n".join(
-                t(
-                    "slack.home.rate_line",
-                    language,
-                    municipality=names.get(c.municipality, c.municipality),
-                    answered=c.answered,
-                    delivered=c.delivered,
-                    rate=_percent(c.answered, c.delivered),
-                )
+                t("slack.home.rate_line", language, **_figures(c, names))
                 for c in item.participation.municipalities
             )
             text = t(

@@ -438,20 +438,7 @@ class RoundService:
         self.store.audit(by, "close_round", str(round_id), at=self.clock())
         closed = self.get_round(round_id)
         prompt = self.prompt_of(closed)
-        for delivery in self.store.deliveries(round_id, [DeliveryStatus.SENT]):
-            member = self.network.member(delivery.member_id)
-            if member is None or not delivery.message_ts:
-                continue
-            try:
-                self.messenger.update_prompt(
-                    member,
-                    closed,
-                    prompt,
-                    MessageRef(delivery.channel or "", delivery.message_ts),
-                    "closed",
-                )
-            except DeliveryFailed:
-                continue  # the round is closed either way; an old DM that says otherwise is harmless
+        self.show_waiting_prompts(closed, "closed")
         participation = self.participation(round_id)
         programme = self.network.programme(closed.programme_id) if closed.programme_id else None
         channel = (programme and programme.digest_channel) or self.network.channels.digests
@@ -463,6 +450,25 @@ class RoundService:
             except Exception:  # the round is closed either way; the digest can be rebuilt
                 logger.exception("building the digest of round %s failed", round_id)
         return participation
+
+    def show_waiting_prompts(self, round: Round, state: str) -> None:
+        """Show a state (closed, open again) on every prompt still waiting for an answer. A
+        message that cannot be updated is skipped: the round's state is what counts."""
+        prompt = self.prompt_of(round)
+        for delivery in self.store.deliveries(round.id, [DeliveryStatus.SENT]):
+            member = self.network.member(delivery.member_id)
+            if member is None or not delivery.message_ts:
+                continue
+            try:
+                self.messenger.update_prompt(
+                    member,
+                    round,
+                    prompt,
+                    MessageRef(delivery.channel or "", delivery.message_ts),
+                    state,
+                )
+            except DeliveryFailed:
+                continue
 
     def reopen_round(self, round_id: int, closes_at: datetime, by: str) -> Round:
         """Open a closed round again until a new deadline (answers given so far stay)."""

@@ -205,24 +205,32 @@ class SlackMessenger:
         return self._find_in(opened["channel"]["id"], round, member.slack_id)
 
     def _find_in(self, channel: str, round: Round, member_id: str | None) -> MessageRef | None:
-        oldest = f"{round.started_at.timestamp() - 60:.6f}"
+        return self._find_by_metadata(
+            channel,
+            round.started_at.timestamp() - 60,
+            PROMPT_EVENT,
+            {"round_id": round.id, "member_id": member_id},
+        )
+
+    def _find_by_metadata(
+        self, channel: str, since: float, event_type: str, payload: dict
+    ) -> MessageRef | None:
+        """The first message since `since` whose metadata has this event type and payload values."""
         cursor = None
         while True:
             page = self._call(
                 "conversations_history",
                 channel=channel,
-                oldest=oldest,
+                oldest=f"{since:.6f}",
                 include_all_metadata=True,
                 limit=200,
                 cursor=cursor,
             )
             for message in page.get("messages", []):
                 metadata = message.get("metadata") or {}
-                payload = metadata.get("event_payload") or {}
-                if (
-                    metadata.get("event_type") == PROMPT_EVENT
-                    and payload.get("round_id") == round.id
-                    and payload.get("member_id") == member_id
+                found = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == event_type and all(
+                    found.get(key) == value for key, value in payload.items()
                 ):
                     return MessageRef(channel, message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
@@ -283,24 +291,4 @@ class SlackMessenger:
     def find_digest_draft(self, user: str, digest_id: int, since: float) -> MessageRef | None:
         """A facilitator's DM holding the draft of this digest (by its metadata), if any."""
         channel = self._call("conversations_open", users=user)["channel"]["id"]
-        cursor = None
-        while True:
-            page = self._call(
-                "conversations_history",
-                channel=channel,
-                oldest=f"{since:.6f}",
-                include_all_metadata=True,
-                limit=200,
-                cursor=cursor,
-            )
-            for message in page.get("messages", []):
-                metadata = message.get("metadata") or {}
-                payload = metadata.get("event_payload") or {}
-                if (
-                    metadata.get("event_type") == DRAFT_EVENT
-                    and payload.get("digest_id") == digest_id
-                ):
-                    return MessageRef(channel, message["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
+        return self._find_by_metadata(channel, since, DRAFT_EVENT, {"digest_id": digest_id})

@@ -38,7 +38,8 @@ def test_shipped_library_covers_every_theme(library):
 def test_every_shipped_prompt_is_translated_to_english_and_norwegian(library):
     for prompt in library.all():
         assert set(prompt.translations) == {"en", "nb"}, prompt.id
-        assert prompt.text("en").title != prompt.title or prompt.id
+        for language in ("en", "nb"):
+            assert prompt.text(language).body != prompt.body, (prompt.id, language)
         assert prompt.text("da").title == prompt.title
 
 

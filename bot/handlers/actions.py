@@ -108,10 +108,10 @@ def facilitator_button(services: Services, body: dict, what: str) -> None:
     lang = language(services, user)
     try:
         if what == "remind":
-            round = facilitation.check_can_remind(services, user, round_id)
+            round = facilitation.check_open_round(services, user, round_id, "remind")
             work = facilitation.remind_now
         else:
-            round = facilitation.check_can_close(services, user, round_id)
+            round = facilitation.check_open_round(services, user, round_id, "close_round")
             work = facilitation.close_now
     except (AccessDenied, RoundError) as exc:
         after_ack(messenger(services).post_text, user, explain(exc, lang))

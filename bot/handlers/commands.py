@@ -153,13 +153,17 @@ def _name(services: Services, slack_id: str) -> str:
 
 
 def do_remind(req: Request, command: Command) -> str:
-    round = facilitation.check_can_remind(req.services, req.user, command.args.get("round_id"))
+    round = facilitation.check_open_round(
+        req.services, req.user, command.args.get("round_id"), "remind"
+    )
     after_ack(facilitation.remind_now, req.services, round.id, req.user)
     return t("slack.remind.started", req.language, round_id=round.id)
 
 
 def do_close(req: Request, command: Command) -> str:
-    round = facilitation.check_can_close(req.services, req.user, command.args.get("round_id"))
+    round = facilitation.check_open_round(
+        req.services, req.user, command.args.get("round_id"), "close_round"
+    )
     after_ack(facilitation.close_now, req.services, round.id, req.user)
     return t("slack.close.started", req.language, round_id=round.id)
 

@@ -8,8 +8,7 @@ import logging
 from bot.access import require
 from bot.handlers.common import language, messenger
 from bot.i18n import t
-from bot.messenger import DeliveryFailed, MessageRef
-from bot.models import DeliveryStatus, Prompt, Round
+from bot.models import Prompt, Round
 from bot.rounds import RoundError
 from bot.services import Services
 from bot.themes import THEME_IDS
@@ -69,16 +68,9 @@ def close_now(services: Services, round_id: int, facilitator: str) -> None:
     services.rounds.close_round(round_id, facilitator)
 
 
-def check_can_close(services: Services, user: str, round_id: int | None) -> Round:
-    require(services.network, user, "close_round")
-    round = resolve_round(services, round_id)
-    if not round.is_open:
-        raise RoundError("round_closed", round_id=round.id)
-    return round
-
-
-def check_can_remind(services: Services, user: str, round_id: int | None) -> Round:
-    require(services.network, user, "remind")
+def check_open_round(services: Services, user: str, round_id: int | None, action: str) -> Round:
+    """The open round a facilitator's remind or close is about, once their role allows it."""
+    require(services.network, user, action)
     round = resolve_round(services, round_id)
     if not round.is_open:
         raise RoundError("round_closed", round_id=round.id)
@@ -87,19 +79,4 @@ def check_can_remind(services: Services, user: str, round_id: int | None) -> Rou
 
 def reopen_prompts(services: Services, round_id: int) -> None:
     """After a reopen, the prompts that said 'closed' get their buttons back."""
-    round = services.rounds.get_round(round_id)
-    prompt = services.rounds.prompt_of(round)
-    for delivery in services.store.deliveries(round_id, [DeliveryStatus.SENT]):
-        member = services.network.member(delivery.member_id)
-        if member is None or not delivery.message_ts:
-            continue
-        try:
-            messenger(services).update_prompt(
-                member,
-                round,
-                prompt,
-                MessageRef(delivery.channel or "", delivery.message_ts),
-                "open",
-            )
-        except DeliveryFailed:
-            continue
+    services.rounds.show_waiting_prompts(services.rounds.get_round(round_id), "open")
