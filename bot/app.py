@@ -4,7 +4,7 @@ and the WSGI application that serves it (POST /slack/events, GET /healthz)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.handlers import register_handlers
+from bot.handlers.common import Held, hold_until_sent, stop_holding
 from bot.network import load_network
 from bot.services import Services, build_services
 from bot.settings import Settings
@@ -69,6 +70,20 @@ def build_slack(settings: Settings, **overrides) -> tuple[App, Services]:
     return build_app(services, settings, client), services
 
 
+class _ThenRelease:
+    """The response body; the WSGI server calls close() once it has sent it, and only then does
+    the listeners' after-acknowledgement work start."""
+
+    def __init__(self, body: Iterable[bytes], held: Held):
+        self.body, self.held = body, held
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        self.held.release()
+
+
 def wsgi_app(app: App) -> Callable:
     """The WSGI application: Slack's requests to Bolt, a health check for the platform."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
@@ -80,7 +95,15 @@ def wsgi_app(app: App) -> Callable:
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
         if path == EVENTS_PATH and method == "POST":
-            return slack(environ, start_response)
+            held = hold_until_sent()
+            try:
+                body = slack(environ, start_response)
+            except BaseException:
+                held.release()
+                raise
+            finally:
+                stop_holding()
+            return _ThenRelease(body, held)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 

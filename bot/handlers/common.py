@@ -27,25 +27,61 @@ logger = logging.getLogger(__name__)
 _after_ack = ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack")
 _pending: set[Future] = set()
 _pending_lock = threading.Lock()
+_local = threading.local()  # .held: the request this thread is serving (see hold_until_sent)
 
 
-def after_ack(work: Callable, *args, **kwargs) -> Future:
-    """Run work on the worker pool; an error is logged with its traceback, never lost silently."""
+class Held:
+    """Work handed over while one HTTP request is served, started once its response is sent."""
 
-    def run():
+    def __init__(self) -> None:
+        self.work: list[Callable[[], None]] = []
+        self.done: Future = Future()  # so wait_idle() also waits for work not yet started
+        _track(self.done)
+
+    def release(self) -> None:
+        for work in self.work:
+            _track(_after_ack.submit(work))
+        self.work.clear()
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+def hold_until_sent() -> Held:
+    """From now on, work this thread hands to after_ack() waits until the caller releases it:
+    the HTTP layer does so once the acknowledgement is on the wire. Started earlier, the work
+    competes for the interpreter with the thread still writing the acknowledgement."""
+    held = Held()
+    _local.held = held
+    return held
+
+
+def stop_holding() -> None:
+    _local.held = None
+
+
+def after_ack(work: Callable, *args, **kwargs) -> None:
+    """Run work on the worker pool (after the response, when serving HTTP); an error is logged
+    with its traceback, never lost silently."""
+
+    def run() -> None:
         try:
-            return work(*args, **kwargs)
+            work(*args, **kwargs)
         except Exception:
             logger.exception(
                 "work after the acknowledgement failed: %s", getattr(work, "__name__", work)
             )
-            return None
 
-    future = _after_ack.submit(run)
+    held = getattr(_local, "held", None)
+    if held is not None:
+        held.work.append(run)
+    else:
+        _track(_after_ack.submit(run))
+
+
+def _track(future: Future) -> None:
     with _pending_lock:
         _pending.add(future)
     future.add_done_callback(_forget)
-    return future
 
 
 def _forget(future: Future) -> None:
