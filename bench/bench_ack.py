@@ -1,11 +1,15 @@
 """Acknowledgement latency of /flip status, the answer-button click and the answer-modal submission,
 served by gunicorn gthread (1 worker, 8 threads) against the fake Web API, compared with a bare
-Bolt app under the same server whose listeners only acknowledge."""
+Bolt app under the same server whose listeners only acknowledge. Closed loop (N clients sending
+back to back) and open loop (requests arriving at random at a mean rate); figures and their
+reading in docs/benchmarks.md."""
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import platform
+import random
 import re
 import socket
 import statistics
@@ -26,6 +30,10 @@ from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SignedClient, answer_
 
 REQUESTS = 400
 IN_FLIGHT = (1, 5, 20, 50)
+# Open loop: requests arrive at random moments at these mean rates (a second), as members' clicks
+# do, whether or not earlier ones were answered. 50 brokers all answering within one second is 50.
+RATES = (10, 50, 100)
+ARRIVALS = 300
 
 
 def free_port() -> int:
@@ -34,12 +42,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def run_fake(urls, stop) -> None:
+def run_fake(urls, stop, calls) -> None:
     from tests.slack.fake_slack import FakeSlack
 
     with FakeSlack() as fake:
         urls.put(fake.url)
-        stop.wait()
+        while not stop.wait(0.02):
+            calls.value = len(fake.calls)
+
+
+def settle(calls) -> None:
+    """Wait until the Web API has had no call for half a second: the previous row's
+    after-acknowledgement work is done and does not count against the next row."""
+    seen, quiet_since, deadline = calls.value, time.monotonic(), time.monotonic() + 120
+    while time.monotonic() - quiet_since < 0.5:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the after-acknowledgement work did not finish in 2 minutes")
+        time.sleep(0.05)
+        if calls.value != seen:
+            seen, quiet_since = calls.value, time.monotonic()
 
 
 def bare_app(settings: Settings):
@@ -99,17 +120,44 @@ def requests_of(client: SignedClient, brokers: list[str]) -> dict:
     }
 
 
+def status_of(send, i: int) -> int:
+    try:
+        return send(i).status
+    except (urllib.error.URLError, OSError):
+        return 0
+
+
 def measure(send, in_flight: int) -> tuple[float, float, int]:
+    """Closed loop: `in_flight` clients, each sending its next request when the last is answered."""
+
     def timed(i: int) -> tuple[float, int]:
         began = time.perf_counter()
-        try:
-            status = send(i).status
-        except (urllib.error.URLError, OSError):
-            status = 0
+        status = status_of(send, i)
         return time.perf_counter() - began, status
 
     with ThreadPoolExecutor(in_flight) as pool:
-        results = list(pool.map(timed, range(REQUESTS)))
+        return summary(list(pool.map(timed, range(REQUESTS))))
+
+
+def measure_open(send, rate: float) -> tuple[float, float, int]:
+    """Open loop: requests due at Poisson arrival times; latency counts from when a request was
+    due, so a client thread that was late (all busy) is charged to the server, not hidden."""
+    chance = random.Random(rate)
+    start = time.perf_counter() + 0.1
+    due = list(itertools.accumulate(chance.expovariate(rate) for _ in range(ARRIVALS)))
+
+    def timed(i: int) -> tuple[float, int]:
+        wait = start + due[i] - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)  # pacing the arrivals
+        status = status_of(send, i)
+        return time.perf_counter() - (start + due[i]), status
+
+    with ThreadPoolExecutor(64) as pool:
+        return summary(list(pool.map(timed, range(ARRIVALS))))
+
+
+def summary(results: list[tuple[float, int]]) -> tuple[float, float, int]:
     latencies = sorted(r[0] for r in results)
     bad = sum(1 for r in results if r[1] != 200)
     p99 = latencies[int(len(latencies) * 0.99) - 1]
@@ -130,8 +178,8 @@ def wait_until_up(client: SignedClient) -> None:
 def main() -> None:
     print(f"machine: {platform.node()} {platform.machine()}, python {platform.python_version()}")
     context = multiprocessing.get_context("spawn")
-    urls, stop = context.Queue(), context.Event()
-    fake = context.Process(target=run_fake, args=(urls, stop))
+    urls, stop, calls = context.Queue(), context.Event(), context.Value("i", 0)
+    fake = context.Process(target=run_fake, args=(urls, stop, calls))
     fake.start()
     figures: dict = {}
     try:
@@ -158,21 +206,29 @@ def main() -> None:
                     for name, send in requests_of(client, brokers).items():
                         send(0)  # warm up
                         for in_flight in IN_FLIGHT:
+                            settle(calls)
                             figures[(kind, name, in_flight)] = measure(send, in_flight)
+                        for rate in RATES:
+                            settle(calls)
+                            figures[(kind, name, f"{rate}/s")] = measure_open(send, rate)
                 finally:
                     server.terminate()
                     server.join(timeout=30)
     finally:
         stop.set()
         fake.join(timeout=30)
-    print(f"{REQUESTS} requests each; latency p50 / p99 in ms; bare = Bolt app that only acks")
-    for (kind, name, in_flight), (p50, p99, bad) in figures.items():
+    print(
+        f"latency p50 / p99 in ms; bare = Bolt app that only acks; N in flight: closed loop, "
+        f"{REQUESTS} requests; N/s: open loop, {ARRIVALS} requests arriving at random"
+    )
+    for (kind, name, load), (p50, p99, bad) in figures.items():
         if kind != "flipbot":
             continue
-        b50, b99, _ = figures[("bare", name, in_flight)]
+        b50, b99, _ = figures[("bare", name, load)]
+        shown = f"{load:>3} in flight" if isinstance(load, int) else f"{load:>5} arrivals"
         print(
-            f"{name:<14} {in_flight:>3} in flight: flipbot {p50 * 1000:6.0f} / {p99 * 1000:6.0f}"
-            f"   bare {b50 * 1000:6.0f} / {b99 * 1000:6.0f}   p99 ratio {p99 / b99:4.2f}"
+            f"{name:<14} {shown}: flipbot {p50 * 1000:6.1f} / {p99 * 1000:6.1f}"
+            f"   bare {b50 * 1000:6.1f} / {b99 * 1000:6.1f}   p99 ratio {p99 / b99:4.2f}"
             f"   non-200: {bad}"
         )
 
