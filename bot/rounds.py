@@ -305,6 +305,30 @@ class RoundService:
             result, redacted=merge_counts(result.redacted, redaction.removed)
         )
 
+    def edit_reply(
+        self, round_id: int, member_id: str, before: str, after: str, *, source: str = "thread"
+    ) -> AnswerResult:
+        """The member edited a reply they wrote in the prompt's thread: the stored answer changes
+        with it (the earlier version goes to the history, as for any edit)."""
+        round, _ = self._open_delivery(round_id, member_id)
+        first = self.prompt_of(round).questions[0].id
+        # Both redacted, as the stored text was, so the old reply is found in it.
+        old = redact((before or "").strip()).text
+        redaction = redact((after or "").strip())
+        current = self.store.response(round_id, member_id)
+        answers = dict(current.answers) if current else {}
+        stored = answers.get(first, "")
+        if not old or old not in stored:
+            # Rewritten in the modal since (or never stored): the member's newer words win.
+            raise RoundError("reply_not_found")
+        parts = stored.replace(old, redaction.text, 1).split("\n\n")
+        answers[first] = "\n\n".join(part for part in parts if part.strip())
+        quotable = current.quotable if current else True
+        result = self.record_answer(round_id, member_id, answers, quotable=quotable, source=source)
+        return dataclasses.replace(
+            result, redacted=merge_counts(result.redacted, redaction.removed)
+        )
+
     def confirm_answer(self, result: AnswerResult) -> None:
         """Show the stored answer in chat (the prompt message turns 'answered')."""
         self._update_message(result.round, result.response.member_id, "answered")

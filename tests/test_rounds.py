@@ -116,6 +116,45 @@ def test_thread_replies_become_and_extend_the_answer(rounds, prompt, clock):
     assert rounds.add_to_answer(round.id, "U0SILK001", "Og en til.").outcome == "unchanged"
 
 
+def test_an_edited_thread_reply_changes_only_its_own_part_of_the_answer(rounds, prompt, clock):
+    round = start(rounds, prompt, clock)
+    first = prompt.questions[0].id
+    rounds.add_to_answer(round.id, "U0SILK001", "Første tanke.")
+    rounds.add_to_answer(round.id, "U0SILK001", "Og en til.")
+    result = rounds.edit_reply(round.id, "U0SILK001", "Første tanke.", "Første tanke, rettet.")
+    assert result.outcome == "edited"
+    assert result.response.answers[first] == "Første tanke, rettet.\n\nOg en til."
+    history = rounds.store.response_history(result.response.id)
+    assert history[-1]["answers"][first] == "Første tanke.\n\nOg en til."
+
+
+def test_an_edit_is_redacted_and_found_by_its_redacted_text(rounds, prompt, clock):
+    round = start(rounds, prompt, clock)
+    first = prompt.questions[0].id
+    rounds.add_to_answer(round.id, "U0SILK001", "Ring på 22 34 56 78 i morgen.")
+    result = rounds.edit_reply(
+        round.id, "U0SILK001", "Ring på 22 34 56 78 i morgen.", "Skriv til a@b.dk i morgen."
+    )
+    stored = result.response.answers[first]
+    assert (
+        "a@b.dk" not in stored
+        and "i morgen" in stored
+        and "22 34" not in stored
+        and "[TLF]" not in stored
+    )
+    assert result.redacted.get("email") == 1
+
+
+def test_an_edit_of_a_reply_no_longer_in_the_answer_changes_nothing(rounds, prompt, clock):
+    round = start(rounds, prompt, clock)
+    first = prompt.questions[0].id
+    rounds.add_to_answer(round.id, "U0SILK001", "Første tanke.")
+    rounds.record_answer(round.id, "U0SILK001", {first: "Skrevet om i modalen."})
+    with pytest.raises(RoundError, match="reply_not_found"):
+        rounds.edit_reply(round.id, "U0SILK001", "Første tanke.", "Noget andet.")
+    assert rounds.store.response(round.id, "U0SILK001").answers == {first: "Skrevet om i modalen."}
+
+
 def test_skip_and_undo(rounds, prompt, clock):
     round = start(rounds, prompt, clock)
     assert rounds.skip(round.id, "U0SILK001").status == "skipped"

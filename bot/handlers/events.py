@@ -4,6 +4,7 @@ Slack delivers an event again when it missed our acknowledgement: dedupe on even
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import App, BoltResponse
 
@@ -11,6 +12,7 @@ from bot.access import AccessDenied, require
 from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
 from bot.messenger import DeliveryFailed
+from bot.models import Delivery
 from bot.privacy import redaction_notice
 from bot.rounds import AnswerResult, RoundError
 from bot.services import Services
@@ -45,7 +47,49 @@ def thread_reply(services: Services, event: dict) -> None:
                 thread_ts,
             )
         return
+    _answer_from_thread(
+        services,
+        delivery,
+        user,
+        thread_ts,
+        lambda round_id: services.rounds.add_to_answer(round_id, user, text, source="thread"),
+        ("slack.thread.added", "slack.thread.saved"),
+    )
+
+
+def reply_edited(services: Services, event: dict) -> None:
+    """A member edited a reply in a prompt's thread: their stored answer follows the edit."""
+    message, before = event.get("message") or {}, event.get("previous_message") or {}
+    user, thread_ts = message.get("user"), message.get("thread_ts")
+    # Slack also says "changed" when the bot updates a prompt or a thread gets a new reply.
+    if message.get("bot_id") or not user or not thread_ts or thread_ts == message.get("ts"):
+        return
+    old, new = before.get("text") or "", message.get("text") or ""
+    delivery = services.store.delivery_by_message(event.get("channel"), thread_ts)
+    if delivery is None or old == new:
+        return
+    _answer_from_thread(
+        services,
+        delivery,
+        user,
+        thread_ts,
+        lambda round_id: services.rounds.edit_reply(round_id, user, old, new),
+        ("slack.thread.edited", "slack.thread.edited"),
+    )
+
+
+def _answer_from_thread(
+    services: Services,
+    delivery: Delivery,
+    user: str,
+    thread_ts: str,
+    change: Callable[[int], AnswerResult],
+    said: tuple[str, str],
+) -> None:
+    """Make the change to the member's answer before the acknowledgement, then confirm it in
+    the thread with said[0] (they had an answer) or said[1] (this is their first)."""
     round = services.rounds.get_round(delivery.round_id)
+    channel = delivery.channel or round.channel
     in_channel = round.channel is not None
     # In a DM round the thread belongs to one member; in a channel round anyone in the round may
     # reply (colleagues who are not in it are just talking, and get no answer from the bot).
@@ -55,7 +99,7 @@ def thread_reply(services: Services, event: dict) -> None:
     try:
         require(services.network, user, "answer")
         had = services.store.response(round.id, user) is not None
-        result = services.rounds.add_to_answer(round.id, user, text, source="thread")
+        result = change(round.id)
     except RoundError as exc:
         if in_channel and exc.key == "not_in_round":
             return
@@ -67,7 +111,7 @@ def thread_reply(services: Services, event: dict) -> None:
     notice = redaction_notice(result.redacted, lang)
     if result.outcome == "unchanged" and not notice:
         return
-    how = t("slack.thread.added" if had else "slack.thread.saved", lang)
+    how = t(said[0] if had else said[1], lang)
     if notice:
         # Their own Slack message still holds what was removed; only they can delete it.
         how = f"{how} {notice} {t('privacy.delete_own_message', lang)}"
@@ -100,6 +144,9 @@ def confirm_reply(
 def register(app: App, services: Services) -> None:
     @app.event("message")
     def message_received(event: dict) -> None:
+        if event.get("subtype") == "message_changed":
+            reply_edited(services, event)
+            return
         if event.get("bot_id") or event.get("subtype") not in PERSON_SUBTYPES:
             return
         if not event.get("user"):
