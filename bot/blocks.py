@@ -26,9 +26,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.answering import MAX_ANSWER_CHARS
 from bot.i18n import t, theme_name
 from bot.models import Prompt, Response, Round
-from bot.rounds import MAX_ANSWER_CHARS
 from bot.text import escape_mrkdwn
 
 # Buttons on a prompt message (value: the round id).

@@ -13,6 +13,7 @@ CORE = [
     "store_answers.py",
     "migrations.py",
     "rounds.py",
+    "answering.py",
     "participation.py",
     "schedule.py",
     "schedule_jobs.py",

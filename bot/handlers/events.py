@@ -9,12 +9,12 @@ from collections.abc import Callable
 from slack_bolt import App, BoltResponse
 
 from bot.access import AccessDenied, require
+from bot.answering import AnswerResult, RoundError
 from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
 from bot.messenger import DeliveryFailed
 from bot.models import Delivery
 from bot.privacy import redaction_notice
-from bot.rounds import AnswerResult, RoundError
 from bot.services import Services
 
 logger = logging.getLogger(__name__)

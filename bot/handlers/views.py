@@ -9,13 +9,13 @@ from slack_bolt import Ack, App
 
 from bot import blocks
 from bot.access import AccessDenied, require
+from bot.answering import AnswerResult, RoundError
 from bot.handlers import facilitation
 from bot.handlers.commands import start_reply
 from bot.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
 from bot.i18n import t
 from bot.messenger import DeliveryFailed
 from bot.privacy import redaction_notice
-from bot.rounds import AnswerResult, RoundError
 from bot.services import Services
 from bot.store_privacy import record_answer_post
 

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from bot import blocks
+from bot.answering import MAX_ANSWER_CHARS
 from bot.command import parse_command
 from bot.handlers.common import wait_idle
 from bot.i18n import t
 from bot.models import DeliveryStatus
 from bot.privacy import redact
-from bot.rounds import MAX_ANSWER_CHARS
 from tests.slack.conftest import FACILITATOR
 from tests.slack.harness import answer_values
 
