@@ -49,7 +49,7 @@ def parse_since(text: str) -> datetime:
 
 @cli.group()
 def member():
-    """Erase a member's data or change their research consent."""
+    """Erase a member's data, readmit them, or change their research consent."""
 
 
 @member.command("erase")
@@ -83,8 +83,8 @@ def member_erase(slack_id: str, yes: bool):
     if posts:
         delete_answer_posts(posts)
     click.echo(
-        f"If {slack_id} is still in the network file, remove them there too, "
-        "or they will get new prompts."
+        f"{slack_id} gets no more prompts, even while still in the network file (remove them "
+        f"there too); `flipbot member readmit {slack_id}` undoes that if they want to come back."
     )
 
 
@@ -113,6 +113,21 @@ def delete_answer_posts(posts: list[tuple[str, str]]) -> None:
     click.echo(f"Deleted {len(posts) - len(failed)} post(s) by flipbot that showed their answers.")
     if failed:
         click.echo("Could not delete, please do it in Slack: " + ", ".join(failed))
+
+
+@member.command("readmit")
+@click.argument("slack_id")
+@reports_errors
+def member_readmit(slack_id: str):
+    """Let an erased SLACK_ID take part again: the next sync adds them from the network file
+    (as a new member: their erased answers do not come back)."""
+    store = open_store()
+    if slack_id not in store.erased_member_ids():
+        raise click.ClickException(f"{slack_id} has not been erased in {store.path}")
+    store.audit(cli_actor(), "readmit_member", slack_id)
+    click.echo(
+        f"{slack_id} may take part again from the next round, if the network file lists them."
+    )
 
 
 @member.command("consent")

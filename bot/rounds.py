@@ -112,7 +112,8 @@ class RoundService(Answering):
         closes_at = closes_at or now + DEFAULT_RESPOND_WITHIN
         if closes_at <= now:
             raise RoundError("closes_in_past")
-        members = [m.slack_id for m in self.network.brokers(audience)]
+        erased = self.store.erased_member_ids()
+        members = [m.slack_id for m in self.network.brokers(audience) if m.slack_id not in erased]
         if not members:
             raise RoundError("empty_audience")
         remind_at = closes_at - remind_before_close if remind_before_close else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,8 @@ from bot.store import Store
 from bot.timeutil import utcnow
 
 EXAMPLE_NETWORK = Path(__file__).parent / "demo" / "network.yaml"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -49,7 +52,15 @@ def build_services(
     library = library or load_library(settings.flipbot_prompts)
     store = store or Store(settings.flipbot_db)
     store.migrate()
-    store.sync_members(network, clock())
+    synced = store.sync_members(network, clock())
+    if synced["erased"]:
+        listed = {m.slack_id for m in network.members}
+        logger.warning(
+            "%s were erased and are still in %s; they get no prompts. Remove them from the file, "
+            "or run `flipbot member readmit SLACK_ID` if they want to take part again.",
+            ", ".join(sorted(listed & store.erased_member_ids())),
+            settings.flipbot_config,
+        )
     rounds = RoundService(store, network, library, messenger, clock=clock)
     digests = DigestService(
         store, network, rounds, messenger, enhancer=llm_enhancer(settings), clock=clock

@@ -165,9 +165,12 @@ class Store(AnswerQueries):
 
     def sync_members(self, network: Network, now: datetime | None = None) -> dict[str, int]:
         """Make the members table match the network file. Members gone from the file are
-        deactivated, never deleted, so their answers stay."""
+        deactivated, never deleted, so their answers stay; erased members stay out."""
         now = now or utcnow()
-        listed = {m.slack_id for m in network.members}
+        # Someone erased at their request is not brought back by still being in the file.
+        erased = self.erased_member_ids()
+        members = [m for m in network.members if m.slack_id not in erased]
+        listed = {m.slack_id for m in members}
         with self.atomic() as db:
             existing = {row["slack_id"]: row for row in db["members"].rows}
             records = [
@@ -181,7 +184,7 @@ class Store(AnswerQueries):
                     "active": 1,
                     "synced_at": iso(now),
                 }
-                for m in network.members
+                for m in members
             ]
             db["members"].upsert_all(records, pk="slack_id")
             gone = [sid for sid, row in existing.items() if sid not in listed and row["active"]]
@@ -191,6 +194,7 @@ class Store(AnswerQueries):
             "added": len(listed - existing.keys()),
             "kept": len(listed & existing.keys()),
             "deactivated": len(gone),
+            "erased": len(network.members) - len(members),
         }
 
     def member(self, slack_id: str) -> dict | None:

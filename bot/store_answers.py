@@ -229,6 +229,20 @@ class AnswerQueries:
                 }
             )
 
+    def erased_member_ids(self) -> set[str]:
+        """Slack ids erased (by the member or an admin) and not readmitted since. The audit keeps
+        them as proof of the erasure, and member syncs and round starts leave them out."""
+        erased: set[str] = set()
+        for row in self._rows(
+            "select action, subject from audit "
+            "where action in ('erase_member', 'readmit_member') order by id"
+        ):
+            if row["action"] == "erase_member":
+                erased.add(row["subject"])
+            else:
+                erased.discard(row["subject"])
+        return erased
+
     def audit_entries(self, since: datetime | None = None) -> list[dict]:
         if since is None:
             rows = self._rows("select * from audit order by id")

@@ -56,6 +56,23 @@ def test_member_erase_with_yes_erases_and_audits(runner, filled):
     assert filled.audit_entries()[-1]["actor"].startswith("cli")
 
 
+def test_member_readmit_lets_an_erased_member_back_in_and_audits(runner, filled, network):
+    runner.invoke(cli, ["member", "erase", BROKER, "--yes"], catch_exceptions=False)
+    filled.sync_members(network)
+    assert filled.member(BROKER) is None  # still in the network file, but kept out
+    result = runner.invoke(cli, ["member", "readmit", BROKER], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert filled.audit_entries()[-1]["action"] == "readmit_member"
+    filled.sync_members(network)
+    assert filled.member(BROKER)["name"] == "Signe Andersen"
+
+
+def test_member_readmit_of_someone_not_erased_says_so(runner, filled):
+    result = runner.invoke(cli, ["member", "readmit", BROKER])
+    assert result.exit_code == 1
+    assert f"{BROKER} has not been erased" in result.output
+
+
 def test_member_erase_of_a_stranger_says_so(runner, filled):
     result = runner.invoke(cli, ["member", "erase", "U0NOBODY1", "--yes"])
     assert result.exit_code == 1

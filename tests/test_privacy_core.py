@@ -1,6 +1,7 @@
 """Redaction wired into the round core, consent, erasure, digest stripping and retention."""
 
 import json
+import logging
 from datetime import timedelta
 
 import pytest
@@ -14,8 +15,12 @@ from bot.erasure import (
     strip_member_from_digests,
     strip_quotes,
 )
+from bot.messenger import LocalMessenger
 from bot.models import DeliveryStatus
 from bot.privacy import PrivacyError
+from bot.services import EXAMPLE_NETWORK, build_services
+from bot.settings import Settings
+from bot.store import Store
 from bot.store_privacy import ERASED_NAME, consenting_member_ids, has_consent
 
 BROKER = "U0SILK001"
@@ -228,12 +233,41 @@ def test_erasing_twice_or_a_stranger_is_a_clear_error(db, network, clock):
         erase_member(db, "U0NOBODY1", by="admin")
 
 
-def test_an_erased_member_still_in_the_file_comes_back_without_old_data(db, network, clock):
+def test_an_erased_member_still_in_the_file_stays_out_until_readmitted(db, network, clock):
     db.sync_members(network, clock())
     erase_member(db, BROKER, by="admin")
-    db.sync_members(network, clock())
+    assert db.sync_members(network, clock())["erased"] == 1
+    assert db.member(BROKER) is None
+    db.audit("admin", "readmit_member", BROKER)
+    assert db.sync_members(network, clock())["erased"] == 0
     assert db.member(BROKER)["name"] == "Signe Andersen"
-    assert db.member_responses(BROKER) == []
+    assert db.member_responses(BROKER) == []  # a new member: the erased answers stay gone
+
+
+def test_starting_with_an_erased_member_in_the_file_names_them_in_a_warning(
+    tmp_path, network, caplog
+):
+    settings = Settings(flipbot_db=str(tmp_path / "flip.db"), flipbot_config=str(EXAMPLE_NETWORK))
+    store = Store(settings.flipbot_db)
+    store.migrate()
+    store.sync_members(network)
+    erase_member(store, BROKER, by=BROKER)
+    store.close()
+    with caplog.at_level(logging.WARNING, logger="bot.services"):
+        services = build_services(settings, LocalMessenger(), network=network)
+    services.store.close()
+    assert BROKER in caplog.text and "flipbot member readmit" in caplog.text
+
+
+def test_a_round_started_after_an_erasure_does_not_prompt_the_erased_member(
+    rounds, round_, db, clock
+):
+    erase_member(db, BROKER, by=BROKER)
+    again = rounds.start_round(
+        rounds.prompt_of(round_), ["silkeborg"], None, "U0FACI001", deliver=False
+    )
+    members = {d.member_id for d in db.deliveries(again.id)}
+    assert BROKER not in members and "U0SILK002" in members
 
 
 # -- retention ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def test_members_removed_from_the_file_are_deactivated_not_deleted(db, network):
         {**network.model_dump(), "members": [m.model_dump() for m in network.members[1:]]}
     )
     counts = db.sync_members(fewer, AT)
-    assert counts == {"added": 0, "kept": len(network.members) - 1, "deactivated": 1}
+    assert counts == {"added": 0, "kept": len(network.members) - 1, "deactivated": 1, "erased": 0}
     gone = db.member(network.members[0].slack_id)
     assert gone["active"] == 0 and gone["name"] == network.members[0].name
     assert network.members[0].slack_id not in db.active_member_ids()

@@ -38,7 +38,7 @@ def erase_clicked(services: Services, body: dict) -> tuple[str, list[tuple[str, 
     reply = (
         t("privacy.erased", lang, responses=result.responses)
         + "\n"
-        + t("privacy.erase_still_in_network", lang)
+        + t("privacy.erase_no_more_prompts", lang)
     )
     return reply, posts
 

@@ -243,11 +243,27 @@ def test_yes_erases_the_clicking_member_and_says_so(flip):
     said = responses(flip)[-1]
     assert said["replace_original"] is True
     assert "Dine svar og din svarhistorik er slettet (1 svar)" in said["text"]
-    assert "Du står stadig i netværksfilen" in said["text"]
+    assert "Du får ikke flere oplæg fra flipbot" in said["text"]
     erased = [e for e in store.audit_entries() if e["action"] == "erase_member"]
     assert [(e["actor"], e["subject"]) for e in erased] == [(BROKER, BROKER)]
     # Participation still counts the erased answer's delivery.
     assert flip.services.rounds.participation(1).total.answered == 2
+
+
+def test_after_erase_me_the_next_round_sends_them_no_prompt(flip):
+    answered_round(flip)
+    click(flip, BROKER, blocks_privacy.ERASE_CONFIRM)
+    assert flip.server.command(FACILITATOR, "start samtale-02").status == 200
+    assert wait_idle()
+    prompted = [
+        c.args["metadata"]["event_payload"]
+        for c in flip.fake.calls_to("chat.postMessage")
+        if c.args.get("metadata")
+    ]
+    second = {p["member_id"] for p in prompted if p["round_id"] == 2}
+    assert BROKER not in second and "U0SILK002" in second
+    assert {p["member_id"] for p in prompted if p["round_id"] == 1} >= {BROKER}
+    assert flip.services.store.delivery(2, BROKER) is None
 
 
 def test_no_cancels_and_changes_nothing(flip):
