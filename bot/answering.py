@@ -213,7 +213,7 @@ class Answering:
         if delivery.snoozed:
             raise RoundError("already_snoozed")
         hours = self.network.working_hours
-        until = next_working_morning(self.clock(), self.network.tz, hours.days, SNOOZE_AT)
+        until = next_working_morning(self.clock(), self.network.tz, hours.works_on, SNOOZE_AT)
         if until >= round.closes_at:
             raise RoundError("snooze_after_close")
         return self.store.update_delivery(

@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.themes import THEME_IDS, ThemeId
-from bot.timeutil import cron_trigger, next_fire_times, parse_duration, zone
+from bot.timeutil import (
+    WEEKDAYS,
+    cron_trigger,
+    is_holiday,
+    next_fire_times,
+    parse_duration,
+    zone,
+)
 from bot.yamlfile import FileProblems, Problem, YamlDoc, read_yaml, validation_problems
 
 Language = Literal["da", "en", "nb"]
@@ -84,6 +91,12 @@ class WorkingHours(_Strict):
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
         default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
     )
+    # Job centres are closed on Danish public holidays: no DMs, snoozes or reminders then.
+    skip_holidays: bool = True
+
+    def works_on(self, day: date) -> bool:
+        """A working day: one of `days`, and not a public holiday unless those are worked."""
+        return WEEKDAYS[day.weekday()] in self.days and not (self.skip_holidays and is_holiday(day))
 
     @model_validator(mode="after")
     def _order(self) -> WorkingHours:

@@ -204,7 +204,11 @@ class ScheduleJobs:
                 return SlotOutcome(programme.id, slot.key, "already")
             try:
                 prompt = self.pick_prompt(programme)
-                closes_at = slot.at + programme.respond_within
+                # The answering time counts from when the prompts go out: a slot on a holiday
+                # or at night waits for working hours, and its members get the full window.
+                network = self.network
+                sent_at = next_working_time(slot.at, network.tz, network.working_hours)
+                closes_at = sent_at + programme.respond_within
                 if closes_at <= now:
                     closes_at = now + programme.respond_within
                 round = self.rounds.start_round(

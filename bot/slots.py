@@ -13,14 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import cache
-
-import holidays
 
 from bot.network import Programme, WorkingHours
-from bot.timeutil import cron_trigger
+from bot.timeutil import cron_trigger, is_holiday
 
-_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # A wall-clock window this much wider than the real one catches slots moved by a DST change.
 _DST_MARGIN = timedelta(hours=3)
 # `upcoming` looks no further ahead than this for a programme's next runs.
@@ -34,16 +30,6 @@ class Slot:
     programme_id: str
     key: str
     at: datetime
-
-
-@cache
-def _danish_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("DK", years=year, language="da").keys())
-
-
-def is_holiday(day: date) -> bool:
-    """A Danish public holiday (the `holidays` package's calendar for DK, public category)."""
-    return day in _danish_holidays(day.year)
 
 
 def wall_key(wall: datetime) -> str:
@@ -119,7 +105,7 @@ def next_slots(programme: Programme, tz: tzinfo, after: datetime, count: int) ->
 
 def in_working_hours(moment: datetime, tz: tzinfo, hours: WorkingHours) -> bool:
     local = moment.astimezone(tz)
-    return _WEEKDAYS[local.weekday()] in hours.days and hours.start <= local.time() < hours.end
+    return hours.works_on(local.date()) and hours.start <= local.time() < hours.end
 
 
 def next_working_time(moment: datetime, tz: tzinfo, hours: WorkingHours) -> datetime:
@@ -129,7 +115,7 @@ def next_working_time(moment: datetime, tz: tzinfo, hours: WorkingHours) -> date
     local = moment.astimezone(tz)
     for offset in range(15):
         day = local.date() + timedelta(days=offset)
-        if _WEEKDAYS[day.weekday()] not in hours.days:
+        if not hours.works_on(day):
             continue
         start = place(datetime.combine(day, hours.start), tz)
         if start > moment.astimezone(UTC):
@@ -142,7 +128,7 @@ def previous_working_morning(moment: datetime, tz: tzinfo, hours: WorkingHours) 
     local = moment.astimezone(tz)
     for offset in range(15):
         day = local.date() - timedelta(days=offset)
-        if _WEEKDAYS[day.weekday()] not in hours.days:
+        if not hours.works_on(day):
             continue
         start = place(datetime.combine(day, hours.start), tz)
         if start <= moment.astimezone(UTC):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from apscheduler.triggers.cron import CronTrigger
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -131,17 +134,27 @@ def parse_iso(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # by date.weekday()
 
 
 def next_working_morning(
-    now: datetime, timezone: tzinfo, working_days: list[str], at: time
+    now: datetime, timezone: tzinfo, works_on: Callable[[date], bool], at: time
 ) -> datetime:
     """The first `at` local time on a working day strictly after today (for snooze: 'tomorrow')."""
     local = now.astimezone(timezone)
     day = local.date()
     for _ in range(14):
         day = day + timedelta(days=1)
-        if _WEEKDAYS[day.weekday()] in working_days:
+        if works_on(day):
             return datetime.combine(day, at, tzinfo=timezone)
     raise ValueError("no working day in the next two weeks")
+
+
+@cache
+def _danish_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("DK", years=year, language="da").keys())
+
+
+def is_holiday(day: date) -> bool:
+    """A Danish public holiday (the `holidays` package's calendar for DK, public category)."""
+    return day in _danish_holidays(day.year)

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -179,6 +179,14 @@ def test_snooze_comes_back_the_next_working_morning_once(rounds, prompt, clock, 
     assert [d.member_id for d in due] == ["U0SILK001"]
     assert rounds.send_reminders(due).sent == 1
     assert rounds.due_reminders(clock()) == []
+
+
+def test_snooze_over_easter_comes_back_after_the_holidays(rounds, prompt, clock):
+    clock.now = datetime(2026, 4, 1, 11, 0, tzinfo=UTC)  # Wednesday before Skærtorsdag
+    round = rounds.start_round(prompt, "all", clock() + timedelta(days=10), "U0FACI001")
+    delivery = rounds.snooze(round.id, "U0SILK001")
+    tuesday_morning = datetime(2026, 4, 7, 8, 30, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    assert delivery.snoozed_until == tuesday_morning
 
 
 def test_reminder_goes_once_to_those_who_neither_answered_nor_skipped(

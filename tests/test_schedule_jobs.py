@@ -35,6 +35,17 @@ def services_for(db, network, library, messenger, clock):
     return build
 
 
+def test_a_slot_on_a_holiday_waits_and_members_get_the_whole_window(services_for, clock, messenger):
+    # Skærtorsdag 2026: the programme runs (no skip_holidays), the DMs wait for Tuesday after
+    # Easter, and the five days to answer count from then.
+    services = services_for(programme(id="thu", schedule="0 9 * * thu", audience=["silkeborg"]))
+    clock.now = utc(2026, 4, 2, 9, 0, 5)
+    outcome = ScheduleJobs(services).run_programme("thu")[-1]
+    assert outcome.status == "started"
+    assert prompts_per_member(messenger) == {}
+    assert services.store.round(outcome.round_id).closes_at == local(2026, 4, 12, 8, 0)
+
+
 def slot_statuses(services, programme_id):
     return [(r.slot, r.status) for r in ScheduleStore(services.store).slots(programme_id)]
 

@@ -60,7 +60,7 @@ def test_pending_reminders_waiting_prompts_and_closes_are_listed(services_for, c
     items = upcoming(services, now, runs=1)
     assert [(i.kind, f"{i.at:%a %d.%m. %H:%M}", i.members) for i in items] == [
         ("waiting", "Mon 30.11. 08:00", 10),  # started Saturday: the DMs wait for Monday
-        ("close", "Wed 02.12. 10:00", 0),
+        ("close", "Fri 04.12. 08:00", 0),  # four days from Monday's DMs, not from Saturday
         ("programme", "Mon 07.12. 08:00", 10),  # next Saturday's round, its DMs on Monday
     ]
     assert items[0].round_id == 1 and items[0].programme_id == "sat"

@@ -10,6 +10,7 @@ from bot.slots import (
     is_holiday,
     next_slots,
     next_working_time,
+    previous_working_morning,
     programme_slots,
 )
 from bot.timeutil import cron_trigger, next_fire_times
@@ -156,6 +157,17 @@ def test_configured_working_hours_are_honoured():
     hours = WorkingHours(start="09:30", end="14:00", days=["mon", "wed"])
     assert next_working_time(local(2026, 11, 24, 10, 0), CPH, hours) == local(2026, 11, 25, 9, 30)
     assert not in_working_hours(local(2026, 11, 23, 14, 0), CPH, hours)
+
+
+def test_public_holidays_are_not_working_days_unless_the_network_works_them():
+    # Easter 2026: Skærtorsdag 2 April, Langfredag 3 April, 2. påskedag 6 April.
+    wednesday_evening = local(2026, 4, 1, 17, 0)
+    assert next_working_time(wednesday_evening, CPH, HOURS) == local(2026, 4, 7, 8, 0)
+    assert not in_working_hours(local(2026, 12, 25, 10, 0), CPH, HOURS)
+    assert previous_working_morning(local(2026, 4, 6, 10, 0), CPH, HOURS) == local(2026, 4, 1, 8)
+    worked = WorkingHours(skip_holidays=False)
+    assert next_working_time(wednesday_evening, CPH, worked) == local(2026, 4, 2, 8, 0)
+    assert in_working_hours(local(2026, 12, 25, 10, 0), CPH, worked)
 
 
 def test_next_fire_times_moves_on_past_the_october_change():
