@@ -288,13 +288,20 @@ class RoundService(Answering):
         participation = self.participation(round_id)
         programme = self.network.programme(closed.programme_id) if closed.programme_id else None
         channel = (programme and programme.digest_channel) or self.network.channels.digests
-        if channel:
+        # Without review the digest itself goes to the channel, participation included; the
+        # summary alone is then only a stand-in for a digest that could not be built.
+        digest_direct = self.on_closed is not None and not self.network.digest_review
+        if channel and not digest_direct:
             self.messenger.post_round_summary(closed, prompt, participation.model_dump(), channel)
         if self.on_closed is not None:
             try:
                 self.on_closed(closed)
             except Exception:  # the round is closed either way; the digest can be rebuilt
                 logger.exception("building the digest of round %s failed", round_id)
+                if channel and digest_direct:
+                    self.messenger.post_round_summary(
+                        closed, prompt, participation.model_dump(), channel
+                    )
         return participation
 
     def show_waiting_prompts(self, round: Round, state: str) -> None:

@@ -7,7 +7,7 @@ from bot.digest.checks import assert_digest_is_honest
 from bot.digest.service import DigestService
 from bot.digest.sources import round_answers
 from bot.messenger import DeliveryFailed, LocalMessenger
-from bot.rounds import RoundError
+from bot.rounds import RoundError, RoundService
 from tests.digest_helpers import demo_answers
 
 FACILITATORS = {"U0FACI001", "U0FACI002", "U0FACI003"}
@@ -122,9 +122,17 @@ def test_without_review_the_digest_is_posted_when_the_round_closes(
     assert messenger.of_kind("digest_draft") == []
     posted = messenger.of_kind("digest")
     assert len(posted) == 1 and posted[0].detail["digest"].status == "approved"
+    assert messenger.of_kind("summary") == []  # the digest carries the participation figures
 
 
-def test_a_digest_failure_does_not_stop_the_round_closing(rounds, library, clock, db):
+@pytest.mark.parametrize("review", [True, False])
+def test_a_digest_failure_does_not_stop_the_round_closing_or_its_summary(
+    db, network, library, clock, messenger, review
+):
+    reviewed = network.model_copy(update={"digest_review": review})
+    db.sync_members(reviewed, clock())
+    rounds = RoundService(db, reviewed, library, messenger, clock=clock, max_workers=2)
+
     def broken(round):
         raise RuntimeError("engine down")
 
@@ -134,6 +142,8 @@ def test_a_digest_failure_does_not_stop_the_round_closing(rounds, library, clock
     )
     rounds.close_round(round.id, "U0FACI001")
     assert not rounds.get_round(round.id).is_open
+    # Without review the digest would have stood in for the summary; it failed, so the summary goes.
+    assert [s.detail["channel"] for s in messenger.of_kind("summary")] == ["C0DIGESTS"]
 
 
 def test_a_failed_rebuild_leaves_the_old_draft(closed_round, digests, db, monkeypatch):

@@ -207,6 +207,8 @@ def test_without_review_the_digest_goes_straight_to_the_channel(flip_without_rev
     (post,) = digest_posts(flip)
     assert any(m.thread_ts == post.ts for m in flip.fake.messages[DIGESTS])
     assert flip.services.digests.latest(round_id).status == "approved"
+    # One message in the channel: the digest has the participation figures, no summary before it.
+    assert [m for m in flip.fake.messages[DIGESTS] if not m.thread_ts] == [post]
 
 
 def test_flip_digest_shows_the_latest_digest_only_to_the_member(flip):
