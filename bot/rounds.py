@@ -20,6 +20,7 @@ from bot.models import Delivery, DeliveryStatus, Prompt, Round, RoundStatus
 from bot.network import Network
 from bot.participation import Participation, count_participation
 from bot.prompts import Library
+from bot.slots import reminder_time
 from bot.store import Store
 from bot.timeutil import utcnow
 
@@ -116,9 +117,10 @@ class RoundService(Answering):
         members = [m.slack_id for m in self.network.brokers(audience) if m.slack_id not in erased]
         if not members:
             raise RoundError("empty_audience")
-        remind_at = closes_at - remind_before_close if remind_before_close else None
-        if remind_at is not None and remind_at <= now:
-            remind_at = None
+        network = self.network
+        remind_at = reminder_time(
+            closes_at, remind_before_close or None, now, network.tz, network.working_hours
+        )
         self.store.sync_members(self.network, now)
         if paused is None:
             paused = self.store.paused_member_ids(now)

@@ -23,7 +23,6 @@ from bot.slots import (
     Slot,
     in_working_hours,
     next_working_time,
-    previous_working_morning,
     programme_slots,
 )
 from bot.store_schedule import ScheduleStore
@@ -182,21 +181,6 @@ class ScheduleJobs:
         self.records.finish_slot(slot.programme_id, slot.key, status=status)
         return SlotOutcome(slot.programme_id, slot.key, status)
 
-    def _remind_before_close(
-        self, programme: Programme, closes_at: datetime, now: datetime
-    ) -> timedelta | None:
-        """The programme's reminder, moved to the last working morning before it when working
-        hours would otherwise hold it back until after the close (a Saturday reminder)."""
-        remind = programme.remind_before_close
-        if remind is None:
-            return None
-        tz, hours = self.network.tz, self.network.working_hours
-        remind_at = closes_at - remind
-        if next_working_time(remind_at, tz, hours) < closes_at:
-            return remind
-        earlier = previous_working_morning(remind_at, tz, hours)
-        return closes_at - earlier if earlier is not None and earlier > now else remind
-
     def _run_slot(self, programme: Programme, slot: Slot, now: datetime) -> SlotOutcome:
         # The slot record and the round (with its pending deliveries) commit together, before any DM.
         with self.services.store.atomic():
@@ -216,7 +200,7 @@ class ScheduleJobs:
                     programme.audience,
                     closes_at,
                     SCHEDULER_ACTOR,
-                    remind_before_close=self._remind_before_close(programme, closes_at, now),
+                    remind_before_close=programme.remind_before_close,
                     programme_id=programme.id,
                     channel=programme.channel,
                     deliver=False,

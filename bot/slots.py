@@ -134,3 +134,17 @@ def previous_working_morning(moment: datetime, tz: tzinfo, hours: WorkingHours) 
         if start <= moment.astimezone(UTC):
             return start
     return None
+
+
+def reminder_time(
+    closes_at: datetime, before: timedelta | None, now: datetime, tz: tzinfo, hours: WorkingHours
+) -> datetime | None:
+    """When to remind before a close: `before` ahead of it, moved to the last working morning
+    before that when working hours would hold it back until after the close (a Saturday reminder
+    for a Monday close). None when there is no reminder or its time has passed."""
+    if before is None:
+        return None
+    remind_at = closes_at - before
+    if next_working_time(remind_at, tz, hours) >= closes_at:
+        remind_at = previous_working_morning(remind_at, tz, hours) or remind_at
+    return remind_at if remind_at > now else None

@@ -189,6 +189,18 @@ def test_snooze_over_easter_comes_back_after_the_holidays(rounds, prompt, clock)
     assert delivery.snoozed_until == tuesday_morning
 
 
+def test_a_reminder_that_would_wait_past_the_close_moves_to_the_last_working_morning(
+    rounds, prompt, clock
+):
+    cph = ZoneInfo("Europe/Copenhagen")
+    monday_morning = datetime(2026, 11, 30, 8, 0, tzinfo=cph)
+    round = rounds.start_round(prompt, "all", monday_morning, "U0FACI001")
+    # A day before would be Sunday 08:00, held back until Monday 08:00: the close itself.
+    assert round.remind_at == datetime(2026, 11, 27, 8, 0, tzinfo=cph)
+    later = rounds.start_round(prompt, "all", datetime(2026, 12, 2, 12, 0, tzinfo=cph), "U0FACI001")
+    assert later.remind_at == datetime(2026, 12, 1, 12, 0, tzinfo=cph)  # a Tuesday: unchanged
+
+
 def test_reminder_goes_once_to_those_who_neither_answered_nor_skipped(
     rounds, prompt, clock, messenger
 ):
