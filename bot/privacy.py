@@ -111,10 +111,6 @@ class Redaction:
     text: str
     removed: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.removed)
-
 
 def _sub_cpr(text: str, counts: dict[str, int]) -> str:
     def replace(match: re.Match) -> str:

@@ -238,9 +238,6 @@ class ProgrammeScheduler:
             raise ScheduleError(f"no programme {programme_id!r} in the network file")
         return cron_trigger(programme.schedule, self.network.tz)
 
-    def job_ids(self) -> list[str]:
-        return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
-
 
 def _dead_on_this_host(holder: str) -> bool:
     """A lock holder id (host:pid:random) of a process on this machine that no longer runs, or with

@@ -13,6 +13,7 @@ from bot.prompts import load_library
 from bot.rounds import RoundService
 from bot.services import EXAMPLE_NETWORK
 from bot.store import Store
+from tests.schedule_helpers import make_services, network_with
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +78,15 @@ def messenger():
 def rounds(db, network, library, messenger, clock):
     db.sync_members(network, clock())
     return RoundService(db, network, library, messenger, clock=clock, max_workers=4)
+
+
+@pytest.fixture
+def services_for(db, network, library, messenger, clock):
+    """Build services over the example network with these programmes (scheduler tests)."""
+
+    def build(*programmes, **changes):
+        return make_services(
+            db, network_with(network, *programmes, **changes), library, messenger, clock
+        )
+
+    return build

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.messenger import LocalMessenger
@@ -18,6 +18,11 @@ CPH = ZoneInfo("Europe/Copenhagen")
 def local(*args: int) -> datetime:
     """A Copenhagen wall-clock time (first of two in the October hour)."""
     return datetime(*args, tzinfo=CPH)
+
+
+def utc(*args: int) -> datetime:
+    """The instant of a Copenhagen wall-clock time, in UTC."""
+    return local(*args).astimezone(UTC)
 
 
 def programme(**fields) -> Programme:

@@ -12,27 +12,12 @@ from bot.store_schedule import ScheduleStore
 from tests.schedule_helpers import (
     CPH,
     local,
-    make_services,
-    network_with,
     programme,
     prompts_per_member,
+    utc,
 )
 
 SILKEBORG = {f"U0SILK{n:03}" for n in range(1, 11)}
-
-
-def utc(*args: int) -> datetime:
-    return local(*args).astimezone(UTC)
-
-
-@pytest.fixture
-def services_for(db, network, library, messenger, clock):
-    def build(*programmes, **changes):
-        return make_services(
-            db, network_with(network, *programmes, **changes), library, messenger, clock
-        )
-
-    return build
 
 
 def test_a_slot_on_a_holiday_waits_and_members_get_the_whole_window(services_for, clock, messenger):

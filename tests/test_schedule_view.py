@@ -3,7 +3,6 @@
 import json
 from datetime import UTC, date, datetime
 
-import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
@@ -12,21 +11,7 @@ from bot.schedule_view import describe, upcoming
 from bot.services import EXAMPLE_NETWORK
 from bot.store import Store
 from bot.store_schedule import ScheduleStore
-from tests.schedule_helpers import local, make_services, network_with, programme
-
-
-def utc(*args):
-    return local(*args).astimezone(UTC)
-
-
-@pytest.fixture
-def services_for(db, network, library, messenger, clock):
-    def build(*programmes, **changes):
-        return make_services(
-            db, network_with(network, *programmes, **changes), library, messenger, clock
-        )
-
-    return build
+from tests.schedule_helpers import programme, utc
 
 
 def test_programme_runs_are_listed_in_local_time_honouring_holidays_and_end(services_for):
