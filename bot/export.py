@@ -274,6 +274,7 @@ def export_file(
             "left_out_no_consent": export.left_out_no_consent,
             "filters": {k: str(v) for k, v in asdict(filters).items() if v is not None},
         },
+        at=export.exported_at,
     )
     name = f"flip-export-{export.exported_at.astimezone(network.tz):%Y%m%d-%H%M}.{fmt}"
     return data, name, export

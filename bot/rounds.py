@@ -271,7 +271,11 @@ class RoundService(Answering):
         ]
         result = self.send_reminders(waiting)
         self.store.audit(
-            by, "remind", str(round_id), {"sent": result.sent, "failed": result.failed}
+            by,
+            "remind",
+            str(round_id),
+            {"sent": result.sent, "failed": result.failed},
+            at=self.clock(),
         )
         return result
 

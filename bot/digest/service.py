@@ -155,7 +155,9 @@ class DigestService:
         digest = self.build(round.id)
         if not self.network.digest_review:
             stored = self._save(digest, APPROVED)
-            self.store.audit("flipbot", "digest_posted", str(stored.id), {"round": round.id})
+            self.store.audit(
+                "flipbot", "digest_posted", str(stored.id), {"round": round.id}, at=self.clock()
+            )
             self._post(round, stored)
             return stored
         stored = self._save(digest, DRAFT)
@@ -170,7 +172,7 @@ class DigestService:
         if round.is_open:
             raise RoundError("round_open", round_id=round_id)
         stored = self._save(self.build(round_id), DRAFT)
-        self.store.audit(by, "digest_drafted", str(stored.id), {"round": round_id})
+        self.store.audit(by, "digest_drafted", str(stored.id), {"round": round_id}, at=self.clock())
         self._send_draft(round, stored)
         return stored
 
@@ -186,7 +188,9 @@ class DigestService:
         if not self.store.decide_digest(digest_id, REJECTED, by, self.clock()):
             raise RoundError("digest_decided", status=self._record(digest_id).status)
         stored = self._save(fresh, DRAFT)
-        self.store.audit(by, "digest_rebuilt", str(stored.id), {"replaces": digest_id})
+        self.store.audit(
+            by, "digest_rebuilt", str(stored.id), {"replaces": digest_id}, at=self.clock()
+        )
         self._send_draft(round, stored)
         return stored
 
@@ -196,7 +200,9 @@ class DigestService:
         record = self._record(digest_id)
         if not self.store.decide_digest(digest_id, APPROVED, by, self.clock()):
             raise RoundError("digest_decided", status=self._record(digest_id).status)
-        self.store.audit(by, "digest_approved", str(digest_id), {"round": record.round_id})
+        self.store.audit(
+            by, "digest_approved", str(digest_id), {"round": record.round_id}, at=self.clock()
+        )
         digest = from_record(self._record(digest_id))
         if record.round_id is not None:
             try:
@@ -213,7 +219,9 @@ class DigestService:
         record = self._record(digest_id)
         if not self.store.decide_digest(digest_id, REJECTED, by, self.clock()):
             raise RoundError("digest_decided", status=self._record(digest_id).status)
-        self.store.audit(by, "digest_rejected", str(digest_id), {"round": record.round_id})
+        self.store.audit(
+            by, "digest_rejected", str(digest_id), {"round": record.round_id}, at=self.clock()
+        )
         return from_record(self._record(digest_id))
 
     def latest(self, round_id: int) -> Digest | None:
