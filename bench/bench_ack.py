@@ -20,12 +20,12 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bot.network import load_network
+from bot.core.network import load_network
+from bot.core.rounds import RoundService
+from bot.core.services import EXAMPLE_NETWORK
+from bot.core.settings import Settings
 from bot.prompts import load_library
-from bot.rounds import RoundService
-from bot.services import EXAMPLE_NETWORK
-from bot.settings import Settings
-from bot.store import Store
+from bot.store.database import Store
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SignedClient, answer_values
 
 REQUESTS = 400
@@ -79,8 +79,8 @@ def bare_app(settings: Settings):
 
 
 def serve(kind: str, port: int, settings: Settings) -> None:
-    from bot.app import build_slack
-    from bot.wsgi_server import run_gunicorn
+    from bot.slack.app import build_slack
+    from bot.slack.wsgi_server import run_gunicorn
 
     def make():
         return bare_app(settings) if kind == "bare" else build_slack(settings)[0]
@@ -90,8 +90,8 @@ def serve(kind: str, port: int, settings: Settings) -> None:
 
 def prepare_database(settings: Settings) -> None:
     """A round for the 50 example brokers, delivered to the fake, so clicks and answers are real."""
-    from bot.app import build_client
-    from bot.slack_messenger import SlackMessenger
+    from bot.slack.app import build_client
+    from bot.slack.messenger import SlackMessenger
 
     store = Store(settings.flipbot_db)
     store.migrate()

@@ -10,14 +10,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bot.app import FANOUT_WORKERS, build_client
-from bot.models import DeliveryStatus
-from bot.network import Member, Municipality, Network
+from bot.core.models import DeliveryStatus
+from bot.core.network import Member, Municipality, Network
+from bot.core.rounds import RoundService
+from bot.core.settings import Settings
 from bot.prompts import load_library
-from bot.rounds import RoundService
-from bot.settings import Settings
-from bot.slack_messenger import SlackMessenger
-from bot.store import Store
+from bot.slack.app import FANOUT_WORKERS, build_client
+from bot.slack.messenger import SlackMessenger
+from bot.store.database import Store
 from tests.slack.fake_slack import FakeSlack
 
 MEMBERS = 5000

@@ -10,8 +10,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.erasure import erase_member, prune
-from bot.store import Store
+from bot.privacy.erasure import erase_member, prune
+from bot.store.database import Store
 
 BROKERS = 5000
 ROUNDS = 100

@@ -1,4 +1,4 @@
-"""Redaction speed: every answer passes through bot.privacy.redact before it is stored, so it must
+"""Redaction speed: every answer passes through bot.privacy.redact.redact before it is stored, so it must
 stay far below the time a Slack acknowledgement allows (3 s), also for hostile input."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.privacy import redact
+from bot.privacy.redact import redact
 
 ANSWERS = Path(__file__).resolve().parents[1] / "bot" / "demo" / "answers.yaml"
 

@@ -13,15 +13,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.messenger import LocalMessenger
-from bot.network import Network
+from bot.core.messenger import LocalMessenger
+from bot.core.network import Network
+from bot.core.rounds import RoundService
+from bot.core.services import Services
+from bot.core.settings import load_settings
 from bot.prompts import load_library
-from bot.rounds import RoundService
-from bot.schedule_jobs import ScheduleJobs
-from bot.schedule_view import upcoming
-from bot.services import Services
-from bot.settings import load_settings
-from bot.store import Store
+from bot.schedule.jobs import ScheduleJobs
+from bot.schedule.view import upcoming
+from bot.store.database import Store
 
 MUNICIPALITIES = 100
 BROKERS_EACH = 50

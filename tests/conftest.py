@@ -7,20 +7,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.messenger import LocalMessenger
-from bot.network import load_network
+from bot.core.messenger import LocalMessenger
+from bot.core.network import load_network
+from bot.core.rounds import RoundService
+from bot.core.services import EXAMPLE_NETWORK
 from bot.prompts import load_library
-from bot.rounds import RoundService
-from bot.services import EXAMPLE_NETWORK
-from bot.store import Store
+from bot.store.database import Store
 from tests.schedule_helpers import make_services, network_with
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
-    """No real Slack credentials or databases reach a test."""
+    """No real Slack or Teams credentials or databases reach a test."""
     for name in list(os.environ):
-        if name.startswith(("SLACK_", "FLIPBOT_")):
+        if name.startswith(("SLACK_", "FLIPBOT_", "TEAMS_", "DANGEROUSLY_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("FLIPBOT_DB", str(tmp_path / "flipbot.db"))
     monkeypatch.setenv("FLIPBOT_CONFIG", str(EXAMPLE_NETWORK))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.messenger import LocalMessenger
-from bot.network import Network, Programme
-from bot.rounds import RoundService
-from bot.services import Services
-from bot.settings import load_settings
-from bot.store import Store
+from bot.core.messenger import LocalMessenger
+from bot.core.network import Network, Programme
+from bot.core.rounds import RoundService
+from bot.core.services import Services
+from bot.core.settings import load_settings
+from bot.store.database import Store
 
 CPH = ZoneInfo("Europe/Copenhagen")
 

@@ -1,7 +1,7 @@
 import pytest
 
-from bot.access import POLICY, AccessDenied, allowed, require
-from bot.text import escape_mrkdwn
+from bot.core.access import POLICY, AccessDenied, allowed, require
+from bot.core.text import escape_mrkdwn
 
 ROLES = {
     "broker": "U0SILK001",

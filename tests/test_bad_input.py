@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answering import MAX_ANSWER_CHARS, RoundError
-from bot.privacy import redact
+from bot.core.answering import MAX_ANSWER_CHARS, RoundError
+from bot.privacy.redact import redact
 
 BROKER = "U0SILK001"
 

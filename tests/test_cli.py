@@ -4,9 +4,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli, reports_errors
-from bot.services import EXAMPLE_NETWORK
-from bot.settings import load_settings
+from bot.cli.main import cli, reports_errors
+from bot.core.services import EXAMPLE_NETWORK
+from bot.core.settings import load_settings
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
+from bot.cli.main import cli
 from bot.digest.checks import assert_digest_is_honest
 from bot.digest.model import Digest
 from bot.digest.sources import read_answers_csv

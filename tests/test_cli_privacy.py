@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
-from bot.messenger import LocalMessenger
-from bot.rounds import RoundService
-from bot.store import Store
-from bot.store_privacy import has_consent
+from bot.cli.main import cli
+from bot.core.messenger import LocalMessenger
+from bot.core.rounds import RoundService
+from bot.store.database import Store
+from bot.store.privacy import has_consent
 from tests.conftest import Clock
 
 BROKER = "U0SILK001"
@@ -171,7 +171,7 @@ def test_a_corrupted_database_gives_one_clear_line(runner, tmp_path, monkeypatch
 def test_member_erase_deletes_the_bots_thread_posts_of_their_answers(runner, filled, monkeypatch):
     from slack_sdk import WebClient
 
-    from bot.store_privacy import record_answer_post
+    from bot.store.privacy import record_answer_post
     from tests.slack.fake_slack import FakeSlack
     from tests.slack.harness import BOT_TOKEN
 
@@ -197,7 +197,7 @@ def test_member_erase_deletes_the_bots_thread_posts_of_their_answers(runner, fil
 
 
 def test_member_erase_without_a_token_says_which_posts_to_delete(runner, filled):
-    from bot.store_privacy import record_answer_post
+    from bot.store.privacy import record_answer_post
 
     record_answer_post(filled, 1, BROKER, "C0FLIPSAM", "1800000000.000001")
     result = runner.invoke(cli, ["member", "erase", BROKER, "--yes"], catch_exceptions=False)

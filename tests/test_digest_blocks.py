@@ -1,7 +1,7 @@
 import json
 
 from bot.digest.model import Answer
-from bot.digest_blocks import (
+from bot.slack.digest_blocks import (
     ACTION_APPROVE,
     ACTION_REBUILD,
     ACTION_REJECT,
@@ -80,7 +80,7 @@ def test_a_long_digest_is_split_within_limits_and_points_to_the_file():
 
 
 def test_an_overlong_text_is_split_into_sections_of_at_most_3000_characters():
-    from bot.digest_blocks import _sections
+    from bot.slack.digest_blocks import _sections
 
     text = "\n".join(f"> linje {i} " + "ord " * 40 for i in range(60)) + "\n" + "x" * 7000
     sections = as_dicts(_sections(text))

@@ -6,10 +6,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from bot.core.settings import Settings
 from bot.digest.checks import assert_digest_is_honest
 from bot.digest.llm import LlmEngine, llm_enhancer, redact
 from bot.digest.render import render
-from bot.settings import Settings
 from tests.digest_helpers import build, demo_answers
 
 

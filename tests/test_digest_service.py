@@ -2,12 +2,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.access import AccessDenied
+from bot.core.access import AccessDenied
+from bot.core.messenger import DeliveryFailed, LocalMessenger
+from bot.core.rounds import RoundError, RoundService
 from bot.digest.checks import assert_digest_is_honest
 from bot.digest.service import DigestService
 from bot.digest.sources import round_answers
-from bot.messenger import DeliveryFailed, LocalMessenger
-from bot.rounds import RoundError, RoundService
 from tests.digest_helpers import demo_answers
 
 FACILITATORS = {"U0FACI001", "U0FACI002", "U0FACI003"}
@@ -106,7 +106,7 @@ def test_a_failed_post_leaves_the_draft_to_try_again(closed_round, db, network, 
 def test_without_review_the_digest_is_posted_when_the_round_closes(
     db, network, library, clock, messenger
 ):
-    from bot.rounds import RoundService
+    from bot.core.rounds import RoundService
 
     open_network = network.model_copy(update={"digest_review": False})
     db.sync_members(open_network, clock())

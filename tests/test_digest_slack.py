@@ -8,9 +8,9 @@ from urllib.parse import parse_qs
 import pytest
 from slack_sdk import WebClient
 
-from bot.digest_blocks import ACTION_APPROVE
-from bot.digest_slack import post_digest_to_channel, send_digest_draft_dm
-from bot.messenger import DeliveryFailed
+from bot.core.messenger import DeliveryFailed
+from bot.slack.digest_blocks import ACTION_APPROVE
+from bot.slack.digest_post import post_digest_to_channel, send_digest_draft_dm
 from tests.digest_helpers import build, demo_answers
 
 

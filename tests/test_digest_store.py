@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from bot.migrations import migrations
-from bot.store import Store
+from bot.store.database import Store
+from bot.store.migrations import migrations
 
 WHEN = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

@@ -11,11 +11,11 @@ import pytest
 import xmlschema
 from click.testing import CliRunner
 
-from bot.access import AccessDenied
-from bot.cli import cli
-from bot.export import COLUMNS, ExportFilter, collect, export_file, render_export
-from bot.export_qdpx import NS
-from bot.store import Store
+from bot.cli.main import cli
+from bot.core.access import AccessDenied
+from bot.export.collect import COLUMNS, ExportFilter, collect, export_file, render_export
+from bot.export.qdpx import NS
+from bot.store.database import Store
 
 SCHEMA = Path(__file__).parent / "schemas" / "refi-qda-project-subset.xsd"
 HOSTILE = "Vi skal <script>alert('x')</script> & tale om det ]]> igen"

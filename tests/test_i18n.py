@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from bot.i18n import LANGUAGES, catalogue, t, theme_name
-from bot.themes import THEME_IDS
+from bot.core.i18n import LANGUAGES, catalogue, t, theme_name
+from bot.core.themes import THEME_IDS
 
 PLACEHOLDER = re.compile(r"{(\w+)}")
 

@@ -2,8 +2,8 @@ import json
 
 from sqlite_utils import Database
 
-from bot.migrations import migrations
-from bot.store import Store
+from bot.store.database import Store
+from bot.store.migrations import migrations
 
 EXPECTED_COLUMNS = {
     "members": [

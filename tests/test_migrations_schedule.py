@@ -2,7 +2,7 @@
 
 from sqlite_utils import Database
 
-from bot.migrations import migrations
+from bot.store.migrations import migrations
 
 
 def test_scheduler_tables_have_the_pinned_columns_and_keys():

@@ -3,10 +3,10 @@ from textwrap import dedent
 
 import pytest
 
-from bot.network import load_network
-from bot.services import EXAMPLE_NETWORK
-from bot.timeutil import cron_trigger, format_duration, next_fire_times, parse_duration, zone
-from bot.yamlfile import FileProblems
+from bot.core.network import load_network
+from bot.core.services import EXAMPLE_NETWORK
+from bot.core.timeutil import cron_trigger, format_duration, next_fire_times, parse_duration, zone
+from bot.core.yamlfile import FileProblems
 
 GOOD = """\
 name: Testnetværk

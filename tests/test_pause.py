@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.models import DeliveryStatus
+from bot.core.models import DeliveryStatus
 
 
 def test_paused_members_are_those_paused_past_now(db, network, clock):

@@ -6,7 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.erasure import (
+from bot.core.messenger import LocalMessenger
+from bot.core.models import DeliveryStatus
+from bot.core.services import EXAMPLE_NETWORK, build_services
+from bot.core.settings import Settings
+from bot.privacy.erasure import (
     answer_fragments,
     erase_member,
     prune,
@@ -15,13 +19,9 @@ from bot.erasure import (
     strip_member_from_digests,
     strip_quotes,
 )
-from bot.messenger import LocalMessenger
-from bot.models import DeliveryStatus
-from bot.privacy import PrivacyError
-from bot.services import EXAMPLE_NETWORK, build_services
-from bot.settings import Settings
-from bot.store import Store
-from bot.store_privacy import ERASED_NAME, consenting_member_ids, has_consent
+from bot.privacy.redact import PrivacyError
+from bot.store.database import Store
+from bot.store.privacy import ERASED_NAME, consenting_member_ids, has_consent
 
 BROKER = "U0SILK001"
 OTHER = "U0SILK002"
@@ -253,7 +253,7 @@ def test_starting_with_an_erased_member_in_the_file_names_them_in_a_warning(
     store.sync_members(network)
     erase_member(store, BROKER, by=BROKER)
     store.close()
-    with caplog.at_level(logging.WARNING, logger="bot.services"):
+    with caplog.at_level(logging.WARNING, logger="bot.core.services"):
         services = build_services(settings, LocalMessenger(), network=network)
     services.store.close()
     assert BROKER in caplog.text and "flipbot member readmit" in caplog.text
@@ -358,7 +358,7 @@ def test_erasure_also_strips_unreferenced_quotes_of_earlier_versions(rounds, rou
 
 
 def test_prune_deletes_in_batches_until_nothing_old_is_left(rounds, round_, db, clock, monkeypatch):
-    monkeypatch.setattr("bot.store_privacy.PRUNE_BATCH", 2)
+    monkeypatch.setattr("bot.store.privacy.PRUNE_BATCH", 2)
     q = first_question(rounds, round_)
     brokers = ["U0SILK001", "U0SILK002", "U0SILK003", "U0SILK004", "U0SILK005"]
     for broker in brokers:
@@ -370,9 +370,9 @@ def test_prune_deletes_in_batches_until_nothing_old_is_left(rounds, round_, db, 
 
 
 def test_surfaces_may_pass_their_services_instead_of_the_store(tmp_path, network, library, clock):
-    from bot.messenger import LocalMessenger
-    from bot.services import build_services
-    from bot.settings import Settings
+    from bot.core.messenger import LocalMessenger
+    from bot.core.services import build_services
+    from bot.core.settings import Settings
 
     services = build_services(
         Settings(flipbot_db=str(tmp_path / "s.db")),
@@ -388,7 +388,7 @@ def test_surfaces_may_pass_their_services_instead_of_the_store(tmp_path, network
 
 
 def test_only_consenting_members_quotable_answers_may_be_quoted(rounds, round_, db):
-    from bot.erasure import quotable_responses
+    from bot.privacy.erasure import quotable_responses
 
     q = first_question(rounds, round_)
     rounds.record_answer(round_.id, BROKER, {q: "må citeres"})

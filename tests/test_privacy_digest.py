@@ -4,7 +4,7 @@ import json
 
 from bot.digest.checks import assert_digest_is_honest
 from bot.digest.sources import round_answers
-from bot.erasure import erase_member, set_consent
+from bot.privacy.erasure import erase_member, set_consent
 from tests.test_digest_service import FACILITATORS, closed_round, digests  # noqa: F401
 
 __all__ = ["FACILITATORS"]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.privacy import KINDS, merge_counts, redact, redact_answers, redaction_notice
+from bot.privacy.redact import KINDS, merge_counts, redact, redact_answers, redaction_notice
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,9 @@ from textwrap import dedent
 
 import pytest
 
+from bot.core.themes import THEME_IDS
+from bot.core.yamlfile import FileProblems
 from bot.prompts import load_library
-from bot.themes import THEME_IDS
-from bot.yamlfile import FileProblems
 
 ITEM = """\
 - id: {id}

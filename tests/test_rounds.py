@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.messenger import DeliveryFailed
-from bot.rounds import RoundError, RoundService
+from bot.core.messenger import DeliveryFailed
+from bot.core.rounds import RoundError, RoundService
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.messenger import LocalMessenger
-from bot.network import load_network
-from bot.services import build_services
-from bot.settings import Settings
-from bot.text import escape_mrkdwn
-from bot.yamlfile import FileProblems
+from bot.core.messenger import LocalMessenger
+from bot.core.network import load_network
+from bot.core.services import build_services
+from bot.core.settings import Settings
+from bot.core.text import escape_mrkdwn
+from bot.core.yamlfile import FileProblems
 
 BOT = Path(__file__).resolve().parents[1] / "bot"
 

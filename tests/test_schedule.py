@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.messenger import LocalMessenger
-from bot.schedule import (
+from bot.core.messenger import LocalMessenger
+from bot.schedule.jobs import ScheduleJobs
+from bot.schedule.scheduler import (
     STALE_AFTER,
     DailyJob,
     ProgrammeScheduler,
@@ -17,10 +18,9 @@ from bot.schedule import (
     SchedulerLocked,
     start_scheduler,
 )
-from bot.schedule_jobs import ScheduleJobs
-from bot.slots import next_slots
-from bot.store import Store
-from bot.store_schedule import ScheduleStore
+from bot.schedule.slots import next_slots
+from bot.store.database import Store
+from bot.store.schedule import ScheduleStore
 from tests.conftest import Clock
 from tests.schedule_helpers import local, make_services, network_with, programme, prompts_per_member
 

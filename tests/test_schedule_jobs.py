@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.schedule import ProgrammeScheduler
-from bot.schedule_jobs import ScheduleError, ScheduleJobs, programme_prompt_problems
-from bot.store_schedule import ScheduleStore
+from bot.schedule.jobs import ScheduleError, ScheduleJobs, programme_prompt_problems
+from bot.schedule.scheduler import ProgrammeScheduler
+from bot.store.schedule import ScheduleStore
 from tests.schedule_helpers import (
     CPH,
     local,
@@ -150,7 +150,7 @@ def test_a_slot_older_than_the_grace_is_skipped_and_logged(services_for, clock, 
     clock.now = utc(2026, 11, 23, 9, 0)
     jobs.startup()  # the Monday before: baseline
     clock.now = utc(2026, 11, 24, 11, 30)
-    with caplog.at_level(logging.WARNING, logger="bot.schedule_jobs"):
+    with caplog.at_level(logging.WARNING, logger="bot.schedule.jobs"):
         outcomes = jobs.startup()
     assert [(o.slot, o.status) for o in outcomes.slots] == [("2026-11-24T09:00", "missed")]
     assert "2026-11-24T09:00" in caplog.text and "older than the grace" in caplog.text
@@ -290,7 +290,7 @@ def test_a_slot_that_cannot_start_is_recorded_as_failed_and_not_retried(
     services = services_for(programme(id="empty", audience=[]))
     jobs = ScheduleJobs(services)
     clock.now = utc(2026, 11, 24, 9, 0)
-    with caplog.at_level(logging.ERROR, logger="bot.schedule_jobs"):
+    with caplog.at_level(logging.ERROR, logger="bot.schedule.jobs"):
         assert [o.status for o in jobs.sweep().slots][-1] == "failed"
     assert "empty_audience" in caplog.text
     record = ScheduleStore(services.store).slot("empty", "2026-11-24T09:00")

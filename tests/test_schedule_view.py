@@ -5,12 +5,12 @@ from datetime import UTC, date, datetime
 
 from click.testing import CliRunner
 
-from bot.cli import cli
-from bot.schedule_jobs import ScheduleJobs
-from bot.schedule_view import describe, upcoming
-from bot.services import EXAMPLE_NETWORK
-from bot.store import Store
-from bot.store_schedule import ScheduleStore
+from bot.cli.main import cli
+from bot.core.services import EXAMPLE_NETWORK
+from bot.schedule.jobs import ScheduleJobs
+from bot.schedule.view import describe, upcoming
+from bot.store.database import Store
+from bot.store.schedule import ScheduleStore
 from tests.schedule_helpers import programme, utc
 
 

@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.network import WorkingHours
-from bot.slots import (
+from bot.core.network import WorkingHours
+from bot.core.timeutil import cron_trigger, next_fire_times
+from bot.schedule.slots import (
     in_working_hours,
     is_holiday,
     next_slots,
@@ -13,7 +14,6 @@ from bot.slots import (
     previous_working_morning,
     programme_slots,
 )
-from bot.timeutil import cron_trigger, next_fire_times
 from tests.schedule_helpers import CPH, local, programme
 
 

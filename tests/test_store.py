@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.network import Network
-from bot.store import Store, StoreError
+from bot.core.network import Network
+from bot.store.database import Store, StoreError
 
 AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

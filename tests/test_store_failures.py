@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.messenger import LocalMessenger
-from bot.rounds import RoundService
-from bot.store import Store, StoreError
+from bot.core.messenger import LocalMessenger
+from bot.core.rounds import RoundService
+from bot.store.database import Store, StoreError
 
 BROKER, OTHER, THIRD = "U0SILK001", "U0SILK002", "U0SILK003"
 

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import yaml
 
+from bot.core.i18n import t, theme_name
+from bot.core.messenger import LocalMessenger
+from bot.core.network import load_network
+from bot.core.participation import Participation
+from bot.core.services import EXAMPLE_NETWORK, Services, build_services
+from bot.core.settings import Settings
 from bot.digest.model import Digest
 from bot.digest.render import render
-from bot.i18n import t, theme_name
-from bot.messenger import LocalMessenger
-from bot.network import load_network
-from bot.participation import Participation
 from bot.prompts import load_library
-from bot.services import EXAMPLE_NETWORK, Services, build_services
-from bot.settings import Settings
-from bot.store import Store
+from bot.store.database import Store
 
 DEMO_PROMPT = "inddragelse-05"
 ANSWERS_FILE = Path(__file__).parent / "answers.yaml"

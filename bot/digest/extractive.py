@@ -8,6 +8,7 @@ from datetime import datetime
 
 import numpy as np
 
+from bot.core.i18n import t
 from bot.digest.model import (
     OTHER_MUNICIPALITIES,
     Answer,
@@ -20,7 +21,6 @@ from bot.digest.model import (
 from bot.digest.people import PeopleGuard
 from bot.digest.quotes import Span, best_sentence, dilemma_sentences, question_sentences, spread
 from bot.digest.themes import group_answers
-from bot.i18n import t
 
 QUOTES_PER_THEME = 3
 DILEMMAS = 6

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot import privacy
+from bot.core.settings import Settings
 from bot.digest.model import Answer, Digest
 from bot.digest.people import PeopleGuard
-from bot.settings import Settings
+from bot.privacy import redact as privacy
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ ANSWERS_PER_THEME = 8
 CHARS_PER_ANSWER = 600
 QUOTE_MARKS = ('"', "“", "”", "„", "«", "»")
 
-# Beyond what bot.privacy.redact removes before storage: links and Slack mentions.
+# Beyond what bot.privacy.redact.redact removes before storage: links and Slack mentions.
 _REDACTIONS = [
     (re.compile(r"https?://\S+"), "[link]"),
     (re.compile(r"<@[UW][A-Z0-9]+>"), "[person]"),

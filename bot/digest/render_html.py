@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.core.i18n import t
 from bot.digest.model import Digest, Quote
 from bot.digest.render_md import difference_line, notes
-from bot.i18n import t
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:#1b1b1b;

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.i18n import t
 from bot.digest.model import Digest, Quote
-from bot.i18n import t
 
 
 def percent(value: float) -> str:

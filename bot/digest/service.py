@@ -10,18 +10,18 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
-from bot.access import require
+from bot.core.access import require
+from bot.core.i18n import t, theme_name
+from bot.core.messenger import DeliveryFailed, Messenger
+from bot.core.models import DigestRecord, Round
+from bot.core.network import Network
+from bot.core.rounds import RoundError, RoundService
+from bot.core.timeutil import utcnow
 from bot.digest.checks import assert_digest_is_honest
 from bot.digest.extractive import build_digest
 from bot.digest.model import Answer, Digest, MunicipalityFigures
 from bot.digest.sources import municipality_names, round_answers, round_figures
-from bot.i18n import t, theme_name
-from bot.messenger import DeliveryFailed, Messenger
-from bot.models import DigestRecord, Round
-from bot.network import Network
-from bot.rounds import RoundError, RoundService
-from bot.store import Store
-from bot.timeutil import utcnow
+from bot.store.database import Store
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from bot.core.i18n import t
+from bot.core.network import Network
+from bot.core.yamlfile import FileProblems, Problem
 from bot.digest.model import Answer, MunicipalityFigures
-from bot.i18n import t
-from bot.network import Network
-from bot.store import Store
-from bot.yamlfile import FileProblems, Problem
+from bot.store.database import Store
 
 REQUIRED = ("id", "municipality", "text")
 TRUE = {"1", "true", "yes", "ja", "j", "y", "x", ""}  # an empty cell keeps the default: quotable

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.models import Prompt
-from bot.themes import THEME_IDS
-from bot.yamlfile import FileProblems, Problem, read_yaml, validation_problems
+from bot.core.models import Prompt
+from bot.core.themes import THEME_IDS
+from bot.core.yamlfile import FileProblems, Problem, read_yaml, validation_problems
 
 BUILTIN_DIR = Path(__file__).parent
 

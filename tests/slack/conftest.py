@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.app import build_slack, wsgi_app
-from bot.handlers.common import wait_idle
-from bot.services import EXAMPLE_NETWORK, Services
-from bot.settings import Settings
+from bot.core.services import EXAMPLE_NETWORK, Services
+from bot.core.settings import Settings
+from bot.slack.app import build_slack, wsgi_app
+from bot.slack.handlers.common import wait_idle
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, AppServer
 

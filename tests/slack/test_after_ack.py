@@ -7,8 +7,8 @@ import io
 import time
 from urllib.parse import urlencode
 
-from bot.app import build_slack, wsgi_app
-from bot.handlers.common import wait_idle
+from bot.slack.app import build_slack, wsgi_app
+from bot.slack.handlers.common import wait_idle
 from tests.slack.conftest import FACILITATOR, slack_settings
 from tests.slack.harness import sign
 

@@ -12,13 +12,13 @@ import re
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bot import blocks
-from bot.answering import MAX_ANSWER_CHARS
-from bot.command import parse_command
-from bot.handlers.common import wait_idle
-from bot.i18n import t
-from bot.models import DeliveryStatus
-from bot.privacy import redact
+from bot.core.answering import MAX_ANSWER_CHARS
+from bot.core.command import parse_command
+from bot.core.i18n import t
+from bot.core.models import DeliveryStatus
+from bot.privacy.redact import redact
+from bot.slack import blocks
+from bot.slack.handlers.common import wait_idle
 from tests.slack.conftest import FACILITATOR
 from tests.slack.harness import answer_values
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import blocks
-from bot.command import SUBCOMMANDS, Command, parse_command
-from bot.models import Round, RoundStatus
+from bot.core.command import SUBCOMMANDS, Command, parse_command
+from bot.core.models import Round, RoundStatus
+from bot.slack import blocks
 
 TZ = ZoneInfo("Europe/Copenhagen")
 

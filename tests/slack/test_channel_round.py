@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import blocks
-from bot.handlers.common import wait_idle
-from bot.models import DeliveryStatus
+from bot.core.models import DeliveryStatus
+from bot.slack import blocks
+from bot.slack.handlers.common import wait_idle
 from tests.slack.conftest import FACILITATOR, RESEARCHER
 from tests.slack.harness import answer_values
 

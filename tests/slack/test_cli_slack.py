@@ -12,9 +12,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from bot.app import EVENTS_PATH
-from bot.cli import cli
-from bot.cli_slack import manifest
+from bot.cli.main import cli
+from bot.slack.app import EVENTS_PATH
+from bot.slack.cli import manifest
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, SignedClient
 
 
@@ -79,7 +79,7 @@ def test_serve_runs_http_under_gunicorn_against_the_fake_slack(fake, tmp_path):
         [
             sys.executable,
             "-c",
-            "from bot.cli import main; main()",
+            "from bot.cli.main import main; main()",
             "serve",
             "--port",
             str(port),

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import blocks
-from bot.handlers.common import wait_idle
-from bot.models import DeliveryStatus
+from bot.core.models import DeliveryStatus
+from bot.slack import blocks
+from bot.slack.handlers.common import wait_idle
 from tests.slack.conftest import BROKER, FACILITATOR, RESEARCHER, status_of
 
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot import blocks
-from bot.app import build_slack, wsgi_app
-from bot.digest_blocks import ACTION_APPROVE, ACTION_REBUILD, ACTION_REJECT
-from bot.digest_slack import DRAFT_EVENT
-from bot.handlers.common import wait_idle
+from bot.slack import blocks
+from bot.slack.app import build_slack, wsgi_app
+from bot.slack.digest_blocks import ACTION_APPROVE, ACTION_REBUILD, ACTION_REJECT
+from bot.slack.digest_post import DRAFT_EVENT
+from bot.slack.handlers.common import wait_idle
 from tests.digest_helpers import demo_answers
 from tests.slack.conftest import BROKER, FACILITATOR, RESEARCHER, Flip, slack_settings
 from tests.slack.harness import AppServer

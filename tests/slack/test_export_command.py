@@ -8,9 +8,9 @@ import io
 import json
 from datetime import date
 
-from bot.command import parse_command
-from bot.export import COLUMNS
-from bot.handlers.common import wait_idle
+from bot.core.command import parse_command
+from bot.export.collect import COLUMNS
+from bot.slack.handlers.common import wait_idle
 from tests.digest_helpers import demo_answers
 from tests.slack.conftest import BROKER, RESEARCHER
 from tests.slack.test_digest_review import answered_round

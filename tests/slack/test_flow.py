@@ -3,8 +3,8 @@ thread reply, close, summary."""
 
 from __future__ import annotations
 
-from bot import blocks
-from bot.models import DeliveryStatus
+from bot.core.models import DeliveryStatus
+from bot.slack import blocks
 from tests.slack.conftest import BROKER, FACILITATOR
 from tests.slack.harness import answer_values
 

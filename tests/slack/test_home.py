@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import blocks
-from bot.handlers.common import wait_idle
+from bot.slack import blocks
+from bot.slack.handlers.common import wait_idle
 from tests.slack.conftest import BROKER, FACILITATOR
 
 

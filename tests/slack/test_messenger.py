@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import build_client
-from bot.messenger import DeliveryFailed, LocalMessenger, MessageRef
-from bot.models import Round, RoundStatus
-from bot.slack_messenger import SlackMessenger
+from bot.core.messenger import DeliveryFailed, LocalMessenger, MessageRef
+from bot.core.models import Round, RoundStatus
+from bot.slack.app import build_client
+from bot.slack.messenger import SlackMessenger
 from tests.slack.conftest import slack_settings
 
 
@@ -67,7 +67,7 @@ def test_slacks_refusal_becomes_delivery_failed_with_its_error(messenger, fake, 
 
 
 def test_a_digest_too_long_for_its_thread_brings_the_whole_of_it_as_a_file(messenger, fake):
-    from bot.digest_blocks import thread_is_cut
+    from bot.slack.digest_blocks import thread_is_cut
     from tests.digest_helpers import build, demo_answers
 
     short = build(demo_answers()).model_copy(update={"id": 7, "round_id": 3})

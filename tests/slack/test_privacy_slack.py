@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from bot import blocks, blocks_privacy
-from bot.handlers.common import wait_idle
-from bot.models import DeliveryStatus
-from bot.store_privacy import answer_posts
+from bot.core.models import DeliveryStatus
+from bot.slack import blocks, blocks_privacy
+from bot.slack.handlers.common import wait_idle
+from bot.store.privacy import answer_posts
 from tests.slack.conftest import BROKER, FACILITATOR
 from tests.slack.harness import answer_values
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.cli_slack import background_jobs, build_process
+from bot.slack.cli import background_jobs, build_process
 from tests.slack.conftest import slack_settings
 
 

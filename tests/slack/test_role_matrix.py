@@ -1,5 +1,5 @@
 """Every /flip subcommand and every button, as every role: allowed or politely refused exactly as
-bot.access.POLICY says, and a refusal changes nothing (no database change, nothing sent to anyone
+bot.core.access.POLICY says, and a refusal changes nothing (no database change, nothing sent to anyone
 but the member who was refused)."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ import sqlite3
 import pytest
 import yaml
 
-from bot import blocks, blocks_privacy, digest_blocks
-from bot.access import POLICY
-from bot.app import build_slack, wsgi_app
-from bot.command import SUBCOMMANDS
-from bot.handlers.common import wait_idle
-from bot.i18n import t
-from bot.network import load_network
-from bot.services import EXAMPLE_NETWORK
+from bot.core.access import POLICY
+from bot.core.command import SUBCOMMANDS
+from bot.core.i18n import t
+from bot.core.network import load_network
+from bot.core.services import EXAMPLE_NETWORK
+from bot.slack import blocks, blocks_privacy, digest_blocks
+from bot.slack.app import build_slack, wsgi_app
+from bot.slack.handlers.common import wait_idle
 from tests.slack.conftest import slack_settings
 from tests.slack.harness import AppServer
 

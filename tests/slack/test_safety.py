@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot import blocks
-from bot.handlers.common import wait_idle
-from bot.models import DeliveryStatus
+from bot.core.models import DeliveryStatus
+from bot.slack import blocks
+from bot.slack.handlers.common import wait_idle
 from tests.slack.conftest import BROKER, FACILITATOR, status_of
 from tests.slack.harness import answer_values, sign
 

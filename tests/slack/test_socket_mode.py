@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-from bot.app import build_slack
-from bot.handlers.common import wait_idle
+from bot.slack.app import build_slack
+from bot.slack.handlers.common import wait_idle
 from tests.slack.conftest import FACILITATOR, slack_settings
 from tests.slack.fake_socket_mode import FakeSocketMode
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.handlers.common import wait_idle
+from bot.slack.handlers.common import wait_idle
 from tests.slack.conftest import BROKER, FACILITATOR
 
 REPLY_TS = "1900000000.000009"

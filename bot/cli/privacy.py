@@ -1,0 +1,227 @@
+"""Privacy commands: erase a member, change consent, prune old answers, back up, show the audit trail."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from bot.cli.main import cli, db, output_format, reports_errors
+from bot.core.settings import load_settings
+from bot.core.timeutil import iso
+from bot.store.database import Store
+
+
+def cli_actor() -> str:
+    """Who the audit trail names for a command typed at the terminal."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
+
+
+def open_store() -> Store:
+    """The existing database at $FLIPBOT_DB, migrated; never silently a new, empty one."""
+    path = Path(load_settings().flipbot_db)
+    if not path.exists():
+        raise click.ClickException(f"no database at {path} (set FLIPBOT_DB)")
+    store = Store(path)
+    store.migrate()
+    return store
+
+
+def parse_since(text: str) -> datetime:
+    """A date (YYYY-MM-DD) or an ISO date and time; without a zone it is UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a date like 2026-01-31 or 2026-01-31T08:00", param_hint="--since"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# -- member ----------------------------------------------------------------------------------
+
+
+@cli.group()
+def member():
+    """Erase a member's data, readmit them, or change their research consent."""
+
+
+@member.command("erase")
+@click.argument("slack_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@reports_errors
+def member_erase(slack_id: str, yes: bool):
+    """Delete SLACK_ID's answers and answer history, strip their quotes from stored digests and
+    replace their name and Slack id; participation counts stay."""
+    from bot.privacy.erasure import erase_member
+    from bot.store.privacy import answer_posts, response_ids_of
+
+    store = open_store()
+    found = store.member(slack_id)
+    if found is None or found.get("erased_at"):
+        raise click.ClickException(f"no member {slack_id} in {store.path}")
+    answers = len(response_ids_of(store, slack_id))
+    if not yes:
+        click.confirm(
+            f"Erase {found['name']} ({slack_id}, {found['municipality']}): {answers} answer(s) "
+            "and their history? This cannot be undone",
+            abort=True,
+        )
+    posts = answer_posts(store, slack_id)
+    result = erase_member(store, slack_id, by=cli_actor())
+    click.echo(
+        f"Erased {slack_id}: {result.responses} answer(s), {result.history} earlier version(s), "
+        f"{result.quotes_removed} quote(s) in stored digests; {result.deliveries} delivery "
+        "record(s) kept for the counts."
+    )
+    if posts:
+        delete_answer_posts(posts)
+    click.echo(
+        f"{slack_id} gets no more prompts, even while still in the network file (remove them "
+        f"there too); `flipbot member readmit {slack_id}` undoes that if they want to come back."
+    )
+
+
+def delete_answer_posts(posts: list[tuple[str, str]]) -> None:
+    """Delete the bot's channel-thread posts that showed an erased member's answers, when this
+    machine has the bot token; otherwise say where they are, so an admin can delete them in Slack."""
+    settings = load_settings()
+    if not settings.slack_bot_token:
+        click.echo(
+            f"SLACK_BOT_TOKEN is not set here, so flipbot cannot delete its {len(posts)} post(s) "
+            "in Slack that showed their answers; please delete them in Slack: "
+            + ", ".join(f"channel {channel} message {ts}" for channel, ts in posts)
+        )
+        return
+    from bot.core.messenger import DeliveryFailed
+    from bot.core.network import load_network
+    from bot.slack.app import build_client
+    from bot.slack.messenger import SlackMessenger
+
+    slack = SlackMessenger(build_client(settings), load_network(settings.flipbot_config))
+    failed = []
+    for channel, ts in posts:
+        try:
+            slack.delete_message(channel, ts)
+        except DeliveryFailed:
+            failed.append(f"channel {channel} message {ts}")
+    click.echo(f"Deleted {len(posts) - len(failed)} post(s) by flipbot that showed their answers.")
+    if failed:
+        click.echo("Could not delete, please do it in Slack: " + ", ".join(failed))
+
+
+@member.command("readmit")
+@click.argument("slack_id")
+@reports_errors
+def member_readmit(slack_id: str):
+    """Let an erased SLACK_ID take part again: the next sync adds them from the network file
+    (as a new member: their erased answers do not come back)."""
+    store = open_store()
+    if slack_id not in store.erased_member_ids():
+        raise click.ClickException(f"{slack_id} has not been erased in {store.path}")
+    store.audit(cli_actor(), "readmit_member", slack_id)
+    click.echo(
+        f"{slack_id} may take part again from the next round, if the network file lists them."
+    )
+
+
+@member.command("consent")
+@click.argument("slack_id")
+@click.argument("choice", type=click.Choice(["yes", "no"]))
+@reports_errors
+def member_consent(slack_id: str, choice: str):
+    """Record SLACK_ID's research consent (yes or no), as they asked for it; it outlives syncs."""
+    from bot.privacy.erasure import set_consent
+    from bot.privacy.redact import PrivacyError
+
+    store = open_store()
+    try:
+        removed = set_consent(store, slack_id, choice == "yes", by=cli_actor())
+    except PrivacyError:
+        raise click.ClickException(f"no member {slack_id} in {store.path}") from None
+    click.echo(f"{slack_id}: research consent {choice}.")
+    if removed:
+        click.echo(f"Removed {removed} quote(s) from stored digests.")
+
+
+# -- db --------------------------------------------------------------------------------------
+
+
+@db.command("prune")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+@click.option(
+    "--retention-days",
+    type=click.IntRange(min=1),
+    help="Keep answers this many days (default: retention_days in the network file).",
+)
+@reports_errors
+def db_prune(dry_run: bool, retention_days: int | None):
+    """Delete answers (and their history) older than the retention period; digests stay."""
+    from bot.core.network import load_network
+    from bot.privacy.erasure import prune
+
+    if retention_days is None:
+        retention_days = load_network(Path(load_settings().flipbot_config)).retention_days
+    store = open_store()
+    result = prune(store, datetime.now(UTC), retention_days, dry_run=dry_run, by=cli_actor())
+    verb = "Would delete" if dry_run else "Deleted"
+    click.echo(
+        f"{verb} {result.responses} answer(s) and {result.history} earlier version(s) "
+        f"from before {result.cutoff:%Y-%m-%d %H:%M} UTC ({retention_days} days)."
+    )
+
+
+@db.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@reports_errors
+def db_backup(path: Path, force: bool):
+    """Copy the database to PATH (a file, or a folder to put a dated file in) while the bot runs."""
+    from bot.store.privacy import backup_counts
+
+    store = open_store()
+    if path.is_dir():
+        path = path / f"flipbot-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.db"
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists; use --force to replace it")
+    if not path.parent.is_dir():
+        raise click.ClickException(f"no folder {path.parent} to put the backup in")
+    store.backup(path)
+    store.audit(cli_actor(), "backup", str(path))
+    tables = backup_counts(path)
+    size = path.stat().st_size
+    click.echo(
+        f"Backed up {store.path} to {path} ({size / 1024:.0f} KiB; "
+        + ", ".join(f"{n} {name}" for name, n in tables.items())
+        + ")."
+    )
+
+
+# -- audit -----------------------------------------------------------------------------------
+
+
+@cli.command("audit")
+@click.option("--since", help="Only entries from this date (YYYY-MM-DD, UTC) or ISO time on.")
+@output_format("table", "json")
+@reports_errors
+def audit(since: str | None, fmt: str):
+    """Show who started, reminded, closed, exported, erased or changed consent, and when."""
+    store = open_store()
+    entries = store.audit_entries(parse_since(since) if since else None)
+    if fmt == "json":
+        rows = [{**entry, "at": iso(entry["at"])} for entry in entries]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        detail = json.dumps(entry["detail"], ensure_ascii=False, separators=(",", ":"))
+        click.echo(
+            f"{entry['at']:%Y-%m-%d %H:%M:%S}Z  {entry['actor']:<16} {entry['action']:<14} "
+            f"{entry['subject'] or '-':<14} {detail if entry['detail'] else ''}".rstrip()
+        )
+    click.echo(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}.")

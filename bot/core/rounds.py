@@ -1,0 +1,350 @@
+"""Round lifecycle: start, deliver, remind, close, reopen (what members do with a prompt is in
+bot.core.answering). No chat platform in here.
+
+User-facing failures are raised as RoundError with a catalogue key, so every surface (Slack,
+CLI, demo) words them in the member's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from bot.core.answering import Answering, RoundError
+from bot.core.messenger import DeliveryFailed, MessageRef, Messenger
+from bot.core.models import Delivery, DeliveryStatus, Prompt, Round, RoundStatus
+from bot.core.network import Network
+from bot.core.participation import Participation, count_participation
+from bot.core.timeutil import utcnow
+from bot.prompts import Library
+from bot.schedule.slots import reminder_time
+from bot.store.database import Store
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RESPOND_WITHIN = timedelta(days=5)
+DEFAULT_REMIND_BEFORE_CLOSE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class FanOut:
+    sent: int
+    failed: int
+
+
+class RoundService(Answering):
+    """The round lifecycle over one store, one network and one messenger."""
+
+    def __init__(
+        self,
+        store: Store,
+        network: Network,
+        library: Library,
+        messenger: Messenger,
+        clock: Callable[[], datetime] = utcnow,
+        max_workers: int = 8,
+    ):
+        self.store = store
+        self.network = network
+        self.library = library
+        self.messenger = messenger
+        self.clock = clock
+        self.max_workers = max_workers
+        # Called with the closed round after close_round (the digest service builds its draft);
+        # set by build_services so the scheduler and Slack both get the digest on close.
+        self.on_closed: Callable[[Round], None] | None = None
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def get_round(self, round_id: int) -> Round:
+        found = self.store.round(round_id)
+        if found is None:
+            raise RoundError("round_not_found", round_id=round_id)
+        return found
+
+    def prompt_of(self, round: Round) -> Prompt:
+        prompt = self.library.get(round.prompt_id)
+        if prompt is None:
+            raise RoundError("prompt_not_found", prompt_id=round.prompt_id)
+        return prompt
+
+    def open_rounds(self) -> list[Round]:
+        return self.store.rounds(RoundStatus.OPEN)
+
+    def next_prompt(self, theme: str, audience: Literal["all"] | list[str] = "all") -> Prompt:
+        """The first prompt of a theme this audience has not had; when all were used, the least
+        recently used one."""
+        candidates = self.library.by_theme(theme)
+        if not candidates:
+            raise RoundError("no_prompts_for_theme", theme=theme)
+        used = self.store.prompt_use(audience)
+        fresh = [p for p in candidates if p.id not in used]
+        if fresh:
+            return fresh[0]
+        return min(candidates, key=lambda p: used[p.id])
+
+    # -- start and deliver ------------------------------------------------------------------
+
+    def start_round(
+        self,
+        prompt: Prompt,
+        audience: Literal["all"] | list[str],
+        closes_at: datetime | None,
+        started_by: str,
+        *,
+        remind_before_close: timedelta | None = DEFAULT_REMIND_BEFORE_CLOSE,
+        programme_id: str | None = None,
+        channel: str | None = None,
+        deliver: bool = True,
+        paused: Iterable[str] | None = None,
+    ) -> Round:
+        """Record a round and one delivery per broker in the audience, then send the prompts.
+        Members in `paused` (on leave; by default those paused in the store) get a delivery
+        marked paused instead of a DM."""
+        now = self.clock()
+        if audience != "all":
+            unknown = [m for m in audience if self.network.municipality(m) is None]
+            if unknown:
+                raise RoundError("unknown_municipality", municipality=", ".join(unknown))
+        closes_at = closes_at or now + DEFAULT_RESPOND_WITHIN
+        if closes_at <= now:
+            raise RoundError("closes_in_past")
+        erased = self.store.erased_member_ids()
+        members = [m.slack_id for m in self.network.brokers(audience) if m.slack_id not in erased]
+        if not members:
+            raise RoundError("empty_audience")
+        network = self.network
+        remind_at = reminder_time(
+            closes_at, remind_before_close or None, now, network.tz, network.working_hours
+        )
+        self.store.sync_members(self.network, now)
+        if paused is None:
+            paused = self.store.paused_member_ids(now)
+        round = self.store.create_round(
+            prompt_id=prompt.id,
+            theme=prompt.theme,
+            audience=audience,
+            started_by=started_by,
+            started_at=now,
+            closes_at=closes_at,
+            remind_at=remind_at,
+            members=members,
+            paused=set(paused),
+            programme_id=programme_id,
+            channel=channel,
+        )
+        self.store.audit(
+            started_by,
+            "start_round",
+            str(round.id),
+            {"prompt": prompt.id, "audience": audience, "members": len(members)},
+            at=now,
+        )
+        if deliver:
+            self.deliver(round.id)
+        return round
+
+    def deliver(self, round_id: int) -> FanOut:
+        """Send every pending (or earlier failed) delivery of an open round. Each delivery is
+        claimed before it is sent, so concurrent callers never send the same prompt twice."""
+        round = self.get_round(round_id)
+        if not round.is_open:
+            return FanOut(0, 0)
+        prompt = self.prompt_of(round)
+        waiting = self.store.deliveries(round_id, [DeliveryStatus.PENDING, DeliveryStatus.FAILED])
+        if not waiting:
+            return FanOut(0, 0)
+        workers = max(1, min(self.max_workers, len(waiting)))
+        if workers == 1:
+            results = [self._send_one(round, prompt, d) for d in waiting]
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout") as pool:
+                results = list(pool.map(lambda d: self._send_one(round, prompt, d), waiting))
+        return FanOut(sent=results.count("sent"), failed=results.count("failed"))
+
+    def _send_one(self, round: Round, prompt: Prompt, delivery: Delivery) -> str:
+        claimed = self.store.claim_delivery(
+            delivery.id, [DeliveryStatus.PENDING, DeliveryStatus.FAILED], DeliveryStatus.SENDING
+        )
+        if not claimed:
+            return "skipped"
+        member = self.network.member(delivery.member_id)
+        if member is None:
+            self.store.update_delivery(
+                delivery.id, status=DeliveryStatus.FAILED, error="not_in_network"
+            )
+            return "failed"
+        try:
+            ref = self.messenger.send_prompt(member, round, prompt)
+        except DeliveryFailed as exc:
+            self.store.update_delivery(
+                delivery.id,
+                status=DeliveryStatus.FAILED,
+                error=exc.error,
+                attempts=delivery.attempts + 1,
+            )
+            return "failed"
+        self.record_sent(delivery, ref)
+        return "sent"
+
+    def record_sent(self, delivery: Delivery, ref: MessageRef) -> Delivery:
+        """Record where a prompt landed (also when a crash left it 'sending' and it is found)."""
+        return self.store.update_delivery(
+            delivery.id,
+            status=DeliveryStatus.SENT,
+            channel=ref.channel,
+            message_ts=ref.ts,
+            error=None,
+            attempts=delivery.attempts + 1,
+            sent_at=self.clock(),
+        )
+
+    # -- reminders --------------------------------------------------------------------------
+
+    def due_reminders(self, now: datetime | None = None) -> list[Delivery]:
+        """Deliveries due a reminder now: in an open round whose remind time has come, sent,
+        neither answered nor skipped, not reminded before; plus snoozed prompts whose time has come."""
+        now = now or self.clock()
+        due: list[Delivery] = []
+        for round in self.open_rounds():
+            if round.closes_at <= now:
+                continue
+            for delivery in self.store.deliveries(round.id, [DeliveryStatus.SENT]):
+                if (
+                    delivery.snoozed_until is not None
+                    and delivery.snoozed_until <= now
+                    or (
+                        round.remind_at is not None
+                        and round.remind_at <= now
+                        and delivery.reminded_at is None
+                        and delivery.snoozed_until is None
+                    )
+                ):
+                    due.append(delivery)
+        return due
+
+    def send_reminders(self, deliveries: Iterable[Delivery]) -> FanOut:
+        """Send one reminder to each delivery given; record it so it is never sent twice."""
+        sent = failed = 0
+        for delivery in deliveries:
+            round = self.get_round(delivery.round_id)
+            member = self.network.member(delivery.member_id)
+            if member is None or not delivery.message_ts:
+                continue
+            fresh = self.store.delivery(delivery.round_id, delivery.member_id)
+            if fresh is None or fresh.status != DeliveryStatus.SENT:
+                continue
+            was_snoozed = fresh.snoozed_until is not None
+            if not was_snoozed and fresh.reminded_at is not None:
+                continue
+            try:
+                self.messenger.send_reminder(
+                    member,
+                    round,
+                    self.prompt_of(round),
+                    MessageRef(delivery.channel or "", delivery.message_ts),
+                )
+            except DeliveryFailed as exc:
+                self.store.update_delivery(delivery.id, error=exc.error)
+                failed += 1
+                continue
+            if was_snoozed:
+                self.store.update_delivery(delivery.id, snoozed_until=None)
+            else:
+                self.store.update_delivery(delivery.id, reminded_at=self.clock())
+            sent += 1
+        return FanOut(sent, failed)
+
+    def remind(self, round_id: int, by: str) -> FanOut:
+        """A facilitator's reminder now: to everyone in the round not yet answered, skipped or reminded."""
+        round = self.get_round(round_id)
+        if not round.is_open:
+            raise RoundError("round_closed", round_id=round_id)
+        waiting = [
+            d
+            for d in self.store.deliveries(round_id, [DeliveryStatus.SENT])
+            if d.reminded_at is None
+        ]
+        result = self.send_reminders(waiting)
+        self.store.audit(
+            by,
+            "remind",
+            str(round_id),
+            {"sent": result.sent, "failed": result.failed},
+            at=self.clock(),
+        )
+        return result
+
+    # -- close ------------------------------------------------------------------------------
+
+    def close_round(self, round_id: int, by: str) -> Participation:
+        """Close a round: no more answers, open prompts say so, the summary goes to the digest channel."""
+        round = self.get_round(round_id)
+        if not round.is_open:
+            raise RoundError("round_closed", round_id=round_id)
+        self.store.set_round_status(round_id, RoundStatus.CLOSED, self.clock())
+        self.store.audit(by, "close_round", str(round_id), at=self.clock())
+        closed = self.get_round(round_id)
+        prompt = self.prompt_of(closed)
+        self.show_waiting_prompts(closed, "closed")
+        participation = self.participation(round_id)
+        programme = self.network.programme(closed.programme_id) if closed.programme_id else None
+        channel = (programme and programme.digest_channel) or self.network.channels.digests
+        # Without review the digest itself goes to the channel, participation included; the
+        # summary alone is then only a stand-in for a digest that could not be built.
+        digest_direct = self.on_closed is not None and not self.network.digest_review
+        if channel and not digest_direct:
+            self.messenger.post_round_summary(closed, prompt, participation.model_dump(), channel)
+        if self.on_closed is not None:
+            try:
+                self.on_closed(closed)
+            except Exception:  # the round is closed either way; the digest can be rebuilt
+                logger.exception("building the digest of round %s failed", round_id)
+                if channel and digest_direct:
+                    self.messenger.post_round_summary(
+                        closed, prompt, participation.model_dump(), channel
+                    )
+        return participation
+
+    def show_waiting_prompts(self, round: Round, state: str) -> None:
+        """Show a state (closed, open again) on every prompt still waiting for an answer. A
+        message that cannot be updated is skipped: the round's state is what counts."""
+        prompt = self.prompt_of(round)
+        for delivery in self.store.deliveries(round.id, [DeliveryStatus.SENT]):
+            member = self.network.member(delivery.member_id)
+            if member is None or not delivery.message_ts:
+                continue
+            try:
+                self.messenger.update_prompt(
+                    member,
+                    round,
+                    prompt,
+                    MessageRef(delivery.channel or "", delivery.message_ts),
+                    state,
+                )
+            except DeliveryFailed:
+                continue
+
+    def reopen_round(self, round_id: int, closes_at: datetime, by: str) -> Round:
+        """Open a closed round again until a new deadline (answers given so far stay)."""
+        round = self.get_round(round_id)
+        if round.is_open:
+            raise RoundError("round_open", round_id=round_id)
+        if closes_at <= self.clock():
+            raise RoundError("closes_in_past")
+        self.store.set_round_status(round_id, RoundStatus.OPEN, None)
+        self.store.set_round_times(round_id, closes_at, None)
+        self.store.audit(
+            by, "reopen_round", str(round_id), {"closes_at": closes_at}, at=self.clock()
+        )
+        return self.get_round(round_id)
+
+    def participation(self, round_id: int) -> Participation:
+        """Delivered / answered / skipped / waiting per municipality, and in all."""
+        self.get_round(round_id)
+        order = [m.id for m in self.network.municipalities]
+        return count_participation(round_id, self.store.participation_rows(round_id), order)

@@ -1,0 +1,110 @@
+"""Build the Slack side of flipbot: one WebClient, the SlackMessenger, the services, the Bolt App,
+and the WSGI application that serves it (POST /slack/events, GET /healthz)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.core.network import load_network
+from bot.core.services import Services, build_services
+from bot.core.settings import Settings
+from bot.slack.handlers import register_handlers
+from bot.slack.handlers.common import Held, hold_until_sent, stop_holding
+from bot.slack.messenger import SlackMessenger
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Fan-out threads: Slack allows about one message a second per DM channel, each to its own
+# member, so the bound is our own throughput (measured in bench/bench_fanout.py).
+FANOUT_WORKERS = 16
+
+
+def build_client(settings: Settings) -> WebClient:
+    """The one WebClient every Web API call goes through, retrying rate limits (honouring
+    Retry-After), server errors and dropped connections."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=30,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(services: Services, settings: Settings, client: WebClient | None = None) -> App:
+    """The Bolt App with every flipbot listener. Building it calls auth.test once."""
+    client = client or build_client(settings)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        # Listeners only touch the database before acknowledging (Web API calls go to the
+        # after-ack pool), so answering after the listener returns avoids Bolt's 10 ms ack poll.
+        process_before_response=True,
+    )
+    register_handlers(app, services)
+    return app
+
+
+def build_slack(settings: Settings, **overrides) -> tuple[App, Services]:
+    """Wire one process in the order the pieces need each other: client, messenger, services, app."""
+    client = build_client(settings)
+    network = overrides.pop("network", None) or load_network(settings.flipbot_config)
+    messenger = SlackMessenger(client, network)
+    services = build_services(settings, messenger, network=network, **overrides)
+    services.rounds.max_workers = FANOUT_WORKERS
+    return build_app(services, settings, client), services
+
+
+class _ThenRelease:
+    """The response body; the WSGI server calls close() once it has sent it, and only then does
+    the listeners' after-acknowledgement work start."""
+
+    def __init__(self, body: Iterable[bytes], held: Held):
+        self.body, self.held = body, held
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        self.held.release()
+
+
+def wsgi_app(app: App) -> Callable:
+    """The WSGI application: Slack's requests to Bolt, a health check for the platform."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        if path == EVENTS_PATH and method == "POST":
+            held = hold_until_sent()
+            try:
+                body = slack(environ, start_response)
+            except BaseException:
+                held.release()
+                raise
+            finally:
+                stop_holding()
+            return _ThenRelease(body, held)
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return application

@@ -1,0 +1,266 @@
+"""Digests and exports in Slack: the review buttons on a draft DM, `/flip digest` and `/flip export`.
+
+Thin: parse, call DigestService / export_file, render. Role checks happen in the core (the
+buttons are only cosmetic); every Web API call and every digest build runs after the
+acknowledgement, since building may call the LLM engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_bolt import Ack, App
+
+from bot.core.access import AccessDenied, require
+from bot.core.command import Command
+from bot.core.i18n import t
+from bot.core.messenger import DeliveryFailed, MessageRef
+from bot.core.rounds import RoundError
+from bot.core.services import Services
+from bot.digest.model import Digest
+from bot.digest.service import APPROVED, REJECTED, from_record
+from bot.export.collect import ExportFilter, export_file
+from bot.slack import blocks_overview as overview
+from bot.slack.digest_blocks import (
+    ACTION_APPROVE,
+    ACTION_REBUILD,
+    ACTION_REJECT,
+    build_digest_private,
+    build_digest_reviewed,
+    summary_text,
+)
+from bot.slack.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
+
+logger = logging.getLogger(__name__)
+
+
+# -- the review buttons ---------------------------------------------------------------------
+
+
+def _clicked(body: dict) -> tuple[str, int | None, MessageRef | None]:
+    """(user, digest id from the button value, the draft message) of a review click."""
+    value = body["actions"][0].get("value") or ""
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    return (
+        body["user"]["id"],
+        int(value) if value.isdigit() else None,
+        MessageRef(channel, ts) if channel and ts else None,
+    )
+
+
+def _when(services: Services, moment: datetime | None) -> str:
+    moment = moment or services.rounds.clock()
+    return f"{moment.astimezone(services.network.tz):%Y-%m-%d %H:%M}"
+
+
+def _name(services: Services, slack_id: str | None) -> str:
+    member = services.network.member(slack_id or "")
+    return member.name if member else (slack_id or "flipbot")
+
+
+def outcome_note(services: Services, digest_id: int) -> str | None:
+    """What became of a decided draft, in the digest's language (None while it is a draft)."""
+    record = services.store.digest(digest_id)
+    if record is None or record.status not in (APPROVED, REJECTED):
+        return None
+    lang = from_record(record).language
+    key = "digest.review.approved" if record.status == APPROVED else "digest.review.rejected"
+    if record.status == REJECTED and record.round_id is not None:
+        newest = services.store.round_digests(record.round_id)[-1]
+        if newest.id != record.id:  # rejected by "Byg igen": a newer draft replaced it
+            key = "digest.review.replaced"
+    name = _name(services, record.decided_by)
+    return t(key, lang, name=name, when=_when(services, record.decided_at))
+
+
+def show_outcome(
+    services: Services, digest_id: int, ref: MessageRef | None, everyone: bool = True
+) -> None:
+    """Turn the clicked draft DM into its outcome (no buttons; who shared it, or that it was
+    not), then (everyone) every other facilitator's copy of the same draft."""
+    note = outcome_note(services, digest_id)
+    if note is None:
+        return
+    digest = services.digests.load(digest_id)  # type: ignore[union-attr]
+    blocks = build_digest_reviewed(digest, note)
+    slack = messenger(services)
+    refs = [ref] if ref is not None else []
+    since = digest.created_at.timestamp() - 60
+    for member in services.network.members if everyone else ():
+        if not member.has_role("facilitator"):
+            continue
+        try:
+            found = slack.find_digest_draft(member.slack_id, digest_id, since)
+        except DeliveryFailed:
+            continue
+        if found is not None and found not in refs:
+            refs.append(found)
+    for where in refs:
+        try:
+            slack.update_message(where, note, blocks)
+        except DeliveryFailed:
+            logger.warning("could not show the outcome on digest %s's draft", digest_id)
+
+
+def review(services: Services, body: dict, what: str) -> None:
+    """One click on a draft's button: approve (post), rebuild (new draft DMs) or reject."""
+    user, digest_id, ref = _clicked(body)
+    lang = language(services, user)
+    digests = services.digests
+    channel = ref.channel if ref else None
+    try:
+        if digest_id is None or digests is None:
+            raise RoundError("digest_not_found", digest_id="?")
+        if what == "approve":
+            digests.approve(digest_id, user)
+        elif what == "reject":
+            digests.reject(digest_id, user)
+        else:
+            digests.rebuild(digest_id, user)
+    except AccessDenied as exc:
+        safe_ephemeral(services, channel, user, explain(exc, lang))
+        return
+    except RoundError as exc:
+        safe_ephemeral(services, channel, user, explain(exc, lang))
+        if exc.key == "digest_decided":  # a second click, or another facilitator was first
+            # The decision already reached every copy; this stale one may have missed it.
+            show_outcome(services, digest_id, ref, everyone=False)  # type: ignore[arg-type]
+        return
+    except DeliveryFailed as exc:
+        safe_ephemeral(services, channel, user, t("digest.review.failed", lang, error=exc.error))
+        return
+    except Exception:
+        logger.exception("digest %s: %s failed", digest_id, what)
+        key = "digest.review.rebuild_failed" if what == "rebuild" else "slack.error.generic"
+        safe_ephemeral(services, channel, user, t(key, lang))
+        return
+    show_outcome(services, digest_id, ref)
+
+
+# -- /flip digest -----------------------------------------------------------------------------
+
+
+def do_digest(services: Services, user: str, channel: str | None, command: Command) -> str:
+    """The round's latest digest (or a fresh, unsaved draft of a closed round without one),
+    shown only to the member; the reply says what comes, the digest follows after the ack."""
+    lang = language(services, user)
+    require(services.network, user, "digest")
+    round_id = command.args.get("round_id")
+    if round_id is None:
+        rounds = services.store.rounds()
+        if not rounds:
+            raise RoundError("no_open_round")
+        round_id = rounds[-1].id
+    round = services.rounds.get_round(round_id)
+    latest = services.digests.latest(round.id)  # type: ignore[union-attr]
+    if latest is None and round.is_open:
+        # No digest before the round closes: how it is going so far, and when the digest comes.
+        return (
+            participation_so_far(services, round, lang)
+            + "\n\n"
+            + t("digest.command.open", lang, round_id=round.id)
+        )
+    after_ack(show_digest, services, user, channel, round.id, latest)
+    key = "digest.command.here" if latest is not None else "digest.command.building"
+    return t(key, lang, round_id=round.id)
+
+
+def participation_so_far(services: Services, round, lang: str) -> str:
+    """The round's participation per municipality, as the digests channel gets it at close."""
+    prompt = services.rounds.prompt_of(round)
+    names = {m.id: m.name for m in services.network.municipalities}
+    _, built = overview.build_round_summary(
+        round, prompt, services.rounds.participation(round.id), names, lang
+    )
+    return "\n".join(b.text.text for b in built if getattr(b, "text", None))
+
+
+def show_digest(
+    services: Services, user: str, channel: str | None, round_id: int, digest: Digest | None
+) -> None:
+    lang = language(services, user)
+    try:
+        if digest is None:
+            digest = services.digests.build(round_id)  # type: ignore[union-attr]
+            note = t("digest.command.unsaved", lang)
+        else:
+            note = outcome_note(services, digest.id) or t("digest.status.draft", digest.language)  # type: ignore[arg-type]
+        text = summary_text(digest)
+        slack = messenger(services)
+        first, *rest = build_digest_private(digest, note)
+        try:
+            if not channel:
+                raise DeliveryFailed("channel_not_found")
+            slack.post_ephemeral(channel, user, text, first)
+        except DeliveryFailed:
+            # flipbot is not in that channel (never invited): the member's DM instead.
+            for message in (first, *rest):
+                slack.post_message(user, text, message)
+            return
+        for message in rest:
+            slack.post_ephemeral(channel, user, text, message)
+    except Exception:
+        logger.exception("showing the digest of round %s failed", round_id)
+        _tell(services, user, t("digest.command.failed", lang))
+
+
+# -- /flip export -----------------------------------------------------------------------------
+
+
+def do_export(services: Services, user: str, command: Command) -> str:
+    """Check the role and the filters now; make and upload the file after the ack."""
+    lang = language(services, user)
+    require(services.network, user, "export")
+    args = dict(command.args)
+    fmt = args.pop("format", "csv")
+    municipalities = [m.id for m in services.network.municipalities]
+    if args.get("municipality") and args["municipality"] not in municipalities:
+        return t(
+            "export.command.unknown_municipality",
+            lang,
+            municipality=args["municipality"],
+            example=municipalities[0] if municipalities else "",
+        )
+    after_ack(send_export, services, user, fmt, ExportFilter(**args))
+    return t("export.command.started", lang, format=fmt)
+
+
+def send_export(services: Services, user: str, fmt: str, filters: ExportFilter) -> None:
+    """Make the export (audited by export_file) and upload it to the member's DM."""
+    lang = language(services, user)
+    try:
+        data, filename, export = export_file(
+            services.store, services.network, services.library, fmt, filters, by=user
+        )
+        comment = t("export.command.done", lang, rows=len(export.rows))
+        if export.left_out_no_consent:
+            comment += " " + t("export.left_out", lang, count=export.left_out_no_consent)
+        messenger(services).send_file(user, data, filename, comment)
+    except DeliveryFailed as exc:
+        _tell(services, user, t("export.command.failed", lang, error=exc.error))
+    except Exception:
+        logger.exception("the export for %s failed", user)
+        _tell(services, user, t("export.command.failed", lang, error="internal"))
+
+
+def _tell(services: Services, user: str, text: str) -> None:
+    try:
+        messenger(services).post_text(user, text)
+    except DeliveryFailed:
+        logger.warning("could not tell %s that the export failed", user)
+
+
+def _review_listener(services: Services, what: str):
+    def digest_review_clicked(ack: Ack, body: dict) -> None:
+        ack()
+        after_ack(review, services, body, what)
+
+    return digest_review_clicked
+
+
+def register(app: App, services: Services) -> None:
+    app.action(ACTION_APPROVE)(_review_listener(services, "approve"))
+    app.action(ACTION_REBUILD)(_review_listener(services, "rebuild"))
+    app.action(ACTION_REJECT)(_review_listener(services, "reject"))

@@ -1,0 +1,191 @@
+"""Queries for consent, erasure and retention (the privacy area's part of the store).
+
+Functions over a Store rather than Store methods, so the privacy area grows without reshuffling
+store.py; each function is one transaction under the store's lock (Store.atomic).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from bot.core.models import Response
+from bot.core.timeutil import iso
+from bot.store.database import Store
+
+ERASED_NAME = "[erased]"
+
+
+def has_consent(store: Store, member_id: str) -> bool:
+    """Whether a member consents now to being quoted and exported (False if unknown or erased)."""
+    rows = store._rows(
+        "select research_consent from members where slack_id = ? and erased_at is null",
+        [member_id],
+    )
+    return bool(rows and rows[0]["research_consent"])
+
+
+def consenting_member_ids(store: Store) -> set[str]:
+    """Every member who consents now (digests and exports quote only these)."""
+    rows = store._rows(
+        "select slack_id from members where research_consent = 1 and erased_at is null"
+    )
+    return {row["slack_id"] for row in rows}
+
+
+def quotable_responses(store: Store, round_id: int) -> list[Response]:
+    """A round's answers that may be quoted or exported now: the member consents and did not
+    mark the answer as not to be quoted. (All answers still count in participation.)"""
+    rows = store._rows(
+        "select r.* from responses r join members m on m.slack_id = r.member_id "
+        "where r.round_id = ? and r.quotable = 1 and m.research_consent = 1 "
+        "and m.erased_at is null order by r.id",
+        [round_id],
+    )
+    return [Store._response(row) for row in rows]
+
+
+def record_consent(store: Store, member_id: str, consent: bool, at: datetime) -> bool | None:
+    """Store a member's own consent choice; return the earlier value, or None if not a member."""
+    with store.atomic() as db:
+        rows = list(
+            db.query(
+                "select research_consent from members where slack_id = ? and erased_at is null",
+                [member_id],
+            )
+        )
+        if not rows:
+            return None
+        db.execute(
+            "update members set research_consent = ?, consent_source = 'member', "
+            "consent_changed_at = ? where slack_id = ?",
+            [int(consent), iso(at), member_id],
+        )
+        return bool(rows[0]["research_consent"])
+
+
+def response_ids_of(store: Store, member_id: str) -> list[int]:
+    rows = store._rows("select id from responses where member_id = ? order by id", [member_id])
+    return [row["id"] for row in rows]
+
+
+def rewrite_digests(store: Store, rewrite: Callable[[dict], tuple[dict, int]]) -> int:
+    """Apply rewrite(content) -> (new content, quotes removed) to every stored digest; save the
+    ones that changed; return the number of quotes removed."""
+    removed = 0
+    with store.atomic() as db:
+        for row in list(db.query("select id, content from digests")):
+            content, n = rewrite(json.loads(row["content"]))
+            if n:
+                removed += n
+                db.execute(
+                    "update digests set content = ? where id = ?",
+                    [json.dumps(content, ensure_ascii=False, default=str), row["id"]],
+                )
+    return removed
+
+
+def erase_member_rows(store: Store, slack_id: str, pseudonym: str, at: datetime) -> dict | None:
+    """Delete a member's responses and their history, pseudonymise the member row and the
+    deliveries (status kept, so counts stay). None if no such member."""
+    with store.atomic() as db:
+        member = list(db.query("select * from members where slack_id = ?", [slack_id]))
+        if not member:
+            return None
+        ids = [
+            r["id"] for r in db.query("select id from responses where member_id = ?", [slack_id])
+        ]
+        marks = ", ".join("?" for _ in ids)
+        history = responses = 0
+        if ids:
+            history = db.execute(
+                f"delete from response_history where response_id in ({marks})", ids
+            ).rowcount
+            responses = db.execute(f"delete from responses where id in ({marks})", ids).rowcount
+        # The Slack id is personal data too: members and deliveries move to a pseudonym together,
+        # so the foreign key is checked once, at commit.
+        db.execute("PRAGMA defer_foreign_keys = ON")
+        db.execute(
+            "update members set slack_id = ?, name = ?, language = null, research_consent = 0, "
+            "consent_source = 'member', consent_changed_at = ?, active = 0, erased_at = ? "
+            "where slack_id = ?",
+            [pseudonym, ERASED_NAME, iso(at), iso(at), slack_id],
+        )
+        deliveries = db.execute(
+            "update deliveries set member_id = ?, channel = null, message_ts = null, error = null "
+            "where member_id = ?",
+            [pseudonym, slack_id],
+        ).rowcount
+        # The chat surface deletes the posts themselves (it read them with answer_posts first).
+        db.execute("delete from answer_posts where member_id = ?", [slack_id])
+        return {
+            "response_ids": ids,
+            "responses": responses,
+            "history": history,
+            "deliveries": deliveries,
+        }
+
+
+def record_answer_post(store: Store, round_id: int, member_id: str, channel: str, ts: str) -> None:
+    """Remember that the bot showed this member's answer in a channel thread (channel, ts)."""
+    with store.atomic() as db:
+        db["answer_posts"].insert(
+            {"round_id": round_id, "member_id": member_id, "channel": channel, "ts": ts}
+        )
+
+
+def answer_posts(store: Store, member_id: str) -> list[tuple[str, str]]:
+    """(channel, ts) of every post in which the bot showed this member's answer."""
+    rows = store._rows(
+        "select channel, ts from answer_posts where member_id = ? order by id", [member_id]
+    )
+    return [(row["channel"], row["ts"]) for row in rows]
+
+
+PRUNE_BATCH = 2000
+
+
+def prune_rows(store: Store, cutoff: datetime, dry_run: bool = False) -> dict[str, int]:
+    """Delete responses last changed before cutoff (with all their history) and older history
+    of newer responses; with dry_run only count them. Deletes in batches, each its own
+    transaction, so answers arriving meanwhile wait for one batch at most."""
+    old = "select id from responses where updated_at < ?"
+    history = f"from response_history where response_id in ({old}) or replaced_at < ?"
+    when = [iso(cutoff)]
+    if dry_run:
+        return {
+            "responses": store._rows(f"select count(*) as n from ({old})", when)[0]["n"],
+            "history": store._rows(f"select count(*) as n {history}", when * 2)[0]["n"],
+        }
+    deleted = {"responses": 0, "history": 0}
+    for key, sql, params in (
+        (
+            "history",
+            f"delete from response_history where id in (select id {history} limit ?)",
+            when * 2,
+        ),
+        ("responses", f"delete from responses where id in ({old} limit ?)", when),
+    ):
+        while True:
+            with store.atomic() as db:
+                batch = db.execute(sql, [*params, PRUNE_BATCH]).rowcount
+            deleted[key] += batch
+            if batch < PRUNE_BATCH:
+                break
+    return deleted
+
+
+def backup_counts(path: str | Path) -> dict[str, int]:
+    """Rows per main table in a backup file, read-only (opening it as a Store would turn it
+    back into WAL mode with side files next to it)."""
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        return {
+            table: conn.execute(f"select count(*) from {table}").fetchone()[0]
+            for table in ("members", "rounds", "responses", "digests")
+        }
+    finally:
+        conn.close()
