@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli.main import cli
 from bot.core.messenger import LocalMessenger
+from bot.core.models import MessageRef
 from bot.core.rounds import RoundService
 from bot.store.database import Store
 from bot.store.privacy import has_consent
@@ -179,8 +180,10 @@ def test_member_erase_deletes_the_bots_thread_posts_of_their_answers(runner, fil
         posted = WebClient(token=BOT_TOKEN, base_url=fake.url).chat_postMessage(
             channel="C0FLIPSAM", text="Signe skrev: mit svar"
         )
-        record_answer_post(filled, 1, BROKER, "C0FLIPSAM", posted["ts"])
-        record_answer_post(filled, 1, BROKER, "C0FLIPSAM", "1800000000.999999")  # gone already
+        record_answer_post(filled, 1, BROKER, MessageRef("slack", "C0FLIPSAM", posted["ts"]))
+        record_answer_post(
+            filled, 1, BROKER, MessageRef("slack", "C0FLIPSAM", "1800000000.999999")
+        )  # gone already
         monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
         monkeypatch.setenv("SLACK_API_URL", fake.url)
         result = runner.invoke(cli, ["member", "erase", BROKER, "--yes"], catch_exceptions=False)
@@ -199,7 +202,7 @@ def test_member_erase_deletes_the_bots_thread_posts_of_their_answers(runner, fil
 def test_member_erase_without_a_token_says_which_posts_to_delete(runner, filled):
     from bot.store.privacy import record_answer_post
 
-    record_answer_post(filled, 1, BROKER, "C0FLIPSAM", "1800000000.000001")
+    record_answer_post(filled, 1, BROKER, MessageRef("slack", "C0FLIPSAM", "1800000000.000001"))
     result = runner.invoke(cli, ["member", "erase", BROKER, "--yes"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "SLACK_BOT_TOKEN is not set here" in result.output

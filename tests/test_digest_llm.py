@@ -169,7 +169,7 @@ def test_the_review_service_uses_the_llm_engine_when_configured(
 
     prompt = library.get("inddragelse-05")
     round = rounds.start_round(prompt, "all", clock() + timedelta(days=5), "U0FACI001")
-    brokers = [m.slack_id for m in network.brokers()]
+    brokers = [m.id for m in network.brokers()]
     for member, sample in zip(brokers, demo_answers(), strict=False):
         rounds.record_answer(round.id, member, sample.texts, quotable=sample.quotable)
     service = DigestService(
@@ -198,7 +198,7 @@ def test_the_review_service_uses_the_llm_engine_when_configured(
     assert db.digest(draft.id).engine == "llm"
     assert_digest_is_honest(draft, round_answers(db, round.id))
     prompt_text = json.dumps(llm.requests[0]["body"], ensure_ascii=False)
-    assert not any(m.slack_id in prompt_text or m.name in prompt_text for m in network.members)
+    assert not any(m.id in prompt_text or m.name in prompt_text for m in network.members)
 
 
 def test_members_names_are_not_sent_and_may_not_come_back(llm, answers, extractive):

@@ -24,7 +24,7 @@ def digests(rounds, db, network, messenger, clock):
 def closed_round(rounds, library, network, clock, digests):
     prompt = library.get("inddragelse-05")
     round = rounds.start_round(prompt, "all", clock() + timedelta(days=5), "U0FACI001")
-    brokers = [m.slack_id for m in network.brokers()]
+    brokers = [m.id for m in network.brokers()]
     for member, sample in zip(brokers, demo_answers(), strict=False):
         rounds.record_answer(round.id, member, sample.texts, quotable=sample.quotable)
     rounds.close_round(round.id, "U0FACI001")
@@ -36,7 +36,7 @@ def test_closing_a_round_sends_an_honest_draft_to_every_facilitator(
 ):
     drafts = messenger.of_kind("digest_draft")
     assert {d.member_id for d in drafts} == {
-        m.slack_id for m in network.members if m.has_role("facilitator")
+        m.id for m in network.members if m.has_role("facilitator")
     }
     digest = drafts[0].detail["digest"]
     assert digest.id is not None and digest.status == "draft"
@@ -94,7 +94,7 @@ def test_only_facilitators_and_admins_review(closed_round, digests):
 def test_a_failed_post_leaves_the_draft_to_try_again(closed_round, db, network, rounds, clock):
     class Refusing(LocalMessenger):
         def post_digest(self, channel, round, digest):
-            raise DeliveryFailed("channel_not_found")
+            raise DeliveryFailed("not_found", "channel_not_found")
 
     service = DigestService(db, network, rounds, Refusing(), clock=clock)
     draft = service.latest(closed_round.id)

@@ -109,7 +109,7 @@ def test_slack_refusing_is_delivery_failed(slack, client, digest):
     slack.fail["chat.postMessage"] = "channel_not_found"
     with pytest.raises(DeliveryFailed) as raised:
         post_digest_to_channel(client, "C0GONE", digest)
-    assert raised.value.error == "channel_not_found"
+    assert (raised.value.reason, raised.value.detail) == ("not_found", "channel_not_found")
     slack.fail = {"conversations.open": "user_not_found"}
     with pytest.raises(DeliveryFailed):
         send_digest_draft_dm(client, "U0GONE001", digest)

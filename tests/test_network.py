@@ -127,7 +127,7 @@ def test_good_file_loads_with_defaults(tmp_path):
             "digests: C0DIGESTS",
             "digests: flip-digests",
             "channels.digests",
-            "not a Slack channel id",
+            "not a channel id",
         ),
         ("language: da\n", "language: de\n", "language", "'de'"),
         (
@@ -238,3 +238,67 @@ def test_next_runs_are_in_local_time(tmp_path):
         "2026-12-01T09:00:00+01:00",
         "2026-12-08T09:00:00+01:00",
     ]
+
+
+TEAMS_USER = "6f1c2a3b-4d5e-4f60-8a71-9b0c1d2e3f40"
+TENANT = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+
+def test_members_may_be_on_slack_teams_or_both_and_keep_a_neutral_id(tmp_path):
+    text = GOOD.replace(
+        "  - slack_id: U0HERN001\n",
+        f"  - teams: {TEAMS_USER.upper()}\n",
+    ).replace(
+        "    name: Herning Kommune\n", f"    name: Herning Kommune\n    teams_tenant: {TENANT}\n"
+    )
+    text = text.replace(
+        "programmes:",
+        "  - id: anna\n    slack: U0SILK002\n    teams: 7f1c2a3b-4d5e-4f60-8a71-9b0c1d2e3f41\n"
+        "    name: Anna\n    municipality: silkeborg\n    roles: [researcher]\nprogrammes:",
+    )
+    network = load_network(write(tmp_path, text))
+    old, teams_only, both = network.members
+    assert (old.id, old.slack, old.teams) == ("U0SILK001", "U0SILK001", None)
+    assert (teams_only.id, teams_only.slack, teams_only.teams) == (TEAMS_USER, None, TEAMS_USER)
+    assert (both.id, both.platforms) == ("anna", ["teams", "slack"])
+    assert network.member_at("teams", TEAMS_USER.upper()) is teams_only
+    assert network.member_at("slack", "U0SILK002") is both
+    assert network.member_at("slack", "U0HERN001") is None
+    assert network.teams_tenants() == {TENANT}
+    assert network.tenant_of(teams_only) == TENANT and network.tenant_of(old) is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "message"),
+    [
+        (
+            "  - slack_id: U0SILK001\n    name: Mette Hansen",
+            "  - name: Mette Hansen",
+            "members[0]",
+            "a member needs an address",
+        ),
+        ("slack_id: U0SILK001", "teams: not-a-guid", "members[0].teams", "not an Entra object id"),
+        (
+            "slack_id: U0SILK001",
+            "slack_id: U0SILK001\n    slack: U0SILK009",
+            "members[0]",
+            "slack_id and slack name different Slack users",
+        ),
+        (
+            "name: Herning Kommune",
+            "name: Herning Kommune\n    teams_tenant: herning",
+            "municipalities[1].teams_tenant",
+            "not a tenant id",
+        ),
+    ],
+)
+def test_platform_addresses_are_checked(tmp_path, old, new, path, message):
+    problems = problems_of(tmp_path, GOOD.replace(old, new, 1))
+    matching = [p for p in problems if p.path == path and message in p.message]
+    assert matching, [str(p) for p in problems]
+
+
+def test_a_teams_channel_is_written_as_teams_shows_it(tmp_path):
+    channel = "19:a1b2c3d4e5f6@thread.tacv2"
+    network = load_network(write(tmp_path, GOOD.replace("C0DIGESTS", f'"{channel}"')))
+    assert network.channels.digests == channel

@@ -213,7 +213,7 @@ def test_erasure_deletes_answers_and_keeps_counts(rounds, round_, db, clock):
     erased = [row for row in db.db["members"].rows if row["erased_at"]]
     assert len(erased) == 1 and erased[0]["name"] == ERASED_NAME
     assert erased[0]["municipality"] == "silkeborg" and erased[0]["research_consent"] == 0
-    statuses = [d.status for d in db.deliveries(round_.id) if d.member_id == erased[0]["slack_id"]]
+    statuses = [d.status for d in db.deliveries(round_.id) if d.member_id == erased[0]["id"]]
     assert statuses == [DeliveryStatus.ANSWERED]
     entry = db.audit_entries()[-1]
     assert (entry["action"], entry["subject"], entry["actor"]) == (

@@ -23,7 +23,7 @@ def test_start_sends_one_prompt_per_broker_in_the_audience(rounds, prompt, clock
     assert {p.member_id[:6] for p in prompts} == {"U0SILK", "U0HERN"}
     deliveries = rounds.store.deliveries(round.id)
     assert {d.status for d in deliveries} == {"sent"}
-    assert all(d.message_ts and d.channel and d.attempts == 1 for d in deliveries)
+    assert all(d.ref.message and d.ref.conversation and d.attempts == 1 for d in deliveries)
     assert round.remind_at == round.closes_at - timedelta(days=1)
 
 
@@ -38,8 +38,8 @@ def test_a_failed_delivery_is_recorded_and_retried(rounds, prompt, clock, messen
     round = start(rounds, prompt, clock)
     failed = rounds.store.deliveries(round.id, ["failed"])
     assert [(d.member_id, d.error) for d in failed] == [
-        ("U0SILK001", "user_not_found"),
-        ("U0SILK002", "user_not_found"),
+        ("U0SILK001", "not_found: user_not_found"),
+        ("U0SILK002", "not_found: user_not_found"),
     ]
     assert rounds.participation(round.id).total.failed == 2
     messenger.fail_for = set()
@@ -222,7 +222,7 @@ def test_facilitator_remind_now_and_failure_is_kept(rounds, prompt, clock, messe
     messenger.fail_for = {"U0SILK004"}
     result = rounds.remind(round.id, "U0FACI001")
     assert (result.sent, result.failed) == (9, 1)
-    assert rounds.store.delivery(round.id, "U0SILK004").error == "user_not_found"
+    assert rounds.store.delivery(round.id, "U0SILK004").error == "not_found: user_not_found"
 
 
 def test_close_updates_open_prompts_posts_summary_and_refuses_late_answers(
@@ -268,7 +268,7 @@ def test_next_prompt_rotates_through_the_theme(rounds, library, clock):
 
 class ExplodingMessenger:
     def send_prompt(self, member, round, prompt):
-        raise DeliveryFailed("ratelimited")
+        raise DeliveryFailed("rate_limited", "ratelimited")
 
 
 def test_fan_out_over_threads_records_every_delivery(db, network, library, clock):

@@ -98,11 +98,11 @@ def test_logs_carry_no_answer_text_and_no_token(caplog, tmp_path, network, libra
     for n, broker in enumerate(network.brokers()[:10]):
         text = f"Hemmelig refleksion nummer {n} om borgeren på Vestergade {n + 1}"
         secrets.append(text)
-        result = rounds.record_answer(round_.id, broker.slack_id, {q: text})
+        result = rounds.record_answer(round_.id, broker.id, {q: text})
         rounds.confirm_answer(result)
-    rounds.add_to_answer(round_.id, network.brokers()[0].slack_id, "Tråd-svar med cpr 010190-1234")
+    rounds.add_to_answer(round_.id, network.brokers()[0].id, "Tråd-svar med cpr 010190-1234")
     secrets += ["Tråd-svar med cpr", "010190-1234"]
-    rounds.skip(round_.id, network.brokers()[11].slack_id)
+    rounds.skip(round_.id, network.brokers()[11].id)
     rounds.close_round(round_.id, "U0FACI001")
     logged = "\n".join(
         f"{record.name} {record.getMessage()} {record.exc_text or ''}" for record in caplog.records

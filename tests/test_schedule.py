@@ -81,8 +81,8 @@ def test_a_restart_in_the_middle_of_a_fan_out_gives_each_member_exactly_one_dm(
     # The DM found in the chat keeps its place, so answers in its thread still find the round.
     crashed = second.store.deliveries(1)[6]
     assert (
-        crashed.message_ts
-        == slack.find_prompt(net.member(crashed.member_id), second.store.round(1)).ts
+        crashed.ref.message
+        == slack.find_prompt(net.member(crashed.member_id), second.store.round(1)).message
     )
 
 

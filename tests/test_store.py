@@ -28,11 +28,11 @@ def test_members_removed_from_the_file_are_deactivated_not_deleted(db, network):
     )
     counts = db.sync_members(fewer, AT)
     assert counts == {"added": 0, "kept": len(network.members) - 1, "deactivated": 1, "erased": 0}
-    gone = db.member(network.members[0].slack_id)
+    gone = db.member(network.members[0].id)
     assert gone["active"] == 0 and gone["name"] == network.members[0].name
-    assert network.members[0].slack_id not in db.active_member_ids()
+    assert network.members[0].id not in db.active_member_ids()
     db.sync_members(network, AT)
-    assert db.member(network.members[0].slack_id)["active"] == 1
+    assert db.member(network.members[0].id)["active"] == 1
 
 
 def test_round_and_deliveries_are_created_together(db, network):
@@ -96,9 +96,9 @@ def test_claim_lets_only_one_caller_move_a_delivery(db, network):
 
 
 def test_a_slack_event_is_seen_once(db):
-    assert db.first_sight_of_event("Ev123")
-    assert not db.first_sight_of_event("Ev123")
-    assert db.first_sight_of_event("Ev124")
+    assert db.first_sight_of_event("slack", "Ev123")
+    assert not db.first_sight_of_event("slack", "Ev123")
+    assert db.first_sight_of_event("slack", "Ev124")
 
 
 def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path):
@@ -114,7 +114,7 @@ def test_the_store_can_be_used_from_several_threads(db_path, network):
     store = Store(db_path)
     store.migrate()
     store.sync_members(network, AT)
-    round = start(store, [m.slack_id for m in network.brokers()])
+    round = start(store, [m.id for m in network.brokers()])
 
     def answer(member_id):
         return store.save_response(
@@ -127,6 +127,6 @@ def test_the_store_can_be_used_from_several_threads(db_path, network):
         )[1]
 
     with ThreadPoolExecutor(8) as pool:
-        outcomes = list(pool.map(answer, [m.slack_id for m in network.brokers()] * 2))
+        outcomes = list(pool.map(answer, [m.id for m in network.brokers()] * 2))
     assert outcomes.count("created") == 50 and outcomes.count("unchanged") == 50
     assert len(store.responses(round.id)) == 50

@@ -53,50 +53,50 @@ def member():
 
 
 @member.command("erase")
-@click.argument("slack_id")
+@click.argument("member_id")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @reports_errors
-def member_erase(slack_id: str, yes: bool):
-    """Delete SLACK_ID's answers and answer history, strip their quotes from stored digests and
+def member_erase(member_id: str, yes: bool):
+    """Delete MEMBER_ID's answers and answer history, strip their quotes from stored digests and
     replace their name and Slack id; participation counts stay."""
     from bot.privacy.erasure import erase_member
     from bot.store.privacy import answer_posts, response_ids_of
 
     store = open_store()
-    found = store.member(slack_id)
+    found = store.member(member_id)
     if found is None or found.get("erased_at"):
-        raise click.ClickException(f"no member {slack_id} in {store.path}")
-    answers = len(response_ids_of(store, slack_id))
+        raise click.ClickException(f"no member {member_id} in {store.path}")
+    answers = len(response_ids_of(store, member_id))
     if not yes:
         click.confirm(
-            f"Erase {found['name']} ({slack_id}, {found['municipality']}): {answers} answer(s) "
+            f"Erase {found['name']} ({member_id}, {found['municipality']}): {answers} answer(s) "
             "and their history? This cannot be undone",
             abort=True,
         )
-    posts = answer_posts(store, slack_id)
-    result = erase_member(store, slack_id, by=cli_actor())
+    posts = answer_posts(store, member_id)
+    result = erase_member(store, member_id, by=cli_actor())
     click.echo(
-        f"Erased {slack_id}: {result.responses} answer(s), {result.history} earlier version(s), "
+        f"Erased {member_id}: {result.responses} answer(s), {result.history} earlier version(s), "
         f"{result.quotes_removed} quote(s) in stored digests; {result.deliveries} delivery "
         "record(s) kept for the counts."
     )
     if posts:
         delete_answer_posts(posts)
     click.echo(
-        f"{slack_id} gets no more prompts, even while still in the network file (remove them "
-        f"there too); `flipbot member readmit {slack_id}` undoes that if they want to come back."
+        f"{member_id} gets no more prompts, even while still in the network file (remove them "
+        f"there too); `flipbot member readmit {member_id}` undoes that if they want to come back."
     )
 
 
-def delete_answer_posts(posts: list[tuple[str, str]]) -> None:
+def delete_answer_posts(posts: list) -> None:
     """Delete the bot's channel-thread posts that showed an erased member's answers, when this
     machine has the bot token; otherwise say where they are, so an admin can delete them in Slack."""
     settings = load_settings()
+    where = ", ".join(f"channel {p.conversation} message {p.message}" for p in posts)
     if not settings.slack_bot_token:
         click.echo(
             f"SLACK_BOT_TOKEN is not set here, so flipbot cannot delete its {len(posts)} post(s) "
-            "in Slack that showed their answers; please delete them in Slack: "
-            + ", ".join(f"channel {channel} message {ts}" for channel, ts in posts)
+            f"in Slack that showed their answers; please delete them in Slack: {where}"
         )
         return
     from bot.core.messenger import DeliveryFailed
@@ -106,46 +106,46 @@ def delete_answer_posts(posts: list[tuple[str, str]]) -> None:
 
     slack = SlackMessenger(build_client(settings), load_network(settings.flipbot_config))
     failed = []
-    for channel, ts in posts:
+    for post in posts:
         try:
-            slack.delete_message(channel, ts)
+            slack.delete_message(post)
         except DeliveryFailed:
-            failed.append(f"channel {channel} message {ts}")
+            failed.append(f"channel {post.conversation} message {post.message}")
     click.echo(f"Deleted {len(posts) - len(failed)} post(s) by flipbot that showed their answers.")
     if failed:
         click.echo("Could not delete, please do it in Slack: " + ", ".join(failed))
 
 
 @member.command("readmit")
-@click.argument("slack_id")
+@click.argument("member_id")
 @reports_errors
-def member_readmit(slack_id: str):
-    """Let an erased SLACK_ID take part again: the next sync adds them from the network file
+def member_readmit(member_id: str):
+    """Let an erased MEMBER_ID take part again: the next sync adds them from the network file
     (as a new member: their erased answers do not come back)."""
     store = open_store()
-    if slack_id not in store.erased_member_ids():
-        raise click.ClickException(f"{slack_id} has not been erased in {store.path}")
-    store.audit(cli_actor(), "readmit_member", slack_id)
+    if member_id not in store.erased_member_ids():
+        raise click.ClickException(f"{member_id} has not been erased in {store.path}")
+    store.audit(cli_actor(), "readmit_member", member_id)
     click.echo(
-        f"{slack_id} may take part again from the next round, if the network file lists them."
+        f"{member_id} may take part again from the next round, if the network file lists them."
     )
 
 
 @member.command("consent")
-@click.argument("slack_id")
+@click.argument("member_id")
 @click.argument("choice", type=click.Choice(["yes", "no"]))
 @reports_errors
-def member_consent(slack_id: str, choice: str):
-    """Record SLACK_ID's research consent (yes or no), as they asked for it; it outlives syncs."""
+def member_consent(member_id: str, choice: str):
+    """Record MEMBER_ID's research consent (yes or no), as they asked for it; it outlives syncs."""
     from bot.privacy.erasure import set_consent
     from bot.privacy.redact import PrivacyError
 
     store = open_store()
     try:
-        removed = set_consent(store, slack_id, choice == "yes", by=cli_actor())
+        removed = set_consent(store, member_id, choice == "yes", by=cli_actor())
     except PrivacyError:
-        raise click.ClickException(f"no member {slack_id} in {store.path}") from None
-    click.echo(f"{slack_id}: research consent {choice}.")
+        raise click.ClickException(f"no member {member_id} in {store.path}") from None
+    click.echo(f"{member_id}: research consent {choice}.")
     if removed:
         click.echo(f"Removed {removed} quote(s) from stored digests.")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Literal
 
-from bot.core.messenger import MessageRef, Messenger
+from bot.core.messenger import Messenger
 from bot.core.models import Delivery, DeliveryStatus, Prompt, Response, Round
 from bot.core.network import Network
 from bot.core.timeutil import next_working_morning
@@ -177,13 +177,13 @@ class Answering:
     def _update_message(self, round: Round, member_id: str, state: str) -> None:
         delivery = self.store.delivery(round.id, member_id)
         member = self.network.member(member_id)
-        if delivery is None or member is None or not delivery.message_ts:
+        if delivery is None or member is None or delivery.ref is None:
             return
         self.messenger.update_prompt(
             member,
             round,
             self.prompt_of(round),
-            MessageRef(delivery.channel or "", delivery.message_ts),
+            delivery.ref,
             state,
         )
 

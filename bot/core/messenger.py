@@ -5,25 +5,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.core.models import Prompt, Round
+from bot.core.models import MessageRef, Prompt, Round
 from bot.core.network import Member
 from bot.digest.model import Digest
 
-
-@dataclass(frozen=True)
-class MessageRef:
-    """Where a message landed: a channel (or DM) id and the message timestamp."""
-
-    channel: str
-    ts: str
+# Why a message did not reach its member or channel, in words that mean the same on every platform.
+REASONS = frozenset(
+    {
+        "not_installed",  # the app is not installed for the member, or not in the channel
+        "blocked",  # the member blocked the bot, or the conversation is closed to it
+        "rate_limited",  # the platform still said "slow down" after our retries
+        "not_found",  # no such member, channel or message on the platform
+        "no_permission",  # the bot lacks a scope or a permission for this
+        "transient",  # the platform or the connection failed; trying again later may work
+        "rejected",  # the platform refused the message for another reason (see the detail)
+    }
+)
 
 
 class DeliveryFailed(Exception):
-    """The chat platform refused or could not take a message (after its own retries)."""
+    """The chat platform refused or could not take a message (after its own retries): a neutral
+    `reason` and the platform's own error text (`detail`) for the log and /flip status."""
 
-    def __init__(self, error: str):
-        self.error = error
-        super().__init__(error)
+    def __init__(self, reason: str, detail: str = ""):
+        if reason not in REASONS:
+            raise ValueError(f"not a delivery failure reason: {reason!r}")
+        self.reason = reason
+        self.detail = detail
+        super().__init__(self.error)
+
+    @property
+    def error(self) -> str:
+        """What is stored with a failed delivery and shown in status: `reason: detail`."""
+        return f"{self.reason}: {self.detail}" if self.detail else self.reason
 
 
 class Messenger(Protocol):
@@ -53,6 +67,15 @@ class Messenger(Protocol):
     def post_digest(self, channel: str, round: Round, digest: Digest) -> None:
         """Post an approved digest: the summary in the channel message, the full digest in its thread."""
 
+    def send_notice(self, member: Member, text: str) -> None:
+        """A short plain message to a member (a confirmation, a refusal, what was removed)."""
+
+    def send_file(self, member: Member, data: bytes, filename: str, comment: str) -> None:
+        """A file to a member (a research export), with a line of text."""
+
+    def delete_message(self, ref: MessageRef) -> None:
+        """Delete one of the bot's own messages (an erased member's answer shown in a thread)."""
+
 
 @dataclass
 class Sent:
@@ -75,44 +98,40 @@ class LocalMessenger:
         return f"{1700000000 + self._counter}.000100"
 
     def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
-        if member.slack_id in self.fail_for:
-            raise DeliveryFailed("user_not_found")
-        ref = MessageRef(f"D{member.slack_id[1:]}", self._ts())
+        if member.id in self.fail_for:
+            raise DeliveryFailed("not_found", "user_not_found")
+        ref = MessageRef("local", f"dm-{member.id}", self._ts())
         self.sent.append(
-            Sent("prompt", member.slack_id, round.id, {"prompt": prompt.id, "ts": ref.ts})
+            Sent("prompt", member.id, round.id, {"prompt": prompt.id, "ts": ref.message})
         )
         return ref
 
     def update_prompt(
         self, member: Member, round: Round, prompt: Prompt, ref: MessageRef, state: str
     ) -> None:
-        self.sent.append(Sent("update", member.slack_id, round.id, {"state": state, "ts": ref.ts}))
+        self.sent.append(Sent("update", member.id, round.id, {"state": state, "ts": ref.message}))
 
     def send_reminder(self, member: Member, round: Round, prompt: Prompt, ref: MessageRef) -> None:
-        if member.slack_id in self.fail_for:
-            raise DeliveryFailed("user_not_found")
-        self.sent.append(Sent("reminder", member.slack_id, round.id))
+        if member.id in self.fail_for:
+            raise DeliveryFailed("not_found", "user_not_found")
+        self.sent.append(Sent("reminder", member.id, round.id))
 
     def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
         self.sent.append(Sent("summary", None, round.id, {"channel": channel, **summary}))
 
     def find_prompt(self, member: Member, round: Round) -> MessageRef | None:
         for sent in self.sent:
-            if (
-                sent.kind == "prompt"
-                and sent.member_id == member.slack_id
-                and sent.round_id == round.id
-            ):
-                return MessageRef(f"D{member.slack_id[1:]}", sent.detail["ts"])
+            if sent.kind == "prompt" and sent.member_id == member.id and sent.round_id == round.id:
+                return MessageRef("local", f"dm-{member.id}", sent.detail["ts"])
         return None
 
     def send_digest_draft(self, member: Member, round: Round, digest: Digest) -> None:
-        if member.slack_id in self.fail_for:
-            raise DeliveryFailed("user_not_found")
+        if member.id in self.fail_for:
+            raise DeliveryFailed("not_found", "user_not_found")
         self.sent.append(
             Sent(
                 "digest_draft",
-                member.slack_id,
+                member.id,
                 round.id,
                 {"digest_id": digest.id, "digest": digest},
             )
@@ -127,6 +146,15 @@ class LocalMessenger:
                 {"channel": channel, "digest_id": digest.id, "digest": digest},
             )
         )
+
+    def send_notice(self, member: Member, text: str) -> None:
+        self.sent.append(Sent("notice", member.id, 0, {"text": text}))
+
+    def send_file(self, member: Member, data: bytes, filename: str, comment: str) -> None:
+        self.sent.append(Sent("file", member.id, 0, {"filename": filename, "size": len(data)}))
+
+    def delete_message(self, ref: MessageRef) -> None:
+        self.sent.append(Sent("delete", None, 0, {"ref": ref}))
 
     def of_kind(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -119,13 +120,24 @@ class Round(_Record):
         return self.status == RoundStatus.OPEN
 
 
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a sent message landed, opaque to the core: the platform, the conversation and message
+    ids there, and whatever else that platform needs to change the message later (Teams: the
+    service URL of the member's region). Slack: (channel, ts)."""
+
+    platform: str
+    conversation: str
+    message: str
+    extra: str = ""
+
+
 class Delivery(_Record):
     id: int
     round_id: int
     member_id: str
     status: DeliveryStatus
-    channel: str | None = None
-    message_ts: str | None = None
+    ref: MessageRef | None = None
     error: str | None = None
     attempts: int = 0
     sent_at: datetime | None = None

@@ -26,6 +26,11 @@ Role = Literal["broker", "facilitator", "researcher", "admin"]
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{4,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{4,}$")
+# A Teams channel (or group chat) conversation id, as Teams shows it in "Get link to channel".
+TEAMS_CHANNEL_ID = re.compile(r"^19:[A-Za-z0-9_.\-]+@thread\.(tacv2|skype|v2)$")
+# Entra (Azure AD) object ids and tenant ids are GUIDs.
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+MEMBER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{1,99}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -39,10 +44,18 @@ def _duration(value: Any) -> timedelta:
     return parse_duration(value)
 
 
-def _slack_channel(value: str | None) -> str | None:
-    if value is not None and not SLACK_CHANNEL_ID.match(value):
-        raise ValueError(f"not a Slack channel id: {value!r} (looks like C0123ABCD)")
-    return value
+def channel_platform(channel: str) -> str:
+    """Which chat platform a channel id in the network file belongs to."""
+    return "teams" if TEAMS_CHANNEL_ID.match(channel) else "slack"
+
+
+def _channel(value: str | None) -> str | None:
+    if value is None or SLACK_CHANNEL_ID.match(value) or TEAMS_CHANNEL_ID.match(value):
+        return value
+    raise ValueError(
+        f"not a channel id: {value!r} (a Slack channel looks like C0123ABCD, a Teams channel "
+        "like 19:abc123@thread.tacv2)"
+    )
 
 
 class Channels(_Strict):
@@ -51,12 +64,22 @@ class Channels(_Strict):
     @field_validator("digests")
     @classmethod
     def _channel(cls, value: str | None) -> str | None:
-        return _slack_channel(value)
+        return _channel(value)
 
 
 class Municipality(_Strict):
     id: str
     name: str
+    # The municipality's Microsoft 365 tenant, for members on Teams: flipbot accepts Teams
+    # activities from the tenants named here only.
+    teams_tenant: str | None = None
+
+    @field_validator("teams_tenant")
+    @classmethod
+    def _tenant(cls, value: str | None) -> str | None:
+        if value is not None and not GUID.match(value):
+            raise ValueError(f"not a tenant id: {value!r} (a GUID, as in the Entra admin centre)")
+        return value
 
     @field_validator("id")
     @classmethod
@@ -67,19 +90,62 @@ class Municipality(_Strict):
 
 
 class Member(_Strict):
-    slack_id: str
+    """A person in the network: one neutral id, and an address on each platform they use.
+
+    The network file names addresses as `slack: U…` (or the older `slack_id: U…`) and
+    `teams: <Entra object id>`. `id` may be given; otherwise it is the Slack id if there is one
+    (so members from before Teams keep their id and their export pseudonym), else the Entra id.
+    """
+
+    id: str = ""
+    slack: str | None = None
+    # The older spelling of `slack`, still accepted so that every existing network file runs.
+    older_slack_id: str | None = Field(None, alias="slack_id", exclude=True, repr=False)
+    teams: str | None = None
     name: str
     municipality: str
     roles: list[Role] = Field(min_length=1)
     language: Language | None = None
     research_consent: bool = True
 
-    @field_validator("slack_id")
+    @field_validator("slack", "older_slack_id")
     @classmethod
-    def _slack_id(cls, value: str) -> str:
-        if not SLACK_USER_ID.match(value):
+    def _slack_id(cls, value: str | None) -> str | None:
+        if value is not None and not SLACK_USER_ID.match(value):
             raise ValueError(f"not a Slack user id: {value!r} (looks like U0123ABCD)")
         return value
+
+    @field_validator("teams")
+    @classmethod
+    def _teams_id(cls, value: str | None) -> str | None:
+        if value is not None and not GUID.match(value):
+            raise ValueError(
+                f"not an Entra object id: {value!r} (a GUID, as in the Entra admin centre)"
+            )
+        return value.lower() if value else value
+
+    @model_validator(mode="after")
+    def _neutral_id(self) -> Member:
+        if self.older_slack_id is not None:
+            if self.slack not in (None, self.older_slack_id):
+                raise ValueError("slack_id and slack name different Slack users; keep one")
+            object.__setattr__(self, "slack", self.older_slack_id)
+        if not (self.slack or self.teams):
+            raise ValueError("a member needs an address: slack: U… and/or teams: <Entra object id>")
+        if not self.id:
+            object.__setattr__(self, "id", self.slack or self.teams)
+        elif not MEMBER_ID.match(self.id):
+            raise ValueError(f"id {self.id!r} must be letters, digits, '.', '_', ':' or '-'")
+        return self
+
+    def address(self, platform: str) -> str | None:
+        """The member's user id on a platform, or None when they are not on it."""
+        return {"slack": self.slack, "teams": self.teams}.get(platform)
+
+    @property
+    def platforms(self) -> list[str]:
+        """The platforms the member is reached on; Teams first, where the network is moving."""
+        return [p for p in ("teams", "slack") if self.address(p)]
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -127,7 +193,7 @@ class Programme(_Strict):
     @field_validator("digest_channel", "channel")
     @classmethod
     def _channels(cls, value: str | None) -> str | None:
-        return _slack_channel(value)
+        return _channel(value)
 
     @field_validator("id")
     @classmethod
@@ -174,15 +240,31 @@ class Network(_Strict):
     def tz(self) -> ZoneInfo:
         return zone(self.timezone)
 
-    def member(self, slack_id: str) -> Member | None:
-        return self._members_by_id().get(slack_id)
+    def member(self, member_id: str) -> Member | None:
+        return self._indexes()[0].get(member_id)
 
-    def _members_by_id(self) -> dict[str, Member]:
-        cached = self.__dict__.get("_by_id_cache")
+    def member_at(self, platform: str, address: str) -> Member | None:
+        """The member a platform's user id belongs to (inbound events name platform users)."""
+        return self._indexes()[1].get(
+            (platform, address.lower() if platform == "teams" else address)
+        )
+
+    def _indexes(self) -> tuple[dict[str, Member], dict[tuple[str, str], Member]]:
+        cached = self.__dict__.get("_index_cache")
         if cached is None:
-            cached = {m.slack_id: m for m in self.members}
-            object.__setattr__(self, "_by_id_cache", cached)
+            by_id = {m.id: m for m in self.members}
+            by_address = {(p, m.address(p)): m for m in self.members for p in m.platforms}
+            cached = (by_id, by_address)
+            object.__setattr__(self, "_index_cache", cached)
         return cached
+
+    def teams_tenants(self) -> set[str]:
+        """The Microsoft 365 tenants whose Teams activities flipbot accepts."""
+        return {m.teams_tenant.lower() for m in self.municipalities if m.teams_tenant}
+
+    def tenant_of(self, member: Member) -> str | None:
+        municipality = self.municipality(member.municipality)
+        return municipality.teams_tenant if municipality else None
 
     def municipality(self, municipality_id: str) -> Municipality | None:
         return next((m for m in self.municipalities if m.id == municipality_id), None)
@@ -199,8 +281,8 @@ class Network(_Strict):
             if m.has_role("broker") and (wanted is None or m.municipality in wanted)
         ]
 
-    def language_of(self, slack_id: str) -> str:
-        member = self.member(slack_id)
+    def language_of(self, member_id: str) -> str:
+        member = self.member(member_id)
         return (member.language if member and member.language else None) or self.language
 
     def next_runs(self, programme: Programme, after: datetime, count: int = 3) -> list[datetime]:
@@ -238,7 +320,10 @@ def _reference_problems(doc: YamlDoc) -> list[Problem]:
                 first[value] = index
 
     duplicates("municipalities", "id")
+    duplicates("members", "id")
     duplicates("members", "slack_id")
+    duplicates("members", "slack")
+    duplicates("members", "teams")
     duplicates("programmes", "id")
 
     known = sorted(str(item.get("id")) for _, item in items("municipalities") if item.get("id"))

@@ -114,7 +114,7 @@ class RoundService(Answering):
         if closes_at <= now:
             raise RoundError("closes_in_past")
         erased = self.store.erased_member_ids()
-        members = [m.slack_id for m in self.network.brokers(audience) if m.slack_id not in erased]
+        members = [m.id for m in self.network.brokers(audience) if m.id not in erased]
         if not members:
             raise RoundError("empty_audience")
         network = self.network
@@ -196,8 +196,7 @@ class RoundService(Answering):
         return self.store.update_delivery(
             delivery.id,
             status=DeliveryStatus.SENT,
-            channel=ref.channel,
-            message_ts=ref.ts,
+            ref=ref,
             error=None,
             attempts=delivery.attempts + 1,
             sent_at=self.clock(),
@@ -233,7 +232,7 @@ class RoundService(Answering):
         for delivery in deliveries:
             round = self.get_round(delivery.round_id)
             member = self.network.member(delivery.member_id)
-            if member is None or not delivery.message_ts:
+            if member is None or delivery.ref is None:
                 continue
             fresh = self.store.delivery(delivery.round_id, delivery.member_id)
             if fresh is None or fresh.status != DeliveryStatus.SENT:
@@ -246,7 +245,7 @@ class RoundService(Answering):
                     member,
                     round,
                     self.prompt_of(round),
-                    MessageRef(delivery.channel or "", delivery.message_ts),
+                    delivery.ref,
                 )
             except DeliveryFailed as exc:
                 self.store.update_delivery(delivery.id, error=exc.error)
@@ -316,14 +315,14 @@ class RoundService(Answering):
         prompt = self.prompt_of(round)
         for delivery in self.store.deliveries(round.id, [DeliveryStatus.SENT]):
             member = self.network.member(delivery.member_id)
-            if member is None or not delivery.message_ts:
+            if member is None or delivery.ref is None:
                 continue
             try:
                 self.messenger.update_prompt(
                     member,
                     round,
                     prompt,
-                    MessageRef(delivery.channel or "", delivery.message_ts),
+                    delivery.ref,
                     state,
                 )
             except DeliveryFailed:

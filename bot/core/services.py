@@ -54,10 +54,10 @@ def build_services(
     store.migrate()
     synced = store.sync_members(network, clock())
     if synced["erased"]:
-        listed = {m.slack_id for m in network.members}
+        listed = {m.id for m in network.members}
         logger.warning(
             "%s were erased and are still in %s; they get no prompts. Remove them from the file, "
-            "or run `flipbot member readmit SLACK_ID` if they want to take part again.",
+            "or run `flipbot member readmit MEMBER_ID` if they want to take part again.",
             ", ".join(sorted(listed & store.erased_member_ids())),
             settings.flipbot_config,
         )

@@ -52,10 +52,8 @@ def run_demo(db_path: Path, seed: int = 2026) -> DemoResult:
     prompt = services.library.get(DEMO_PROMPT)
     assert prompt is not None, f"the demo prompt {DEMO_PROMPT} is missing from the library"
     facilitator = next(m for m in network.members if m.has_role("facilitator"))
-    round = rounds.start_round(
-        prompt, "all", rounds.clock() + timedelta(days=5), facilitator.slack_id
-    )
-    brokers = [m.slack_id for m in network.brokers()]
+    round = rounds.start_round(prompt, "all", rounds.clock() + timedelta(days=5), facilitator.id)
+    brokers = [m.id for m in network.brokers()]
     random.Random(seed).shuffle(brokers)
     answers = sample_answers()
     for member_id, sample in zip(brokers, answers, strict=False):
@@ -68,7 +66,7 @@ def run_demo(db_path: Path, seed: int = 2026) -> DemoResult:
         )
     for member_id in brokers[len(answers) : len(answers) + SKIPPERS]:
         rounds.skip(round.id, member_id)
-    participation = rounds.close_round(round.id, facilitator.slack_id)
+    participation = rounds.close_round(round.id, facilitator.id)
     # Closing built the draft digest for the facilitators (see DigestService.on_round_closed).
     digest = services.digests.latest(round.id) if services.digests else None
     return DemoResult(services, messenger, round.id, participation, digest)

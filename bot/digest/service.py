@@ -238,7 +238,7 @@ class DigestService:
             try:
                 self.messenger.send_digest_draft(member, round, digest)
             except DeliveryFailed:
-                logger.exception("the digest draft %s did not reach %s", digest.id, member.slack_id)
+                logger.exception("the digest draft %s did not reach %s", digest.id, member.id)
 
     def _post(self, round: Round, digest: Digest) -> None:
         channel = self._channel(round)

@@ -77,9 +77,9 @@ class Export:
     themes: list[str] = field(default_factory=list)
 
 
-def pseudonym(secret: str, slack_id: str) -> str:
+def pseudonym(secret: str, member_id: str) -> str:
     """A stable, non-reversible name for a member within one project: 'P-' and 10 hex digits."""
-    digest = hmac.new(secret.encode(), slack_id.encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(secret.encode(), member_id.encode(), hashlib.sha256).hexdigest()
     return f"P-{digest[:10]}"
 
 

@@ -192,19 +192,19 @@ class ErasureResult:
 
 
 def erase_member(
-    where: Store | Services, slack_id: str, by: str, at: datetime | None = None
+    where: Store | Services, member_id: str, by: str, at: datetime | None = None
 ) -> ErasureResult:
     """Erase a member: their answers and answer history are deleted, their quotes leave stored
     digests, their name and Slack id are replaced; delivery counts per municipality stay."""
     store = _store(where)
     at = at or utcnow()
     # Quotes go first: if the erasure below fails, a retry still finds the responses.
-    quotes = strip_member_from_digests(store, *_member_words(store, slack_id))
-    rows = erase_member_rows(store, slack_id, f"erased-{secrets.token_hex(6)}", at)
+    quotes = strip_member_from_digests(store, *_member_words(store, member_id))
+    rows = erase_member_rows(store, member_id, f"erased-{secrets.token_hex(6)}", at)
     if rows is None:
-        raise PrivacyError("error.member_not_found", member=slack_id)
+        raise PrivacyError("error.member_not_found", member=member_id)
     result = ErasureResult(
-        member_id=slack_id,
+        member_id=member_id,
         responses=rows["responses"],
         history=rows["history"],
         deliveries=rows["deliveries"],
@@ -214,7 +214,7 @@ def erase_member(
     store.audit(
         by,
         "erase_member",
-        slack_id,
+        member_id,
         {
             "responses": result.responses,
             "history": result.history,

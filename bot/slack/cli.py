@@ -117,7 +117,7 @@ def background_jobs(services) -> list:
 
     def forget_old_slack_events() -> None:
         # Event ids only guard against Slack's retries, which come within minutes.
-        services.store.forget_slack_events(before=utcnow() - timedelta(days=EVENT_ID_DAYS))
+        services.store.forget_inbound_events(before=utcnow() - timedelta(days=EVENT_ID_DAYS))
 
     return [
         DailyJob(id="retention", func=lambda: run_retention(services.store, services.network)),

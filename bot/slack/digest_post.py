@@ -23,6 +23,7 @@ from bot.slack.digest_blocks import (
     build_digest_thread,
     summary_text,
 )
+from bot.slack.errors import slack_failure
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def _post(client: WebClient, **kwargs) -> str:
     try:
         return client.chat_postMessage(**kwargs)["ts"]
     except SlackApiError as exc:
-        raise DeliveryFailed(str(exc.response.get("error", "slack_error"))) from None
+        raise slack_failure(str(exc.response.get("error", "slack_error"))) from None
 
 
 def _thread(client: WebClient, channel: str, ts: str, digest: Digest, file_url: str | None) -> None:
@@ -68,7 +69,7 @@ def send_digest_draft_dm(
     try:
         channel = client.conversations_open(users=user_id)["channel"]["id"]
     except SlackApiError as exc:
-        raise DeliveryFailed(str(exc.response.get("error", "slack_error"))) from None
+        raise slack_failure(str(exc.response.get("error", "slack_error"))) from None
     intro = t("digest.draft_intro", digest.language, round_id=digest.round_id)
     ts = _post(
         client,

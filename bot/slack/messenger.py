@@ -22,17 +22,11 @@ from bot.slack import blocks
 from bot.slack import blocks_overview as overview
 from bot.slack.digest_blocks import thread_is_cut
 from bot.slack.digest_post import DRAFT_EVENT, post_digest_to_channel, send_digest_draft_dm
+from bot.slack.errors import slack_error, slack_failure, slack_ref
 
 logger = logging.getLogger(__name__)
 
 PROMPT_EVENT = "flip_prompt"
-
-
-def slack_error(exc: Exception) -> str:
-    """Slack's error code for a failed call ('ratelimited', 'channel_not_found', ...)."""
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or f"http_{exc.response.status_code}")
-    return "connection_error"
 
 
 def _as_dict(block) -> dict:
@@ -71,7 +65,7 @@ class SlackMessenger:
     def _language(self, member: Member | None) -> str:
         if member is None:
             return self.network.language
-        return self.network.language_of(member.slack_id)
+        return self.network.language_of(member.id)
 
     def _call(self, method: str, **kwargs) -> dict:
         try:
@@ -79,7 +73,7 @@ class SlackMessenger:
         except (SlackApiError, SlackClientError, OSError) as exc:
             error = slack_error(exc)
             logger.warning("Slack %s failed: %s", method, error)
-            raise DeliveryFailed(error) from exc
+            raise slack_failure(error) from exc
 
     def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
         if round.channel:
@@ -88,16 +82,16 @@ class SlackMessenger:
         text, message = self._prompt_blocks(prompt, round, language, "open")
         data = self._call(
             "chat_postMessage",
-            channel=member.slack_id,
+            channel=member.slack,
             text=text,
             blocks=message,
             metadata={
                 "event_type": PROMPT_EVENT,
-                "event_payload": {"round_id": round.id, "member_id": member.slack_id},
+                "event_payload": {"round_id": round.id, "member_id": member.id},
             },
             unfurl_links=False,
         )
-        return MessageRef(data["channel"], data["ts"])
+        return slack_ref(data["channel"], data["ts"])
 
     def _channel_prompt(self, round: Round, prompt: Prompt) -> MessageRef:
         """The round's one message in its channel: found (after a restart) or posted once."""
@@ -115,7 +109,7 @@ class SlackMessenger:
                     metadata={"event_type": PROMPT_EVENT, "event_payload": {"round_id": round.id}},
                     unfurl_links=False,
                 )
-                ref = MessageRef(data["channel"], data["ts"])
+                ref = slack_ref(data["channel"], data["ts"])
             self._channel_posts[round.id] = ref
             return ref
 
@@ -133,22 +127,24 @@ class SlackMessenger:
             member = None  # type: ignore[assignment]
         language = self._language(member)
         text, message = self._prompt_blocks(prompt, round, language, state)
-        self._call("chat_update", channel=ref.channel, ts=ref.ts, text=text, blocks=message)
+        self._call(
+            "chat_update", channel=ref.conversation, ts=ref.message, text=text, blocks=message
+        )
 
     def send_reminder(self, member: Member, round: Round, prompt: Prompt, ref: MessageRef) -> None:
         language = self._language(member)
         text = blocks.build_reminder(prompt, round, language, self.network.tz)
-        if ref.channel and ref.ts and not round.channel:
+        if ref.conversation and ref.message and not round.channel:
             # In the prompt's thread, shown in the DM too, so a reply lands where we look for it.
             self._call(
                 "chat_postMessage",
-                channel=ref.channel,
-                thread_ts=ref.ts,
+                channel=ref.conversation,
+                thread_ts=ref.message,
                 reply_broadcast=True,
                 text=text,
             )
         else:
-            self._call("chat_postMessage", channel=member.slack_id, text=text)
+            self._call("chat_postMessage", channel=member.slack, text=text)
 
     def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
         participation = Participation.model_validate(summary)
@@ -158,12 +154,18 @@ class SlackMessenger:
         )
         self._call("chat_postMessage", channel=channel, text=text, blocks=message)
 
+    def _address(self, target: str) -> str:
+        """A channel id, a Slack user id, or a member id (which becomes their Slack user id)."""
+        member = self.network.member(target)
+        return member.slack if member and member.slack else target
+
     def post_text(self, channel: str, text: str, thread_ts: str | None = None) -> MessageRef:
         """A plain message (thread confirmations, help), split when longer than one message."""
+        channel = self._address(channel)
         ref = None
         for piece in blocks.split_text(text):
             data = self._call("chat_postMessage", channel=channel, text=piece, thread_ts=thread_ts)
-            ref = ref or MessageRef(data["channel"], data["ts"])
+            ref = ref or slack_ref(data["channel"], data["ts"])
         return ref  # type: ignore[return-value]
 
     def post_ephemeral(
@@ -171,27 +173,35 @@ class SlackMessenger:
     ) -> None:
         """A message only `user` sees in `channel`; `message` is optional Block Kit."""
         extra = {"blocks": [_as_dict(b) for b in message]} if message else {}
+        user = self._address(user)
         self._call("chat_postEphemeral", channel=channel, user=user, text=text, **extra)
 
     def post_message(self, channel: str, text: str, message: list) -> MessageRef:
         """A Block Kit message to a channel or a member's DM (a user id)."""
         blocks_ = [_as_dict(b) for b in message]
+        channel = self._address(channel)
         data = self._call("chat_postMessage", channel=channel, text=text, blocks=blocks_)
-        return MessageRef(data["channel"], data["ts"])
+        return slack_ref(data["channel"], data["ts"])
 
     def update_message(self, ref: MessageRef, text: str, message: list) -> None:
         """Replace a message the bot posted (e.g. a decided digest draft)."""
         blocks_ = [_as_dict(b) for b in message]
-        self._call("chat_update", channel=ref.channel, ts=ref.ts, text=text, blocks=blocks_)
+        self._call(
+            "chat_update", channel=ref.conversation, ts=ref.message, text=text, blocks=blocks_
+        )
 
-    def delete_message(self, channel: str, ts: str) -> None:
+    def delete_message(self, ref: MessageRef) -> None:
         """Delete one of the bot's own messages."""
-        self._call("chat_delete", channel=channel, ts=ts)
+        self._call("chat_delete", channel=ref.conversation, ts=ref.message)
 
-    def send_file(self, user: str, data: bytes, filename: str, comment: str) -> None:
+    def send_notice(self, member: Member, text: str) -> None:
+        """A short plain message in the member's DM."""
+        self.post_text(member.slack or "", text)
+
+    def send_file(self, member: Member, data: bytes, filename: str, comment: str) -> None:
         """Upload a file into a member's DM (files.getUploadURLExternal, the bytes,
         files.completeUploadExternal: slack_sdk's files_upload_v2)."""
-        channel = self._call("conversations_open", users=user)["channel"]["id"]
+        channel = self._call("conversations_open", users=member.slack)["channel"]["id"]
         self._call(
             "files_upload_v2",
             channel=channel,
@@ -205,8 +215,8 @@ class SlackMessenger:
         """Look in the member's DM for this round's prompt (by its message metadata)."""
         if round.channel:
             return self._find_in(round.channel, round, None)
-        opened = self._call("conversations_open", users=member.slack_id)
-        return self._find_in(opened["channel"]["id"], round, member.slack_id)
+        opened = self._call("conversations_open", users=member.slack)
+        return self._find_in(opened["channel"]["id"], round, member.id)
 
     def _find_in(self, channel: str, round: Round, member_id: str | None) -> MessageRef | None:
         return self._find_by_metadata(
@@ -236,7 +246,7 @@ class SlackMessenger:
                 if metadata.get("event_type") == event_type and all(
                     found.get(key) == value for key, value in payload.items()
                 ):
-                    return MessageRef(channel, message["ts"])
+                    return slack_ref(channel, message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None
@@ -259,12 +269,12 @@ class SlackMessenger:
             return send(self.client, *args)
         except (SlackClientError, OSError) as exc:
             logger.warning("sending a digest failed: %s", slack_error(exc))
-            raise DeliveryFailed(slack_error(exc)) from exc
+            raise slack_failure(slack_error(exc)) from exc
 
     def send_digest_draft(self, member: Member, round: Round, digest: Digest) -> None:
         """The draft with its review buttons in the facilitator's DM, the full digest in its thread."""
-        ts = self._digest_call(send_digest_draft_dm, member.slack_id, digest)
-        self._digest_file(member.slack_id, ts, digest)
+        ts = self._digest_call(send_digest_draft_dm, member.slack, digest)
+        self._digest_file(member.slack, ts, digest)
 
     def post_digest(self, channel: str, round: Round, digest: Digest) -> None:
         """An approved digest: the summary in the channel, the full digest in its thread."""
@@ -294,5 +304,5 @@ class SlackMessenger:
 
     def find_digest_draft(self, user: str, digest_id: int, since: float) -> MessageRef | None:
         """A facilitator's DM holding the draft of this digest (by its metadata), if any."""
-        channel = self._call("conversations_open", users=user)["channel"]["id"]
+        channel = self._call("conversations_open", users=self._address(user))["channel"]["id"]
         return self._find_by_metadata(channel, since, DRAFT_EVENT, {"digest_id": digest_id})

@@ -189,21 +189,24 @@ class AnswerQueries:
             "r.created_at, r.updated_at, ro.prompt_id, ro.theme, ro.started_at, "
             "m.municipality, m.research_consent "
             "from responses r join rounds ro on ro.id = r.round_id "
-            "join members m on m.slack_id = r.member_id order by r.round_id, r.id"
+            "join members m on m.id = r.member_id order by r.round_id, r.id"
         )
 
-    def forget_slack_events(self, before: datetime) -> int:
-        """Drop event ids older than `before` (they only guard against Slack's quick retries)."""
+    def forget_inbound_events(self, before: datetime) -> int:
+        """Drop event ids older than `before` (they only guard against a platform's quick retries)."""
         with self.atomic() as db:
-            cursor = db.execute("delete from slack_events where received_at < ?", [iso(before)])
+            cursor = db.execute("delete from inbound_events where received_at < ?", [iso(before)])
             return cursor.rowcount
 
-    def first_sight_of_event(self, event_id: str, at: datetime | None = None) -> bool:
-        """Record a Slack event id; False if it was seen before (a retry)."""
+    def first_sight_of_event(
+        self, platform: str, event_id: str, at: datetime | None = None
+    ) -> bool:
+        """Record a platform's event id; False if it was seen before (a retry)."""
         with self.atomic() as db:
             cursor = db.execute(
-                "insert or ignore into slack_events (event_id, received_at) values (?, ?)",
-                [event_id, iso(at or utcnow())],
+                "insert or ignore into inbound_events (platform, event_id, received_at) "
+                "values (?, ?, ?)",
+                [platform, event_id, iso(at or utcnow())],
             )
             return cursor.rowcount == 1
 

@@ -23,6 +23,7 @@ from sqlite_utils.db import NotFoundError
 from bot.core.models import (
     Delivery,
     DeliveryStatus,
+    MessageRef,
     Round,
     RoundStatus,
 )
@@ -34,8 +35,7 @@ from bot.store.migrations import migrations
 DELIVERY_COLUMNS = frozenset(
     {
         "status",
-        "channel",
-        "message_ts",
+        "ref",
         "error",
         "attempts",
         "sent_at",
@@ -65,6 +65,29 @@ def _explain(exc: sqlite3.Error, path: str) -> StoreError:
     else:
         why = text
     return StoreError(f"{path}: {why}")
+
+
+def message_ref(row: dict) -> MessageRef | None:
+    """A stored message reference (deliveries, answer posts), or None when nothing was sent."""
+    if not row.get("message_id"):
+        return None
+    return MessageRef(
+        row["platform"] or "slack",
+        row["conversation"] or "",
+        row["message_id"],
+        row.get("message_extra") or "",
+    )
+
+
+def message_ref_columns(ref: MessageRef | None) -> dict:
+    if ref is None:
+        return {"platform": None, "conversation": None, "message_id": None, "message_extra": None}
+    return {
+        "platform": ref.platform,
+        "conversation": ref.conversation,
+        "message_id": ref.message,
+        "message_extra": ref.extra or None,
+    }
 
 
 def _consent(row: dict | None, from_file: bool) -> int:
@@ -169,27 +192,27 @@ class Store(AnswerQueries):
         now = now or utcnow()
         # Someone erased at their request is not brought back by still being in the file.
         erased = self.erased_member_ids()
-        members = [m for m in network.members if m.slack_id not in erased]
-        listed = {m.slack_id for m in members}
+        members = [m for m in network.members if m.id not in erased]
+        listed = {m.id for m in members}
         with self.atomic() as db:
-            existing = {row["slack_id"]: row for row in db["members"].rows}
+            existing = {row["id"]: row for row in db["members"].rows}
             records = [
                 {
-                    "slack_id": m.slack_id,
+                    "id": m.id,
                     "name": m.name,
                     "municipality": m.municipality,
                     "roles": json.dumps(list(m.roles)),
                     "language": m.language,
-                    "research_consent": _consent(existing.get(m.slack_id), m.research_consent),
+                    "research_consent": _consent(existing.get(m.id), m.research_consent),
                     "active": 1,
                     "synced_at": iso(now),
                 }
                 for m in members
             ]
-            db["members"].upsert_all(records, pk="slack_id")
+            db["members"].upsert_all(records, pk="id")
             gone = [sid for sid, row in existing.items() if sid not in listed and row["active"]]
-            for slack_id in gone:
-                db["members"].update(slack_id, {"active": 0, "synced_at": iso(now)})
+            for member_id in gone:
+                db["members"].update(member_id, {"active": 0, "synced_at": iso(now)})
         return {
             "added": len(listed - existing.keys()),
             "kept": len(listed & existing.keys()),
@@ -197,8 +220,8 @@ class Store(AnswerQueries):
             "erased": len(network.members) - len(members),
         }
 
-    def member(self, slack_id: str) -> dict | None:
-        rows = self._rows("select * from members where slack_id = ?", [slack_id])
+    def member(self, member_id: str) -> dict | None:
+        rows = self._rows("select * from members where id = ?", [member_id])
         if not rows:
             return None
         row = rows[0]
@@ -206,24 +229,24 @@ class Store(AnswerQueries):
         return row
 
     def active_member_ids(self) -> set[str]:
-        return {r["slack_id"] for r in self._rows("select slack_id from members where active = 1")}
+        return {r["id"] for r in self._rows("select id from members where active = 1")}
 
-    def set_paused_until(self, slack_id: str, until: datetime | None) -> None:
+    def set_paused_until(self, member_id: str, until: datetime | None) -> None:
         """Pause a member's prompts until a moment (None resumes them)."""
         with self.atomic() as db:
-            db["members"].update(slack_id, {"paused_until": iso(until)})
+            db["members"].update(member_id, {"paused_until": iso(until)})
 
-    def paused_until(self, slack_id: str) -> datetime | None:
-        rows = self._rows("select paused_until from members where slack_id = ?", [slack_id])
+    def paused_until(self, member_id: str) -> datetime | None:
+        rows = self._rows("select paused_until from members where id = ?", [member_id])
         return parse_iso(rows[0]["paused_until"]) if rows else None
 
     def paused_member_ids(self, now: datetime) -> set[str]:
         """Members on leave at this moment."""
         rows = self._rows(
-            "select slack_id from members where paused_until is not null and paused_until > ?",
+            "select id from members where paused_until is not null and paused_until > ?",
             [iso(now)],
         )
-        return {r["slack_id"] for r in rows}
+        return {r["id"] for r in rows}
 
     # -- rounds -----------------------------------------------------------------------------
 
@@ -336,8 +359,7 @@ class Store(AnswerQueries):
             round_id=row["round_id"],
             member_id=row["member_id"],
             status=DeliveryStatus(row["status"]),
-            channel=row["channel"],
-            message_ts=row["message_ts"],
+            ref=message_ref(row),
             error=row["error"],
             attempts=row["attempts"] or 0,
             sent_at=parse_iso(row["sent_at"]),
@@ -364,9 +386,12 @@ class Store(AnswerQueries):
         )
         return self._delivery(rows[0]) if rows else None
 
-    def delivery_by_message(self, channel: str, message_ts: str) -> Delivery | None:
+    def delivery_by_message(
+        self, platform: str, conversation: str, message: str
+    ) -> Delivery | None:
         rows = self._rows(
-            "select * from deliveries where channel = ? and message_ts = ?", [channel, message_ts]
+            "select * from deliveries where conversation = ? and message_id = ? and platform = ?",
+            [conversation, message, platform],
         )
         return self._delivery(rows[0]) if rows else None
 
@@ -390,6 +415,8 @@ class Store(AnswerQueries):
         unknown = values.keys() - DELIVERY_COLUMNS
         if unknown:
             raise ValueError(f"not a delivery column: {sorted(unknown)}")
+        if "ref" in values:
+            values.update(message_ref_columns(values.pop("ref")))
         # Plain SQL: a fan-out records thousands of these, and table.update() scans the schema.
         assignments = ", ".join(f"{key} = ?" for key in values)
         with self.atomic() as db:
@@ -424,7 +451,7 @@ class Store(AnswerQueries):
         """Delivery counts per municipality and status for one round."""
         return self._rows(
             "select m.municipality as municipality, d.status as status, count(*) as n "
-            "from deliveries d join members m on m.slack_id = d.member_id "
+            "from deliveries d join members m on m.id = d.member_id "
             "where d.round_id = ? group by m.municipality, d.status",
             [round_id],
         )

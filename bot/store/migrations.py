@@ -249,3 +249,30 @@ def m042_create_answer_posts(db: Database) -> None:
         pk="id",
     )
     db["answer_posts"].create_index(["member_id"])
+
+
+@migrations()
+def m050_platform_neutral_members_messages_and_events(db: Database) -> None:
+    # One core, two chat platforms. A member's key becomes a neutral id; an existing member's id
+    # is their Slack id, so the export pseudonyms (an HMAC of the id) do not change. SQLite
+    # rewrites the foreign keys that point at the renamed column.
+    db.execute("alter table members rename column slack_id to id")
+    # A sent message is (platform, conversation, message id, extra); Slack's were (channel, ts).
+    for table, conversation, message in (
+        ("deliveries", "channel", "message_ts"),
+        ("answer_posts", "channel", "ts"),
+    ):
+        db.execute(f"alter table {table} rename column {conversation} to conversation")
+        db.execute(f"alter table {table} rename column {message} to message_id")
+        db[table].add_column("platform", str)
+        db[table].add_column("message_extra", str)
+        db.execute(f"update {table} set platform = 'slack' where message_id is not null")
+    # Inbound events are deduplicated per platform: Slack's and Teams' ids may collide.
+    db["inbound_events"].create(
+        {"platform": str, "event_id": str, "received_at": str}, pk=("platform", "event_id")
+    )
+    db.execute(
+        "insert into inbound_events (platform, event_id, received_at) "
+        "select 'slack', event_id, received_at from slack_events"
+    )
+    db["slack_events"].drop()

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from bot.core.models import Response
+from bot.core.models import MessageRef, Response
 from bot.core.timeutil import iso
-from bot.store.database import Store
+from bot.store.database import Store, message_ref, message_ref_columns
 
 ERASED_NAME = "[erased]"
 
@@ -22,7 +22,7 @@ ERASED_NAME = "[erased]"
 def has_consent(store: Store, member_id: str) -> bool:
     """Whether a member consents now to being quoted and exported (False if unknown or erased)."""
     rows = store._rows(
-        "select research_consent from members where slack_id = ? and erased_at is null",
+        "select research_consent from members where id = ? and erased_at is null",
         [member_id],
     )
     return bool(rows and rows[0]["research_consent"])
@@ -30,17 +30,15 @@ def has_consent(store: Store, member_id: str) -> bool:
 
 def consenting_member_ids(store: Store) -> set[str]:
     """Every member who consents now (digests and exports quote only these)."""
-    rows = store._rows(
-        "select slack_id from members where research_consent = 1 and erased_at is null"
-    )
-    return {row["slack_id"] for row in rows}
+    rows = store._rows("select id from members where research_consent = 1 and erased_at is null")
+    return {row["id"] for row in rows}
 
 
 def quotable_responses(store: Store, round_id: int) -> list[Response]:
     """A round's answers that may be quoted or exported now: the member consents and did not
     mark the answer as not to be quoted. (All answers still count in participation.)"""
     rows = store._rows(
-        "select r.* from responses r join members m on m.slack_id = r.member_id "
+        "select r.* from responses r join members m on m.id = r.member_id "
         "where r.round_id = ? and r.quotable = 1 and m.research_consent = 1 "
         "and m.erased_at is null order by r.id",
         [round_id],
@@ -53,7 +51,7 @@ def record_consent(store: Store, member_id: str, consent: bool, at: datetime) ->
     with store.atomic() as db:
         rows = list(
             db.query(
-                "select research_consent from members where slack_id = ? and erased_at is null",
+                "select research_consent from members where id = ? and erased_at is null",
                 [member_id],
             )
         )
@@ -61,7 +59,7 @@ def record_consent(store: Store, member_id: str, consent: bool, at: datetime) ->
             return None
         db.execute(
             "update members set research_consent = ?, consent_source = 'member', "
-            "consent_changed_at = ? where slack_id = ?",
+            "consent_changed_at = ? where id = ?",
             [int(consent), iso(at), member_id],
         )
         return bool(rows[0]["research_consent"])
@@ -88,15 +86,15 @@ def rewrite_digests(store: Store, rewrite: Callable[[dict], tuple[dict, int]]) -
     return removed
 
 
-def erase_member_rows(store: Store, slack_id: str, pseudonym: str, at: datetime) -> dict | None:
+def erase_member_rows(store: Store, member_id: str, pseudonym: str, at: datetime) -> dict | None:
     """Delete a member's responses and their history, pseudonymise the member row and the
     deliveries (status kept, so counts stay). None if no such member."""
     with store.atomic() as db:
-        member = list(db.query("select * from members where slack_id = ?", [slack_id]))
+        member = list(db.query("select * from members where id = ?", [member_id]))
         if not member:
             return None
         ids = [
-            r["id"] for r in db.query("select id from responses where member_id = ?", [slack_id])
+            r["id"] for r in db.query("select id from responses where member_id = ?", [member_id])
         ]
         marks = ", ".join("?" for _ in ids)
         history = responses = 0
@@ -109,18 +107,19 @@ def erase_member_rows(store: Store, slack_id: str, pseudonym: str, at: datetime)
         # so the foreign key is checked once, at commit.
         db.execute("PRAGMA defer_foreign_keys = ON")
         db.execute(
-            "update members set slack_id = ?, name = ?, language = null, research_consent = 0, "
+            "update members set id = ?, name = ?, language = null, research_consent = 0, "
             "consent_source = 'member', consent_changed_at = ?, active = 0, erased_at = ? "
-            "where slack_id = ?",
-            [pseudonym, ERASED_NAME, iso(at), iso(at), slack_id],
+            "where id = ?",
+            [pseudonym, ERASED_NAME, iso(at), iso(at), member_id],
         )
         deliveries = db.execute(
-            "update deliveries set member_id = ?, channel = null, message_ts = null, error = null "
+            "update deliveries set member_id = ?, platform = null, conversation = null, message_id = null, "
+            "message_extra = null, error = null "
             "where member_id = ?",
-            [pseudonym, slack_id],
+            [pseudonym, member_id],
         ).rowcount
         # The chat surface deletes the posts themselves (it read them with answer_posts first).
-        db.execute("delete from answer_posts where member_id = ?", [slack_id])
+        db.execute("delete from answer_posts where member_id = ?", [member_id])
         return {
             "response_ids": ids,
             "responses": responses,
@@ -129,20 +128,18 @@ def erase_member_rows(store: Store, slack_id: str, pseudonym: str, at: datetime)
         }
 
 
-def record_answer_post(store: Store, round_id: int, member_id: str, channel: str, ts: str) -> None:
-    """Remember that the bot showed this member's answer in a channel thread (channel, ts)."""
+def record_answer_post(store: Store, round_id: int, member_id: str, ref: MessageRef) -> None:
+    """Remember that the bot showed this member's answer in a channel thread."""
     with store.atomic() as db:
         db["answer_posts"].insert(
-            {"round_id": round_id, "member_id": member_id, "channel": channel, "ts": ts}
+            {"round_id": round_id, "member_id": member_id, **message_ref_columns(ref)}
         )
 
 
-def answer_posts(store: Store, member_id: str) -> list[tuple[str, str]]:
-    """(channel, ts) of every post in which the bot showed this member's answer."""
-    rows = store._rows(
-        "select channel, ts from answer_posts where member_id = ? order by id", [member_id]
-    )
-    return [(row["channel"], row["ts"]) for row in rows]
+def answer_posts(store: Store, member_id: str) -> list[MessageRef]:
+    """Every post in which the bot showed this member's answer."""
+    rows = store._rows("select * from answer_posts where member_id = ? order by id", [member_id])
+    return [ref for ref in map(message_ref, rows) if ref is not None]
 
 
 PRUNE_BATCH = 2000

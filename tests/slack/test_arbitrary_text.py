@@ -101,11 +101,11 @@ def test_any_flip_command_gets_an_ephemeral_answer_that_pings_nobody(flip, text)
 def channel_round(flip) -> str:
     flip.server.command(FACILITATOR, f"start samtale-01 --kanal <#{CHANNEL}|flip-samtale>")
     assert wait_idle()
-    return flip.services.store.deliveries(1, [DeliveryStatus.SENT])[0].message_ts
+    return flip.services.store.deliveries(1, [DeliveryStatus.SENT])[0].ref.message
 
 
 def brokers(flip):
-    return itertools.cycle(m.slack_id for m in flip.services.network.members if "broker" in m.roles)
+    return itertools.cycle(m.id for m in flip.services.network.members if "broker" in m.roles)
 
 
 @settings(max_examples=40, **FIXTURE)

@@ -19,8 +19,8 @@ def test_a_channel_round_from_start_to_close(flip):
     posts = [c for c in fake.calls_to("chat.postMessage") if c.args.get("metadata")]
     assert [c.args["channel"] for c in posts] == [CHANNEL]
     sent = services.store.deliveries(1, [DeliveryStatus.SENT])
-    assert len(sent) == 50 and {d.message_ts for d in sent} == {sent[0].message_ts}
-    ts = sent[0].message_ts
+    assert len(sent) == 50 and {d.ref.message for d in sent} == {sent[0].ref.message}
+    ts = sent[0].ref.message
 
     # Answer in the modal: posted in the thread under the broker's name, thanks only to them.
     server.click("U0SILK001", blocks.ANSWER, "1", CHANNEL, ts)

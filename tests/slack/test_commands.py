@@ -112,7 +112,9 @@ def test_close_then_reopen_gives_the_buttons_back(flip):
     assert flip.services.rounds.get_round(1).is_open
     assert wait_idle()
     delivery = flip.services.store.delivery(1, BROKER)
-    last = [c for c in flip.fake.calls_to("chat.update") if c.args["ts"] == delivery.message_ts][-1]
+    last = [c for c in flip.fake.calls_to("chat.update") if c.args["ts"] == delivery.ref.message][
+        -1
+    ]
     assert any(b["type"] == "actions" for b in last.args["blocks"])
     assert "allerede åben" in text_of(flip.server.command(FACILITATOR, "reopen 1"))
     actions = [e["action"] for e in flip.services.store.audit_entries()]
@@ -174,20 +176,22 @@ def test_skip_and_snooze_buttons_update_the_dm(flip):
     flip.server.command(FACILITATOR, "start samtale-01 --closes 5d")
     assert wait_idle()
     delivery = flip.services.store.delivery(1, BROKER)
-    flip.server.click(BROKER, blocks.SNOOZE, "1", delivery.channel, delivery.message_ts)
+    flip.server.click(BROKER, blocks.SNOOZE, "1", delivery.ref.conversation, delivery.ref.message)
     assert wait_idle()
     assert flip.services.store.delivery(1, BROKER).snoozed
-    flip.server.click(BROKER, blocks.SKIP, "1", delivery.channel, delivery.message_ts)
+    flip.server.click(BROKER, blocks.SKIP, "1", delivery.ref.conversation, delivery.ref.message)
     assert wait_idle()
     assert flip.services.store.delivery(1, BROKER).status == DeliveryStatus.SKIPPED
-    flip.server.click(BROKER, blocks.SKIP, "1", delivery.channel, delivery.message_ts)  # again
+    flip.server.click(
+        BROKER, blocks.SKIP, "1", delivery.ref.conversation, delivery.ref.message
+    )  # again
     assert wait_idle()
-    updates = [c for c in flip.fake.calls_to("chat.update") if c.args["ts"] == delivery.message_ts]
+    updates = [c for c in flip.fake.calls_to("chat.update") if c.args["ts"] == delivery.ref.message]
     texts = [str(c.args["blocks"]) for c in updates]
     assert len(texts) == 2
     assert "i morgen tidlig" in texts[0] and "sprunget over" in texts[1]
     # A second snooze is refused, ephemerally.
-    flip.server.click(BROKER, blocks.SNOOZE, "1", delivery.channel, delivery.message_ts)
+    flip.server.click(BROKER, blocks.SNOOZE, "1", delivery.ref.conversation, delivery.ref.message)
     assert wait_idle()
     assert "allerede" in flip.fake.calls_to("chat.postEphemeral")[-1].args["text"]
 

@@ -27,7 +27,7 @@ def answered_round(flip: Flip) -> int:
     round = services.rounds.start_round(
         prompt, "all", flip.clock() + timedelta(days=5), FACILITATOR
     )
-    brokers = [m.slack_id for m in services.network.brokers()]
+    brokers = [m.id for m in services.network.brokers()]
     for member, sample in zip(brokers, demo_answers(), strict=False):
         services.rounds.record_answer(round.id, member, sample.texts, quotable=sample.quotable)
     return round.id

@@ -43,11 +43,11 @@ def test_a_researcher_gets_a_pseudonymised_csv_in_their_dm(flip):
     network = flip.services.network
     for member in network.members:
         assert member.name not in text
-        assert member.slack_id not in text
+        assert member.id not in text
     assert all(r["pseudonym"] for r in rows)
     # Members without research consent are left out, and the comment says how many.
     answered = {d.member_id for d in flip.services.store.deliveries(round_id) if d.answered_at}
-    consenting = {m.slack_id for m in network.members if m.research_consent} & answered
+    consenting = {m.id for m in network.members if m.research_consent} & answered
     assert answered - consenting == {NO_CONSENT}
     assert len({r["pseudonym"] for r in rows}) == len(consenting)
     assert "left out" in shared["initial_comment"]

@@ -42,7 +42,7 @@ def test_a_whole_round_from_start_to_summary(flip):
 
     delivery = services.store.delivery(1, BROKER)
     assert delivery.status == DeliveryStatus.SENT
-    channel, ts = delivery.channel, delivery.message_ts
+    channel, ts = delivery.ref.conversation, delivery.ref.message
 
     # The answer button opens the modal.
     assert server.click(BROKER, blocks.ANSWER, "1", channel, ts).status == 200
@@ -81,11 +81,11 @@ def test_a_whole_round_from_start_to_summary(flip):
         {
             "type": "message",
             "channel_type": "im",
-            "channel": other_delivery.channel,
+            "channel": other_delivery.ref.conversation,
             "user": other,
             "text": "Jeg svarer i tråden",
             "ts": "1900000000.000001",
-            "thread_ts": other_delivery.message_ts,
+            "thread_ts": other_delivery.ref.message,
         }
     )
     assert reply.status == 200
@@ -93,7 +93,7 @@ def test_a_whole_round_from_start_to_summary(flip):
     fake.wait_for(
         "chat.postMessage",
         where=lambda c: (
-            c.args.get("thread_ts") == other_delivery.message_ts
+            c.args.get("thread_ts") == other_delivery.ref.message
             and "gemt" in c.args.get("text", "")
         ),
     )
@@ -119,17 +119,17 @@ def test_a_whole_round_from_start_to_summary(flip):
         {
             "type": "message",
             "channel_type": "im",
-            "channel": late.channel,
+            "channel": late.ref.conversation,
             "user": "U0SILK003",
             "text": "For sent",
             "ts": "1900000000.000002",
-            "thread_ts": late.message_ts,
+            "thread_ts": late.ref.message,
         }
     )
     fake.wait_for(
         "chat.postMessage",
         where=lambda c: (
-            c.args.get("thread_ts") == late.message_ts and "lukket" in c.args.get("text", "")
+            c.args.get("thread_ts") == late.ref.message and "lukket" in c.args.get("text", "")
         ),
     )
     assert services.store.response(1, "U0SILK003") is None

@@ -54,16 +54,16 @@ def test_slacks_refusal_becomes_delivery_failed_with_its_error(messenger, fake, 
     fake.fail("chat.postMessage", error="account_inactive")
     with pytest.raises(DeliveryFailed) as failed:
         messenger.send_prompt(network.member("U0SILK001"), a_round(1), library.get("samtale-01"))
-    assert failed.value.error == "account_inactive"
+    assert (failed.value.reason, failed.value.detail) == ("blocked", "account_inactive")
     with pytest.raises(DeliveryFailed) as missing:
         messenger.update_prompt(
             network.member("U0SILK001"),
             a_round(1),
             library.get("samtale-01"),
-            MessageRef("D0SILK001", "1.1"),
+            MessageRef("slack", "D0SILK001", "1.1"),
             "closed",
         )
-    assert missing.value.error == "message_not_found"
+    assert missing.value.error == "not_found: message_not_found"
 
 
 def test_a_digest_too_long_for_its_thread_brings_the_whole_of_it_as_a_file(messenger, fake):

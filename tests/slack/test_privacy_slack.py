@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.core.models import DeliveryStatus
+from bot.core.models import DeliveryStatus, MessageRef
 from bot.slack import blocks, blocks_privacy
 from bot.slack.handlers.common import wait_idle
 from bot.store.privacy import answer_posts
@@ -38,7 +38,7 @@ def start(flip, text: str = "start samtale-01") -> None:
 
 def prompt_of(flip, user: str):
     delivery = flip.services.store.delivery(1, user)
-    return delivery.channel, delivery.message_ts
+    return delivery.ref.conversation, delivery.ref.message
 
 
 def answer_in_modal(flip, user: str, text: str, **kwargs) -> None:
@@ -125,7 +125,7 @@ def test_a_thread_reply_in_a_dm_says_what_was_removed_and_to_delete_the_message(
 
 def test_a_channel_round_posts_only_the_redacted_answer(flip):
     start(flip, f"start samtale-01 --kanal <#{CHANNEL}|flip-samtale>")
-    ts = flip.services.store.deliveries(1, [DeliveryStatus.SENT])[0].message_ts
+    ts = flip.services.store.deliveries(1, [DeliveryStatus.SENT])[0].ref.message
     answer_in_modal(flip, BROKER, RAW)
     thread = [
         c.args["text"]
@@ -303,7 +303,7 @@ def test_without_a_response_url_the_outcome_comes_as_a_dm(flip):
 
 def test_erasing_deletes_the_bots_thread_post_of_their_answer(flip):
     start(flip, f"start samtale-01 --kanal <#{CHANNEL}|flip-samtale>")
-    ts = flip.services.store.deliveries(1, [DeliveryStatus.SENT])[0].message_ts
+    ts = flip.services.store.deliveries(1, [DeliveryStatus.SENT])[0].ref.message
     answer_in_modal(flip, BROKER, "Mit svar i kanalen")
     answer_in_modal(flip, "U0SILK002", "Kollegaens svar")
     posts = [c for c in flip.fake.calls_to("chat.postMessage") if c.args.get("thread_ts") == ts]
@@ -315,7 +315,9 @@ def test_erasing_deletes_the_bots_thread_post_of_their_answer(flip):
     assert [(c.args["channel"], c.args["ts"]) for c in deleted] == [(CHANNEL, in_thread[0])]
     assert [m.ts for m in flip.fake.messages[CHANNEL] if m.thread_ts == ts] == [in_thread[1]]
     assert answer_posts(flip.services.store, BROKER) == []
-    assert answer_posts(flip.services.store, "U0SILK002") == [(CHANNEL, in_thread[1])]
+    assert answer_posts(flip.services.store, "U0SILK002") == [
+        MessageRef("slack", CHANNEL, in_thread[1])
+    ]
 
 
 def test_two_clicks_at_the_same_moment_erase_once(flip):

@@ -28,9 +28,9 @@ def test_the_daily_jobs_prune_old_answers_and_old_event_ids(fake, tmp_path, cloc
     _, services = build_process(settings, clock=clock)
     services.scheduler.shutdown(wait=True)
     store = services.store
-    store.first_sight_of_event("Ev-old", at=clock() - timedelta(days=30))
-    store.first_sight_of_event("Ev-new")
+    store.first_sight_of_event("slack", "Ev-old", at=clock() - timedelta(days=30))
+    store.first_sight_of_event("slack", "Ev-new")
     for job in background_jobs(services):
         job.func()
-    assert store.first_sight_of_event("Ev-old")  # forgotten, so it counts as new again
-    assert not store.first_sight_of_event("Ev-new")
+    assert store.first_sight_of_event("slack", "Ev-old")  # forgotten, so it counts as new again
+    assert not store.first_sight_of_event("slack", "Ev-new")

@@ -145,8 +145,8 @@ def test_every_command_as_every_role(flip, role, name):
 def click_payload(fake, services, user: str, action_id: str, where: str) -> dict:
     if where == "prompt":
         delivery = services.store.delivery(1, user)
-        channel = delivery.channel if delivery else "D" + user[1:]
-        ts = delivery.message_ts if delivery else "1800000000.999999"
+        channel = delivery.ref.conversation if delivery else "D" + user[1:]
+        ts = delivery.ref.message if delivery else "1800000000.999999"
         container = {"type": "message", "channel_id": channel, "message_ts": ts}
     elif where == "home":
         container = {"type": "view", "view_id": "V0HOME"}

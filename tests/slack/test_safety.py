@@ -65,11 +65,11 @@ def thread_event(delivery, user, text="Et svar i tråden"):
     return {
         "type": "message",
         "channel_type": "im",
-        "channel": delivery.channel,
+        "channel": delivery.ref.conversation,
         "user": user,
         "text": text,
         "ts": "1900000000.000009",
-        "thread_ts": delivery.message_ts,
+        "thread_ts": delivery.ref.message,
     }
 
 
@@ -87,7 +87,7 @@ def test_a_retried_event_is_stored_and_confirmed_once(flip, retry_first):
     confirmations = [
         c
         for c in flip.fake.calls_to("chat.postMessage")
-        if c.args.get("thread_ts") == delivery.message_ts
+        if c.args.get("thread_ts") == delivery.ref.message
     ]
     assert len(confirmations) == 1
 
@@ -95,7 +95,7 @@ def test_a_retried_event_is_stored_and_confirmed_once(flip, retry_first):
 def test_a_double_submitted_answer_is_stored_once_and_updated_once(flip):
     start_round(flip)
     delivery = flip.services.store.delivery(1, BROKER)
-    flip.server.click(BROKER, blocks.ANSWER, "1", delivery.channel, delivery.message_ts)
+    flip.server.click(BROKER, blocks.ANSWER, "1", delivery.ref.conversation, delivery.ref.message)
     view = flip.fake.wait_for("views.open")[0].args["view"]
     values = answer_values(view, {"q1": "Samme svar", "q2": "To gange"})
     with ThreadPoolExecutor(2) as pool:
@@ -105,14 +105,14 @@ def test_a_double_submitted_answer_is_stored_once_and_updated_once(flip):
     response = flip.services.store.response(1, BROKER)
     assert response.answers == {"q1": "Samme svar", "q2": "To gange"} and response.edits == 0
     assert flip.services.store.response_history(response.id) == []
-    updates = [c for c in flip.fake.calls_to("chat.update") if c.args["ts"] == delivery.message_ts]
+    updates = [c for c in flip.fake.calls_to("chat.update") if c.args["ts"] == delivery.ref.message]
     assert len(updates) == 1
 
 
 def test_invalid_answers_are_shown_in_the_modal_and_nothing_is_stored(flip):
     start_round(flip)
     delivery = flip.services.store.delivery(1, BROKER)
-    flip.server.click(BROKER, blocks.ANSWER, "1", delivery.channel, delivery.message_ts)
+    flip.server.click(BROKER, blocks.ANSWER, "1", delivery.ref.conversation, delivery.ref.message)
     view = flip.fake.wait_for("views.open")[0].args["view"]
     empty = flip.server.submit(BROKER, view, answer_values(view, {"q1": "  "}))
     assert empty.json()["response_action"] == "errors"
@@ -144,10 +144,12 @@ def test_an_undeliverable_dm_is_recorded_with_slacks_error_and_shown_in_status(f
     flip.fake.fail("chat.postMessage", error="user_not_found", match={"channel": BROKER})
     start_round(flip)
     delivery = flip.services.store.delivery(1, BROKER)
-    assert delivery.status == DeliveryStatus.FAILED and delivery.error == "user_not_found"
+    assert (
+        delivery.status == DeliveryStatus.FAILED and delivery.error == "not_found: user_not_found"
+    )
     assert len(prompt_dms(flip.fake)) == BROKERS - 1
     status = status_of(flip)
-    assert "Signe Andersen (user_not_found)" in status
+    assert "Signe Andersen (not_found: user_not_found)" in status
     # Slack takes it later: a facilitator's reminder first retries it, and only it.
     flip.fake.heal("chat.postMessage")
     flip.server.command(FACILITATOR, "remind")
@@ -161,5 +163,5 @@ def test_an_undeliverable_dm_is_recorded_with_slacks_error_and_shown_in_status(f
     ]
     assert (
         len(reminded) == BROKERS - 1
-        and flip.services.store.delivery(1, BROKER).channel not in reminded
+        and flip.services.store.delivery(1, BROKER).ref.conversation not in reminded
     )

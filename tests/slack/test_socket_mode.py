@@ -47,11 +47,11 @@ def test_a_round_starts_and_an_answer_is_stored_over_socket_mode(
                     "event": {
                         "type": "message",
                         "channel_type": "im",
-                        "channel": delivery.channel,
+                        "channel": delivery.ref.conversation,
                         "user": "U0SILK001",
                         "text": "Svar over Socket Mode",
                         "ts": "1900000000.000001",
-                        "thread_ts": delivery.message_ts,
+                        "thread_ts": delivery.ref.message,
                     },
                 },
             )

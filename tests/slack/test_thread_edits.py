@@ -21,11 +21,11 @@ def reply(flip, delivery, text: str) -> None:
     event = {
         "type": "message",
         "channel_type": "im",
-        "channel": delivery.channel,
+        "channel": delivery.ref.conversation,
         "user": BROKER,
         "text": text,
         "ts": REPLY_TS,
-        "thread_ts": delivery.message_ts,
+        "thread_ts": delivery.ref.message,
     }
     assert flip.server.event(event).status == 200
     assert wait_idle()
@@ -47,9 +47,9 @@ def changed(channel: str, message: dict, before: dict) -> dict:
 
 
 def edit(flip, delivery, before: str, after: str) -> None:
-    common = {"type": "message", "user": BROKER, "ts": REPLY_TS, "thread_ts": delivery.message_ts}
+    common = {"type": "message", "user": BROKER, "ts": REPLY_TS, "thread_ts": delivery.ref.message}
     event = changed(
-        delivery.channel,
+        delivery.ref.conversation,
         {**common, "text": after, "edited": {"user": BROKER, "ts": "1900000100.000000"}},
         {**common, "text": before},
     )
@@ -61,7 +61,7 @@ def thread_posts(flip, delivery) -> list[str]:
     return [
         c.args.get("text", "")
         for c in flip.fake.calls_to("chat.postMessage")
-        if c.args.get("thread_ts") == delivery.message_ts
+        if c.args.get("thread_ts") == delivery.ref.message
     ]
 
 
@@ -105,11 +105,11 @@ def test_changes_that_are_not_a_members_reply_are_left_alone(flip, delivery, who
     posts = len(flip.fake.calls_to("chat.postMessage"))
     if whose == "the bot's prompt":
         message = {"type": "message", "bot_id": "B0FLIPBOT", "text": "Besvaret ✓"}
-        message["ts"] = delivery.message_ts
+        message["ts"] = delivery.ref.message
     else:  # Slack marks the parent changed when a reply arrives
         message = {"type": "message", "user": BROKER, "text": "Oplæg", "reply_count": 1}
-        message.update(ts=delivery.message_ts, thread_ts=delivery.message_ts)
-    event = changed(delivery.channel, message, {**message, "text": "Før"})
+        message.update(ts=delivery.ref.message, thread_ts=delivery.ref.message)
+    event = changed(delivery.ref.conversation, message, {**message, "text": "Før"})
     assert flip.server.event(event).status == 200
     assert wait_idle()
     assert flip.services.store.response(1, BROKER).answers == {"q1": "Første tanke."}

@@ -8,25 +8,32 @@ from slack_bolt import Ack, App
 
 from bot.core.access import AccessDenied, require
 from bot.core.i18n import t
-from bot.core.messenger import DeliveryFailed, MessageRef
+from bot.core.messenger import DeliveryFailed
 from bot.core.models import DeliveryStatus
 from bot.core.rounds import RoundError
 from bot.core.services import Services
 from bot.slack import blocks
 from bot.slack.handlers import facilitation, home
 from bot.slack.handlers.commands import start_modal
-from bot.slack.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
+from bot.slack.handlers.common import (
+    after_ack,
+    explain,
+    language,
+    member_of,
+    messenger,
+    safe_ephemeral,
+)
 
 logger = logging.getLogger(__name__)
 
 
-def _clicked(body: dict) -> tuple[str, int | None, str | None, str | None]:
+def _clicked(services: Services, body: dict) -> tuple[str, int | None, str | None, str | None]:
     """(user, round id from the button value, channel, message ts) of a button click."""
     action = body["actions"][0]
     value = action.get("value") or ""
     container = body.get("container") or {}
     return (
-        body["user"]["id"],
+        member_of(services, body["user"]["id"]),
         int(value) if value.isdigit() else None,
         container.get("channel_id"),
         container.get("message_ts"),
@@ -36,7 +43,7 @@ def _clicked(body: dict) -> tuple[str, int | None, str | None, str | None]:
 def open_answer_modal(services: Services, body: dict) -> None:
     """Open the answer modal, filled with the stored answer when there is one (editing).
     Runs after the acknowledgement: Slack's trigger_id stays valid for three seconds."""
-    user, round_id, channel, ts = _clicked(body)
+    user, round_id, channel, ts = _clicked(services, body)
     lang = language(services, user)
     try:
         require(services.network, user, "answer")
@@ -62,11 +69,11 @@ def _show_state(services: Services, user: str, round_id: int, state: str) -> Non
     round = services.rounds.get_round(round_id)
     delivery = services.store.delivery(round_id, user)
     member = services.network.member(user)
-    if delivery is None or member is None or not delivery.message_ts:
+    if delivery is None or member is None or delivery.ref is None:
         return
     if round.channel:
         text = t(f"slack.state.{state}", language(services, user))
-        safe_ephemeral(services, delivery.channel, user, text)
+        safe_ephemeral(services, delivery.ref.conversation, user, text)
         return
 
     try:
@@ -74,7 +81,7 @@ def _show_state(services: Services, user: str, round_id: int, state: str) -> Non
             member,
             round,
             services.rounds.prompt_of(round),
-            MessageRef(delivery.channel or "", delivery.message_ts),
+            delivery.ref,
             state,
         )
     except DeliveryFailed:
@@ -82,7 +89,7 @@ def _show_state(services: Services, user: str, round_id: int, state: str) -> Non
 
 
 def skip_or_snooze(services: Services, body: dict, what: str) -> None:
-    user, round_id, channel, _ = _clicked(body)
+    user, round_id, channel, _ = _clicked(services, body)
     lang = language(services, user)
     try:
         require(services.network, user, "answer")
@@ -104,7 +111,7 @@ def skip_or_snooze(services: Services, body: dict, what: str) -> None:
 
 
 def facilitator_button(services: Services, body: dict, what: str) -> None:
-    user, round_id, channel, _ = _clicked(body)
+    user, round_id, channel, _ = _clicked(services, body)
     lang = language(services, user)
     try:
         if what == "remind":
@@ -125,7 +132,7 @@ def facilitator_button(services: Services, body: dict, what: str) -> None:
 
 
 def start_button(services: Services, body: dict) -> None:
-    user = body["user"]["id"]
+    user = member_of(services, body["user"]["id"])
     lang = language(services, user)
     try:
         require(services.network, user, "start_round")

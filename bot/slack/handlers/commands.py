@@ -29,6 +29,7 @@ from bot.slack.handlers.common import (
     after_ack,
     explain,
     language,
+    member_of,
     messenger,
     respond_later,
     safe_ephemeral,
@@ -45,7 +46,7 @@ class Request:
 
     def __init__(self, services: Services, body: dict):
         self.services = services
-        self.user: str = body.get("user_id", "")
+        self.user: str = member_of(services, body.get("user_id", ""))
         self.channel: str | None = body.get("channel_id")
         self.trigger_id: str | None = body.get("trigger_id")
         self.response_url: str | None = body.get("response_url")
@@ -147,9 +148,9 @@ def status_text(services: Services, lang: str) -> str:
     return "\n\n".join([status, t("slack.status.upcoming", lang), "\n".join(lines)])
 
 
-def _name(services: Services, slack_id: str) -> str:
-    member = services.network.member(slack_id)
-    return member.name if member else slack_id
+def _name(services: Services, member_id: str) -> str:
+    member = services.network.member(member_id)
+    return member.name if member else member_id
 
 
 def do_remind(req: Request, command: Command) -> str:
@@ -279,7 +280,10 @@ def register(app: App, services: Services) -> None:
             reply = run_command(services, body)
         except Exception:
             logger.exception("/flip failed")
-            reply = t("slack.error.generic", language(services, body.get("user_id", "")))
+            reply = t(
+                "slack.error.generic",
+                language(services, member_of(services, body.get("user_id", ""))),
+            )
         if reply is None:
             ack()
             return

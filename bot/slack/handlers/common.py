@@ -107,8 +107,15 @@ def messenger(services: Services) -> SlackMessenger:
     return services.rounds.messenger  # type: ignore[return-value]
 
 
-def language(services: Services, slack_id: str) -> str:
-    return services.network.language_of(slack_id)
+def member_of(services: Services, slack_user: str) -> str:
+    """The neutral member id of a Slack user (the user id itself for someone not in the network,
+    whom every role check then refuses)."""
+    found = services.network.member_at("slack", slack_user)
+    return found.id if found else slack_user
+
+
+def language(services: Services, member_id: str) -> str:
+    return services.network.language_of(member_id)
 
 
 def explain(exc: Exception, lang: str) -> str:

@@ -30,7 +30,15 @@ from bot.slack.digest_blocks import (
     build_digest_reviewed,
     summary_text,
 )
-from bot.slack.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
+from bot.slack.errors import slack_ref
+from bot.slack.handlers.common import (
+    after_ack,
+    explain,
+    language,
+    member_of,
+    messenger,
+    safe_ephemeral,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +46,15 @@ logger = logging.getLogger(__name__)
 # -- the review buttons ---------------------------------------------------------------------
 
 
-def _clicked(body: dict) -> tuple[str, int | None, MessageRef | None]:
+def _clicked(services: Services, body: dict) -> tuple[str, int | None, MessageRef | None]:
     """(user, digest id from the button value, the draft message) of a review click."""
     value = body["actions"][0].get("value") or ""
     container = body.get("container") or {}
     channel, ts = container.get("channel_id"), container.get("message_ts")
     return (
-        body["user"]["id"],
+        member_of(services, body["user"]["id"]),
         int(value) if value.isdigit() else None,
-        MessageRef(channel, ts) if channel and ts else None,
+        slack_ref(channel, ts) if channel and ts else None,
     )
 
 
@@ -55,9 +63,9 @@ def _when(services: Services, moment: datetime | None) -> str:
     return f"{moment.astimezone(services.network.tz):%Y-%m-%d %H:%M}"
 
 
-def _name(services: Services, slack_id: str | None) -> str:
-    member = services.network.member(slack_id or "")
-    return member.name if member else (slack_id or "flipbot")
+def _name(services: Services, member_id: str | None) -> str:
+    member = services.network.member(member_id or "")
+    return member.name if member else (member_id or "flipbot")
 
 
 def outcome_note(services: Services, digest_id: int) -> str | None:
@@ -92,7 +100,7 @@ def show_outcome(
         if not member.has_role("facilitator"):
             continue
         try:
-            found = slack.find_digest_draft(member.slack_id, digest_id, since)
+            found = slack.find_digest_draft(member.slack, digest_id, since)
         except DeliveryFailed:
             continue
         if found is not None and found not in refs:
@@ -106,10 +114,10 @@ def show_outcome(
 
 def review(services: Services, body: dict, what: str) -> None:
     """One click on a draft's button: approve (post), rebuild (new draft DMs) or reject."""
-    user, digest_id, ref = _clicked(body)
+    user, digest_id, ref = _clicked(services, body)
     lang = language(services, user)
     digests = services.digests
-    channel = ref.channel if ref else None
+    channel = ref.conversation if ref else None
     try:
         if digest_id is None or digests is None:
             raise RoundError("digest_not_found", digest_id="?")
@@ -192,7 +200,7 @@ def show_digest(
         first, *rest = build_digest_private(digest, note)
         try:
             if not channel:
-                raise DeliveryFailed("channel_not_found")
+                raise DeliveryFailed("not_found", "no channel")
             slack.post_ephemeral(channel, user, text, first)
         except DeliveryFailed:
             # flipbot is not in that channel (never invited): the member's DM instead.
@@ -237,7 +245,7 @@ def send_export(services: Services, user: str, fmt: str, filters: ExportFilter) 
         comment = t("export.command.done", lang, rows=len(export.rows))
         if export.left_out_no_consent:
             comment += " " + t("export.left_out", lang, count=export.left_out_no_consent)
-        messenger(services).send_file(user, data, filename, comment)
+        messenger(services).send_file(services.network.member(user), data, filename, comment)
     except DeliveryFailed as exc:
         _tell(services, user, t("export.command.failed", lang, error=exc.error))
     except Exception:

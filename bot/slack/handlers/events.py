@@ -15,7 +15,14 @@ from bot.core.messenger import DeliveryFailed
 from bot.core.models import Delivery
 from bot.core.services import Services
 from bot.privacy.redact import redaction_notice
-from bot.slack.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
+from bot.slack.handlers.common import (
+    after_ack,
+    explain,
+    language,
+    member_of,
+    messenger,
+    safe_ephemeral,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,16 +35,16 @@ def register_dedupe(app: App, services: Services) -> None:
     def drop_repeated_events(body: dict, next) -> BoltResponse | None:
         # Keyed on event_id, not on X-Slack-Retry-Num: the first delivery to arrive may be a retry.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not services.store.first_sight_of_event(event_id):
+        if event_id and not services.store.first_sight_of_event("slack", event_id):
             return BoltResponse(status=200, body="")
         return next()
 
 
 def thread_reply(services: Services, event: dict) -> None:
     """Store a thread reply as the member's answer (before the acknowledgement); confirm after."""
-    user, channel = event.get("user"), event.get("channel")
+    user, channel = member_of(services, event.get("user") or ""), event.get("channel")
     thread_ts, text = event.get("thread_ts"), event.get("text") or ""
-    delivery = services.store.delivery_by_message(channel, thread_ts)
+    delivery = services.store.delivery_by_message("slack", channel or "", thread_ts or "")
     if delivery is None:
         if event.get("channel_type") == "im":
             after_ack(
@@ -60,12 +67,17 @@ def thread_reply(services: Services, event: dict) -> None:
 def reply_edited(services: Services, event: dict) -> None:
     """A member edited a reply in a prompt's thread: their stored answer follows the edit."""
     message, before = event.get("message") or {}, event.get("previous_message") or {}
-    user, thread_ts = message.get("user"), message.get("thread_ts")
+    user, thread_ts = member_of(services, message.get("user") or ""), message.get("thread_ts")
     # Slack also says "changed" when the bot updates a prompt or a thread gets a new reply.
-    if message.get("bot_id") or not user or not thread_ts or thread_ts == message.get("ts"):
+    if (
+        message.get("bot_id")
+        or not message.get("user")
+        or not thread_ts
+        or thread_ts == message.get("ts")
+    ):
         return
     old, new = before.get("text") or "", message.get("text") or ""
-    delivery = services.store.delivery_by_message(event.get("channel"), thread_ts)
+    delivery = services.store.delivery_by_message("slack", event.get("channel") or "", thread_ts)
     if delivery is None or old == new:
         return
     _answer_from_thread(
@@ -89,7 +101,7 @@ def _answer_from_thread(
     """Make the change to the member's answer before the acknowledgement, then confirm it in
     the thread with said[0] (they had an answer) or said[1] (this is their first)."""
     round = services.rounds.get_round(delivery.round_id)
-    channel = delivery.channel or round.channel
+    channel = (delivery.ref.conversation if delivery.ref else None) or round.channel
     in_channel = round.channel is not None
     # In a DM round the thread belongs to one member; in a channel round anyone in the round may
     # reply (colleagues who are not in it are just talking, and get no answer from the bot).
@@ -154,5 +166,5 @@ def register(app: App, services: Services) -> None:
         if event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
             thread_reply(services, event)
         elif event.get("channel_type") == "im":
-            lang = language(services, event["user"])
+            lang = language(services, member_of(services, event["user"]))
             after_ack(messenger(services).post_text, event["channel"], t("slack.dm.help", lang))

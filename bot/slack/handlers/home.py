@@ -10,7 +10,7 @@ from bot.core.access import allowed
 from bot.core.models import DeliveryStatus
 from bot.core.services import Services
 from bot.slack import blocks_overview as overview
-from bot.slack.handlers.common import after_ack, language, messenger
+from bot.slack.handlers.common import after_ack, language, member_of, messenger
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,9 @@ def build_home_for(services: Services, user: str):
 
 
 def publish_home(services: Services, user: str) -> None:
-    messenger(services).client.views_publish(user_id=user, view=build_home_for(services, user))
+    member = services.network.member(user)
+    address = member.slack if member and member.slack else user
+    messenger(services).client.views_publish(user_id=address, view=build_home_for(services, user))
 
 
 def register(app: App, services: Services) -> None:
@@ -60,6 +62,6 @@ def register(app: App, services: Services) -> None:
     def app_home_opened(event: dict) -> None:
         if event.get("tab", "home") != "home":
             return
-        if services.network.member(event["user"]) is None:
+        if services.network.member_at("slack", event["user"]) is None:
             return
-        after_ack(publish_home, services, event["user"])
+        after_ack(publish_home, services, member_of(services, event["user"]))

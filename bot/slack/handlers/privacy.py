@@ -10,20 +10,21 @@ from slack_bolt import Ack, App, Respond
 from bot.core.access import AccessDenied, require
 from bot.core.i18n import t
 from bot.core.messenger import DeliveryFailed
+from bot.core.models import MessageRef
 from bot.core.services import Services
 from bot.privacy.erasure import erase_member
 from bot.privacy.redact import PrivacyError
 from bot.slack import blocks_privacy
-from bot.slack.handlers.common import after_ack, explain, language, messenger
+from bot.slack.handlers.common import after_ack, explain, language, member_of, messenger
 from bot.store.privacy import answer_posts
 
 logger = logging.getLogger(__name__)
 
 
-def erase_clicked(services: Services, body: dict) -> tuple[str, list[tuple[str, str]]]:
+def erase_clicked(services: Services, body: dict) -> tuple[str, list[MessageRef]]:
     """Erase the clicking member (before the acknowledgement: only the database). Returns the
     reply and the bot's own posts of their answers, to delete after the acknowledgement."""
-    user = body["user"]["id"]
+    user = member_of(services, body["user"]["id"])
     lang = language(services, user)
     try:
         require(services.network, user, "erase_self")
@@ -44,18 +45,18 @@ def erase_clicked(services: Services, body: dict) -> tuple[str, list[tuple[str, 
     return reply, posts
 
 
-def delete_posts(services: Services, posts: list[tuple[str, str]]) -> None:
+def delete_posts(services: Services, posts: list[MessageRef]) -> None:
     """Delete the bot's thread posts that showed an erased member's answers; one failure does
     not stop the rest (the erasure itself is done and audited)."""
-    for channel, ts in posts:
+    for post in posts:
         try:
-            messenger(services).delete_message(channel, ts)
+            messenger(services).delete_message(post)
         except DeliveryFailed:
             logger.exception("could not delete an erased member's answer post")
 
 
 def cancel_clicked(services: Services, body: dict) -> str:
-    user = body["user"]["id"]
+    user = member_of(services, body["user"]["id"])
     lang = language(services, user)
     try:
         require(services.network, user, "erase_self")

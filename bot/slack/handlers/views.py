@@ -16,7 +16,14 @@ from bot.privacy.redact import redaction_notice
 from bot.slack import blocks
 from bot.slack.handlers import facilitation
 from bot.slack.handlers.commands import start_reply
-from bot.slack.handlers.common import after_ack, explain, language, messenger, safe_ephemeral
+from bot.slack.handlers.common import (
+    after_ack,
+    explain,
+    language,
+    member_of,
+    messenger,
+    safe_ephemeral,
+)
 from bot.store.privacy import record_answer_post
 
 logger = logging.getLogger(__name__)
@@ -24,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 def submit_answer(services: Services, body: dict, view: dict) -> dict | None:
     """Store the answer; return Slack's `errors` response (shown in the modal) when it is not valid."""
-    user = body["user"]["id"]
+    user = member_of(services, body["user"]["id"])
     lang = language(services, user)
     context = blocks.ModalContext.load(view.get("private_metadata", ""))
     answers, quotable, private = blocks.read_answer_modal(view["state"]["values"])
@@ -59,26 +66,26 @@ def show_answer(services: Services, result: AnswerResult, private: bool) -> None
     delivery = services.store.delivery(round.id, member_id)
     if not round.channel:
         if notice:
-            channel = delivery.channel if delivery and delivery.channel else member_id
+            channel = delivery.ref.conversation if delivery and delivery.ref else member_id
             messenger(services).post_text(channel, notice)
         return
     member = services.network.member(member_id)
-    if delivery is None or not delivery.message_ts or member is None:
+    if delivery is None or delivery.ref is None or member is None:
         return
-    channel = delivery.channel or round.channel
+    channel = delivery.ref.conversation or round.channel
     if not private and result.outcome == "created":
         # The stored text: already redacted, so the thread never shows what was removed.
         post = messenger(services).post_channel_answer(
-            channel, delivery.message_ts, member, result.response.text
+            channel, delivery.ref.message, member, result.response.text
         )
         # Remembered so that erasing the member can delete the post (bot.slack.handlers.privacy).
-        record_answer_post(services.store, round.id, member_id, post.channel, post.ts)
+        record_answer_post(services.store, round.id, member_id, post)
     thanks = t("slack.thread.saved", lang)
     safe_ephemeral(services, channel, member_id, f"{thanks} {notice}" if notice else thanks)
 
 
 def submit_start(services: Services, body: dict, view: dict) -> dict | None:
-    user = body["user"]["id"]
+    user = member_of(services, body["user"]["id"])
     lang = language(services, user)
     values = view["state"]["values"]
     prompt_id = (
