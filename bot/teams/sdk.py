@@ -45,6 +45,7 @@ __all__ = [
     "Account",
     "ActivityContext",
     "ActivityParams",
+    "activity_tenant_id",
     "App",
     "ConversationReference",
     "CreateConversationParams",
@@ -59,6 +60,19 @@ __all__ = [
     "common",
     "token_provider_for",
 ]
+
+
+def activity_tenant_id(activity: api.ActivityBase) -> str | None:
+    """The Entra tenant an inbound activity came from (channelData first: it is set in channels too).
+
+    The SDK does not check the tenant; the integrator compares this with the network file.
+    """
+    channel_data = getattr(activity, "channel_data", None)
+    tenant = getattr(channel_data, "tenant", None) if channel_data else None
+    if tenant is not None and getattr(tenant, "id", None):
+        return tenant.id
+    conversation = getattr(activity, "conversation", None)
+    return getattr(conversation, "tenant_id", None) or None
 
 
 def cloud_for(settings: Settings) -> CloudEnvironment:

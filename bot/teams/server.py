@@ -153,13 +153,20 @@ async def _call(factory: Callable[[], Awaitable[object]]) -> object:
     return await factory()
 
 
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
 def teams_wsgi(adapter: LoopThreadAdapter, *, max_body: int = MAX_BODY_BYTES):
     """A WSGI app answering POST on the adapter's messaging path (mount it beside /slack/events)."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         def answer(status: int, headers: dict[str, str], body: bytes) -> list[bytes]:
             start_response(
-                f"{status} {HTTPStatus(status).phrase}",
+                _status_line(status),
                 [*headers.items(), ("Content-Length", str(len(body)))],
             )
             return [body]
