@@ -2,7 +2,8 @@
 
 The SDK raises `httpx.HTTPStatusError` for every non-2xx answer (after our retries gave up),
 `httpx.TransportError` when the connector cannot be reached, and our token source raises
-`TeamsTokenError`.
+`TeamsTokenError`. `failure_reason` answers None for what retrying cannot fix and is no
+delivery's fault (a 400, a refused client secret): the caller should log it as an error.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ def failure_reason(error: BaseException) -> str | None:
         if status in (408, 412) or status >= 500:
             return TRANSIENT
         return None
-    if isinstance(error, (httpx.TransportError, TeamsTokenError, TimeoutError)):
+    if isinstance(error, TeamsTokenError):
+        # A refused grant (bad secret, unknown app) is a configuration error, not worth retrying.
+        unavailable = error.status is None or error.status == 429 or error.status >= 500
+        return TRANSIENT if unavailable else None
+    if isinstance(error, (httpx.TransportError, TimeoutError)):
         return TRANSIENT
     return None
