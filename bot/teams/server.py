@@ -82,6 +82,7 @@ class LoopThreadAdapter:
         """Run a coroutine on the loop thread from sync code and return its result (or raise its error)."""
         loop = self._ensure_loop()
         if threading.current_thread() is self._thread:
+            coro.close()
             raise RuntimeError("run() called on the Teams loop itself: await the coroutine instead")
         future = asyncio.run_coroutine_threadsafe(coro, loop)
         try:

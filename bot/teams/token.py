@@ -60,6 +60,7 @@ class ClientCredentialsToken:
         self._refresh_margin = refresh_margin
         self._lock = threading.Lock()
         self._cache: dict[str, _Cached] = {}
+        self._http: httpx.Client | None = None  # made on first fetch, used under the lock
 
     def __repr__(self) -> str:  # the secret stays out of logs
         return (
@@ -94,8 +95,10 @@ class ClientCredentialsToken:
             "client_secret": self._client_secret,
             "scope": scope,
         }
+        if self._http is None:
+            self._http = httpx.Client(timeout=self._timeout)
         try:
-            response = httpx.post(self._token_url, data=form, timeout=self._timeout)
+            response = self._http.post(self._token_url, data=form)
         except httpx.HTTPError as error:
             raise TeamsTokenError(None, type(error).__name__) from error
         try:
