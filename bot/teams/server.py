@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -51,6 +52,9 @@ class LoopThreadAdapter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
+        # A gunicorn worker is a fork: the child has neither the loop thread nor a usable lock.
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: _forget_parent_loop(ref()))
 
     # --- the SDK's HttpServerAdapter protocol ---
 
@@ -148,6 +152,12 @@ class LoopThreadAdapter:
         for factory in startup:
             asyncio.run_coroutine_threadsafe(_call(factory), loop).result(self.timeout)
         return loop
+
+
+def _forget_parent_loop(adapter: LoopThreadAdapter | None) -> None:
+    if adapter is not None:
+        adapter._lock = threading.Lock()
+        adapter._loop = adapter._thread = None
 
 
 async def _call(factory: Callable[[], Awaitable[object]]) -> object:

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,29 @@ def test_the_loop_starts_on_first_use_and_runs_startup_once():
         adapter.close()
 
     assert len(started) == 1
+
+
+def test_a_forked_worker_gets_its_own_loop():
+    adapter = LoopThreadAdapter(timeout=5)
+    parent_loop_thread = adapter.run(_loop_thread_name())
+
+    pid = os.fork()
+    if pid == 0:  # the child: a gunicorn worker, say; it must never return into pytest
+        ok = False
+        try:
+            ok = adapter.run(_loop_thread_pid()) == os.getpid()
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    adapter.close()
+
+    assert parent_loop_thread == "teams-loop"
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+async def _loop_thread_name() -> str:
+    return threading.current_thread().name
+
+
+async def _loop_thread_pid() -> int:
+    return os.getpid()
