@@ -147,10 +147,10 @@ class LoopThreadAdapter:
             thread = threading.Thread(target=serve, name="teams-loop", daemon=True)
             thread.start()
             ready.wait()
+            # Still under the lock, so no request sees the loop before the App has registered its route.
+            for factory in self._startup:
+                asyncio.run_coroutine_threadsafe(_call(factory), loop).result(self.timeout)
             self._loop, self._thread, self._pid = loop, thread, os.getpid()
-            startup = list(self._startup)
-        for factory in startup:
-            asyncio.run_coroutine_threadsafe(_call(factory), loop).result(self.timeout)
         return loop
 
 
