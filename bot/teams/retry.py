@@ -20,8 +20,9 @@ Wait = Callable[[float], Awaitable[None] | None]
 
 TRANSIENT_STATUSES = frozenset({412, 502, 504})
 RATE_LIMITED = 429
-# A Retry-After beyond this is not worth holding a send for: give up and let the caller reschedule.
-MAX_RETRY_AFTER_SECONDS = 60.0
+# A Retry-After beyond this is not worth holding a send (and its caller's run() timeout) for:
+# give up, and let the caller reschedule it as rate_limited.
+MAX_RETRY_AFTER_SECONDS = 10.0
 
 
 def retry_after_seconds(response: httpx.Response, default: float) -> float:
