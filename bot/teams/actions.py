@@ -109,7 +109,9 @@ def submit_data(round_id: int, message_id: str | None = None) -> dict:
     return data
 
 
-def _data(key: str, verb: str, *, round_id: int | None = None, digest_id: int | None = None) -> dict:
+def _data(
+    key: str, verb: str, *, round_id: int | None = None, digest_id: int | None = None
+) -> dict:
     target = VERBS.get(verb)
     if target is None:
         raise ValueError(f"unknown verb {verb!r}")
