@@ -70,8 +70,7 @@ def score(entries: list[dict]) -> tuple[dict[str, KindScore], int, int]:
             partly = [
                 p
                 for p in pieces
-                if p not in whole
-                and any(run in result.text for run in re.findall(r"\d{4,}", p))
+                if p not in whole and any(run in result.text for run in re.findall(r"\d{4,}", p))
             ]
             removed = result.removed.get(kind, 0)
             found = min(len(pieces) - len(whole), removed)
