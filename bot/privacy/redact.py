@@ -195,7 +195,7 @@ _NUMBER = (
     r"|[2-9]\d\.\d{2}\.\d{2}\.\d{2})"
 )
 # A number before these is an amount, not a phone number ("22 334 455 kr.").
-_AMOUNT = r"(?!\s*(?:kr|kroner|dkk|mio|mia|euro|eur|%|procent)(?![\wæøå]))"
+_AMOUNT = r"(?!\s*(?i:kr|kroner|dkk|mio|mia|euro|eur|%|procent)(?![\wæøå]))"
 _PHONE = re.compile(rf"{_PREFIX}{_NUMBER}(?!\d)(?![.,/-]\d){_AMOUNT}")
 # Foreign numbers: a country code after + or 00, then 6 to 12 digits in groups.
 _FOREIGN_PHONE = re.compile(
