@@ -38,7 +38,6 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 
 from bot.core.i18n import t
 
@@ -47,7 +46,6 @@ KINDS = tuple(PLACEHOLDERS)  # also the order the broker is told about them
 
 
 # -- normalisation --------------------------------------------------------------------------
-@cache
 def _fold(char: str) -> str:
     """One character as the patterns see it: every space separator (no-break, narrow, thin …) a
     space, every dash (en, figure, no-break hyphen …) and the minus sign a hyphen, every decimal
@@ -64,12 +62,23 @@ def _fold(char: str) -> str:
     return folded if len(folded) == 1 and not folded.isdigit() else char
 
 
+class _FoldTable(dict):
+    """str.translate's table, filled in as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = folded = _fold(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def normalise(text: str) -> str:
     """The text with Unicode spaces, dashes and digits folded to ASCII, character for character
     (the result has the same length, so positions in it are positions in text)."""
     if text.isascii():
         return text
-    return "".join(map(_fold, text))
+    return text.translate(_FOLD_TABLE)
 
 
 # -- labels before a number -----------------------------------------------------------------
@@ -160,13 +169,15 @@ _LOCAL_CHARS = frozenset("+.'-_")
 def _email_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for at in _AT_SIGN.finditer(text):
+        domain = _DOMAIN.match(text, at.end())  # first: "at arbejde" stops here, cheaply
+        if domain is None:
+            continue
         start = at.start()
         floor = spans[-1][1] if spans else 0
         while start > floor and (text[start - 1].isalnum() or text[start - 1] in _LOCAL_CHARS):
             start -= 1
         name = text[start : at.start()]
-        domain = _DOMAIN.match(text, at.end())
-        if not name or domain is None:
+        if not name:
             continue
         if at.group(0) != "@":
             # Spelt out: the domain must end in a top-level domain of letters, and the bare word
