@@ -2,7 +2,8 @@
 
 Every quote is a verbatim span of a stored answer, from an answer that may be quoted, by a member
 with research consent, and names the municipality (or 'other municipalities'), never the person.
-Every theme lists real answers. Tests call assert_digest_is_honest on every digest they build;
+Every theme lists real answers, and its label words come from those answers: lemmas of their
+words, no stop words, no names. Tests call assert_digest_is_honest on every digest they build;
 the review service calls it too before a draft is stored.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.digest.model import OTHER_MUNICIPALITIES, Answer, Digest
+from bot.digest.text import capitalised_words, lemma, stop_words, words
 
 
 class DishonestDigest(AssertionError):
@@ -59,6 +61,7 @@ def digest_problems(
             if answer_id in seen:
                 problems.append(f"theme {theme.label!r}: answer {answer_id} is in two themes")
             seen.add(answer_id)
+        problems += _label_problems(digest, theme, by_id)
         for quote in theme.quotes:
             if quote.answer_id not in theme.answer_ids:
                 problems.append(
@@ -76,6 +79,24 @@ def digest_problems(
     for person in sorted(p for p in people if p):
         if person in dump:
             problems.append(f"the digest names a person: {person!r}")
+    return problems
+
+
+def _label_problems(digest: Digest, theme, by_id: dict[str, Answer]) -> list[str]:
+    """A theme's terms are lemmas of words in its own answers, neither fillers nor names."""
+    lang = digest.language
+    texts = [by_id[i].text for i in theme.answer_ids if i in by_id]
+    found = {lemma(w, lang) for text in texts for w in words(text)}
+    names = capitalised_words([a.text for a in by_id.values()])
+    names |= {lemma(w, lang) for w in names}
+    problems = []
+    for term in theme.terms:
+        if term not in found:
+            problems.append(f"theme {theme.label!r}: {term!r} is not a word of its answers")
+        if term in stop_words():
+            problems.append(f"theme {theme.label!r}: {term!r} is a filler word")
+        if term in names:
+            problems.append(f"theme {theme.label!r}: {term!r} is a name")
     return problems
 
 

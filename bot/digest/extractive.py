@@ -20,6 +20,7 @@ from bot.digest.model import (
 )
 from bot.digest.people import PeopleGuard
 from bot.digest.quotes import Span, best_sentence, dilemma_sentences, question_sentences, spread
+from bot.digest.text import capitalised_words, lemma
 from bot.digest.themes import group_answers
 
 QUOTES_PER_THEME = 3
@@ -81,8 +82,9 @@ def build_digest(
     consenting = [a for a in answers if a.research_consent]
     quotable = [a for a in consenting if a.quotable]
     figures, total = _participation(answers, participation, grouper, language)
-    grouping = group_answers([a.text for a in consenting], k)
-    themes = _themes(consenting, grouping, grouper, guard)
+    texts = [a.text for a in consenting]
+    grouping = group_answers(texts, k, language=language, is_name=_names(texts, guard, language))
+    themes = _themes(consenting, grouping, grouper, guard, language)
     # Each sentence is quoted once: the dilemmas and questions skip what the themes already show.
     shown = {(q.answer_id, q.question_id, q.start) for th in themes for q in th.quotes}
 
@@ -117,6 +119,14 @@ def build_digest(
     )
     digest.overview = overview(digest)
     return digest
+
+
+def _names(texts: list[str], guard: PeopleGuard, language: str):
+    """Which lemmas are names: members' names, and words the answers capitalise mid-sentence
+    (the citizen in a case, a colleague, a place), in any of their forms."""
+    capitalised = capitalised_words(texts)
+    names = capitalised | {lemma(w, language) for w in capitalised}
+    return lambda word: word in names or guard.mentions(word)
 
 
 def _group(grouper: Grouper):
@@ -171,10 +181,11 @@ def _participation(
     return rows, total
 
 
-def _themes(answers: list[Answer], grouping, grouper: Grouper, guard: PeopleGuard) -> list[Theme]:
+def _themes(
+    answers: list[Answer], grouping, grouper: Grouper, guard: PeopleGuard, language: str
+) -> list[Theme]:
     themes = []
     for index, terms in enumerate(grouping.terms):
-        terms = [term for term in terms if not guard.mentions(term)]
         members = np.flatnonzero(grouping.theme_of == index)
         if members.size == 0:
             continue
