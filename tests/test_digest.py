@@ -105,6 +105,12 @@ def _tamper(digest, answers, how):
         digest.overview += " U0TEST001 sagde det."
     elif how == "theme_count":
         digest.themes[0].answers += 1
+    elif how == "half_a_dilemma":
+        pair = next(q for q in digest.dilemmas if "På den anden side" in q.text)
+        pair.start += pair.text.index("På den anden side")
+        pair.text = next(a for a in answers if a.id == pair.answer_id).texts[pair.question_id][
+            pair.start : pair.end
+        ]
     elif how == "filler_label":
         digest.themes[0].terms.append("muligt")
     elif how == "name_label":
@@ -126,6 +132,7 @@ def _tamper(digest, answers, how):
         "wrong_municipality",
         "names_a_person",
         "theme_count",
+        "half_a_dilemma",
         "filler_label",
         "name_label",
         "label_from_elsewhere",

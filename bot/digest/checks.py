@@ -2,6 +2,8 @@
 
 Every quote is a verbatim span of a stored answer, from an answer that may be quoted, by a member
 with research consent, and names the municipality (or 'other municipalities'), never the person.
+A theme or dilemma quote is a whole thought (see quotes.units): it neither starts in the middle
+of a pair of sentences nor ends there; an open question is a real question.
 Every theme lists real answers, and its label words come from those answers: lemmas of their
 words, no stop words, no names. Tests call assert_digest_is_honest on every digest they build;
 the review service calls it too before a draft is stored.
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.digest.model import OTHER_MUNICIPALITIES, Answer, Digest
+from bot.digest.quotes import is_real_question, units
 from bot.digest.text import capitalised_words, lemma, stop_words, words
 
 
@@ -26,7 +29,8 @@ def digest_problems(
     by_id = {a.id: a for a in answers}
     named = {r.municipality for r in digest.participation if r.municipality != OTHER_MUNICIPALITIES}
     problems: list[str] = []
-    for quote in digest.all_quotes():
+    statements = [q for theme in digest.themes for q in theme.quotes] + digest.dilemmas
+    for quote, asks in [(q, False) for q in statements] + [(q, True) for q in digest.questions]:
         where = f"quote {quote.text[:40]!r} (answer {quote.answer_id})"
         answer = by_id.get(quote.answer_id)
         if answer is None:
@@ -35,6 +39,11 @@ def digest_problems(
         source = answer.texts.get(quote.question_id)
         if source is None or source[quote.start : quote.end] != quote.text or not quote.text:
             problems.append(f"{where}: not a verbatim span of question {quote.question_id}")
+        elif asks:
+            if not is_real_question(quote.text):
+                problems.append(f"{where}: is not a real question")
+        elif not _whole(source, quote.start, quote.end):
+            problems.append(f"{where}: is not a whole thought (it needs the sentence around it)")
         if not answer.quotable:
             problems.append(f"{where}: the answer may not be quoted")
         if not answer.research_consent:
@@ -80,6 +89,12 @@ def digest_problems(
         if person in dump:
             problems.append(f"the digest names a person: {person!r}")
     return problems
+
+
+def _whole(text: str, start: int, end: int) -> bool:
+    found = units(text)
+    starts = {s: whole for s, _, whole in found}
+    return starts.get(start, False) and end in {e for _, e, _ in found}
 
 
 def _label_problems(digest: Digest, theme, by_id: dict[str, Answer]) -> list[str]:

@@ -85,17 +85,20 @@ def build_digest(
     texts = [a.text for a in consenting]
     grouping = group_answers(texts, k, language=language, is_name=_names(texts, guard, language))
     themes = _themes(consenting, grouping, grouper, guard, language)
-    # Each sentence is quoted once: the dilemmas and questions skip what the themes already show.
-    shown = {(q.answer_id, q.question_id, q.start) for th in themes for q in th.quotes}
+    # Each piece of an answer is quoted once: the dilemmas and questions skip what overlaps a
+    # quote already shown.
+    shown = [(q.answer_id, q.question_id, q.start, q.end) for th in themes for q in th.quotes]
 
     def usable(span: Span) -> bool:
-        return (span.answer.id, span.question_id, span.start) not in shown and not guard.mentions(
-            span.text
+        overlapping = any(
+            a == span.answer.id and qid == span.question_id and s < span.end and span.start < e
+            for a, qid, s, e in shown
         )
+        return not overlapping and not guard.mentions(span.text)
 
     dilemma_spans = [s for s in dilemma_sentences(quotable) if usable(s)]
     dilemmas = [_quote(s, grouper) for s in spread(dilemma_spans, DILEMMAS, _group(grouper))]
-    shown |= {(q.answer_id, q.question_id, q.start) for q in dilemmas}
+    shown += [(q.answer_id, q.question_id, q.start, q.end) for q in dilemmas]
     question_spans = [s for s in question_sentences(quotable) if usable(s)]
     questions = [_quote(s, grouper) for s in spread(question_spans, QUESTIONS, _group(grouper))]
     differences = _differences(consenting, themes, grouper)
