@@ -343,7 +343,9 @@ def test_a_municipality_that_talks_about_something_else_is_named_as_different():
     herning = [d for d in digest.differences if d.municipality == "herning" and d.share == 1.0]
     assert herning and herning[0].overall == 0.5
     assert "virksomhed" in digest.themes[herning[0].theme].terms
-    assert "Herning Kommune: 100% af svarene hører til" in render(digest, "md")
+    md = render(digest, "md")
+    assert "I Herning Kommune handlede 6 af 6 svar om “" in md
+    assert "(i alle kommuner 6 af 12)." in md and "%" not in md
 
 
 def test_no_sentence_is_quoted_twice(digest):
