@@ -111,6 +111,8 @@ def _tamper(digest, answers, how):
         pair.text = next(a for a in answers if a.id == pair.answer_id).texts[pair.question_id][
             pair.start : pair.end
         ]
+    elif how == "total_disagrees":
+        digest.total.answered += 1
     elif how == "filler_label":
         digest.themes[0].terms.append("muligt")
     elif how == "name_label":
@@ -133,6 +135,7 @@ def _tamper(digest, answers, how):
         "names_a_person",
         "theme_count",
         "half_a_dilemma",
+        "total_disagrees",
         "filler_label",
         "name_label",
         "label_from_elsewhere",

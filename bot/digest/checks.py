@@ -83,6 +83,16 @@ def digest_problems(
             )
         elif difference.municipality not in named:
             problems.append(f"difference names municipality {difference.municipality!r} wrongly")
+    for field in ("delivered", "answered", "skipped"):
+        if getattr(digest.total, field) != sum(getattr(r, field) for r in digest.participation):
+            problems.append(f"the total {field} is not the sum of the participation table")
+    if sum(th.answers for th in digest.themes) > digest.answers_used:
+        problems.append("the themes hold more answers than the digest used")
+    if digest.answers_used + digest.left_out_no_consent != len(by_id):
+        problems.append("answers used and left out do not add up to the answers given")
+    for difference in digest.differences:
+        if difference.size and difference.share != round(difference.count / difference.size, 3):
+            problems.append(f"difference for {difference.municipality}: its counts disagree")
     dump = digest.model_dump_json()
     people = {a.member for a in by_id.values() if a.member} | set(forbidden)
     for person in sorted(p for p in people if p):
