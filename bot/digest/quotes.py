@@ -66,10 +66,17 @@ _OPENS_PAIR = re.compile(r"\b(på den ene side|på den ene siden|on the one hand
 _LEADING = "\"'“”„«»*_–—-( "
 
 
+# "Jeg kender spændingsfeltet alt for godt." names a tension in a few words without stating it.
+_TENSION_NOUN = re.compile(r"\b(dilemma\w*|spændingsfelt\w*|spenningsfelt\w*|tension)", re.I)
+SHORT_SENTENCE = 10
+
+
 def answers_before(sentence: str) -> bool:
     """Whether a sentence only makes sense after the one before it."""
     opening = sentence.lstrip(_LEADING)
     if _ANSWERS_BEFORE.match(opening):
+        return True
+    if _TENSION_NOUN.search(opening) and len(words(opening)) < SHORT_SENTENCE:
         return True
     return bool(_POINTS_BACK.match(opening) and STRONG_MARKERS.search(opening))
 

@@ -93,8 +93,7 @@ def render_markdown(digest: Digest) -> str:
             f"**{_md_escape(digest.prompt.title)}**",
             "",
         ]
-        out += [_md_escape(part) for part in digest.prompt.body.split("\n\n") if part.strip()]
-        out = _spaced(out)
+        out += _spaced([_md_escape(p) for p in digest.prompt.body.split("\n\n") if p.strip()])
         for number, label in enumerate(digest.prompt.questions, 1):
             question = t("digest.question_number", lang, number=number)
             out += [f"- *{question}:* {_md_escape(label)}"]

@@ -106,6 +106,8 @@ def test_units_join_a_sentence_to_the_one_it_answers():
         "Til sidst C.",
     ]
     assert [whole for _, _, whole in units("Men det er svært. Det ved vi godt.")] == [False, True]
+    text = "Lederen vil have tal, og borgeren har brug for tid. Jeg kender spændingsfeltet godt."
+    assert [text[s:e] for s, e, _ in units(text)] == [text]
 
 
 @pytest.mark.parametrize(
