@@ -105,6 +105,20 @@ def _tamper(digest, answers, how):
         digest.overview += " U0TEST001 sagde det."
     elif how == "theme_count":
         digest.themes[0].answers += 1
+    elif how == "half_a_dilemma":
+        pair = next(q for q in digest.dilemmas if "På den anden side" in q.text)
+        pair.start += pair.text.index("På den anden side")
+        pair.text = next(a for a in answers if a.id == pair.answer_id).texts[pair.question_id][
+            pair.start : pair.end
+        ]
+    elif how == "total_disagrees":
+        digest.total.answered += 1
+    elif how == "filler_label":
+        digest.themes[0].terms.append("muligt")
+    elif how == "name_label":
+        digest.themes[0].terms.append("mira")
+    elif how == "label_from_elsewhere":
+        digest.themes[0].terms.append("cykel")
     elif how == "unknown_answer":
         digest.themes[0].answer_ids.append("999")
         digest.themes[0].answers += 1
@@ -120,6 +134,11 @@ def _tamper(digest, answers, how):
         "wrong_municipality",
         "names_a_person",
         "theme_count",
+        "half_a_dilemma",
+        "total_disagrees",
+        "filler_label",
+        "name_label",
+        "label_from_elsewhere",
         "unknown_answer",
     ],
 )
@@ -326,8 +345,10 @@ def test_a_municipality_that_talks_about_something_else_is_named_as_different():
     digest = build(answers, k=2)
     herning = [d for d in digest.differences if d.municipality == "herning" and d.share == 1.0]
     assert herning and herning[0].overall == 0.5
-    assert "virksomhederne" in digest.themes[herning[0].theme].terms
-    assert "Herning Kommune: 100% af svarene hører til" in render(digest, "md")
+    assert "virksomhed" in digest.themes[herning[0].theme].terms
+    md = render(digest, "md")
+    assert "I Herning Kommune handlede 6 af 6 svar om “" in md
+    assert "(i alle kommuner 6 af 12)." in md and "%" not in md
 
 
 def test_no_sentence_is_quoted_twice(digest):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -15,18 +16,24 @@ from bot.digest.model import (
     Difference,
     Digest,
     MunicipalityFigures,
+    PromptShown,
     Quote,
     Theme,
 )
 from bot.digest.people import PeopleGuard
+from bot.digest.prompt import library_prompt
 from bot.digest.quotes import Span, best_sentence, dilemma_sentences, question_sentences, spread
+from bot.digest.text import capitalised_words, lemma
 from bot.digest.themes import group_answers
 
 QUOTES_PER_THEME = 3
 DILEMMAS = 6
 QUESTIONS = 6
 DIFFERENCE = 0.25  # a theme's share in one municipality vs all answers, to be worth naming
+DIFFERENCE_FROM = 5  # a municipality with fewer answers in the themes is not compared
+DIFFERENCE_COUNT = 3  # nor is a theme it has fewer answers in than this
 MAX_DIFFERENCES = 5
+_NUMBERED = re.compile(r"^q(\d+)$")
 
 
 class Grouper:
@@ -72,30 +79,47 @@ def build_digest(
     flip_theme: str | None = None,
     k: int | None = None,
     people: Iterable[str] = (),
+    prompt: PromptShown | None = None,
+    questions: list[str] | None = None,
+    timezone: str = "Europe/Copenhagen",
 ) -> Digest:
-    """Build a digest: participation, themes with quotes, dilemmas, open questions, differences.
-    `people` are members' names: quotes that mention one are not used (see people.py)."""
+    """Build a digest: the prompt, participation, themes with quotes, dilemmas, open questions,
+    differences. `people` are members' names: quotes that mention one are not used (see
+    people.py). `prompt` and `questions` (its question ids in order) are what the brokers were
+    asked; without them the built-in library's prompt of `prompt_id` is used. Participation
+    follows the order of `names` (the network file's)."""
     names = names or {}
+    if prompt is None and prompt_id is not None:
+        found = library_prompt(prompt_id, language)
+        if found is not None:
+            prompt, questions = found[0], questions or found[1]
+    number = _question_numbers(questions)
     guard = PeopleGuard(people)
     grouper = Grouper(answers, names, min_group_size, language)
     consenting = [a for a in answers if a.research_consent]
     quotable = [a for a in consenting if a.quotable]
     figures, total = _participation(answers, participation, grouper, language)
-    grouping = group_answers([a.text for a in consenting], k)
-    themes = _themes(consenting, grouping, grouper, guard)
-    # Each sentence is quoted once: the dilemmas and questions skip what the themes already show.
-    shown = {(q.answer_id, q.question_id, q.start) for th in themes for q in th.quotes}
+    texts = [a.text for a in consenting]
+    grouping = group_answers(texts, k, language=language, is_name=_names(texts, guard, language))
+    themes = _themes(consenting, grouping, grouper, guard, number)
+    # Each piece of an answer is quoted once: the dilemmas and questions skip what overlaps a
+    # quote already shown.
+    shown = [(q.answer_id, q.question_id, q.start, q.end) for th in themes for q in th.quotes]
 
     def usable(span: Span) -> bool:
-        return (span.answer.id, span.question_id, span.start) not in shown and not guard.mentions(
-            span.text
+        overlapping = any(
+            a == span.answer.id and qid == span.question_id and s < span.end and span.start < e
+            for a, qid, s, e in shown
         )
+        return not overlapping and not guard.mentions(span.text)
 
     dilemma_spans = [s for s in dilemma_sentences(quotable) if usable(s)]
-    dilemmas = [_quote(s, grouper) for s in spread(dilemma_spans, DILEMMAS, _group(grouper))]
-    shown |= {(q.answer_id, q.question_id, q.start) for q in dilemmas}
+    dilemmas = [
+        _quote(s, grouper, number) for s in spread(dilemma_spans, DILEMMAS, _group(grouper))
+    ]
+    shown += [(q.answer_id, q.question_id, q.start, q.end) for q in dilemmas]
     question_spans = [s for s in question_sentences(quotable) if usable(s)]
-    questions = [_quote(s, grouper) for s in spread(question_spans, QUESTIONS, _group(grouper))]
+    asked = [_quote(s, grouper, number) for s in spread(question_spans, QUESTIONS, _group(grouper))]
     differences = _differences(consenting, themes, grouper)
     digest = Digest(
         title=title,
@@ -103,33 +127,65 @@ def build_digest(
         round_id=round_id,
         prompt_id=prompt_id,
         flip_theme=flip_theme,
+        prompt=prompt,
         created_at=created_at,
+        timezone=timezone,
         participation=figures,
         total=total,
         overview="",
         themes=themes,
         dilemmas=dilemmas,
-        questions=questions,
+        questions=asked,
         differences=differences,
         answers_used=len(consenting),
         left_out_no_consent=len(answers) - len(consenting),
         not_quotable=len(consenting) - len(quotable),
     )
-    digest.overview = overview(digest)
+    digest.overview = overview(digest, _places(answers, participation))
     return digest
+
+
+def _question_numbers(order: list[str] | None):
+    """A question's number as brokers saw it: its place in the prompt, else the number in an
+    id like "q2", else None."""
+    place = {qid: i for i, qid in enumerate(order or [], 1)}
+
+    def number(question_id: str) -> int | None:
+        if question_id in place:
+            return place[question_id]
+        match = _NUMBERED.match(question_id)
+        return int(match.group(1)) if match else None
+
+    return number
+
+
+def _places(answers: list[Answer], given: list[MunicipalityFigures] | None) -> int:
+    """How many municipalities answered (the small ones too: a count names no one)."""
+    if given is None:
+        return len({a.municipality for a in answers})
+    return len({row.municipality for row in given if row.answered})
+
+
+def _names(texts: list[str], guard: PeopleGuard, language: str):
+    """Which lemmas are names: members' names, and words the answers capitalise mid-sentence
+    (the citizen in a case, a colleague, a place), in any of their forms."""
+    capitalised = capitalised_words(texts)
+    names = capitalised | {lemma(w, language) for w in capitalised}
+    return lambda word: word in names or guard.mentions(word)
 
 
 def _group(grouper: Grouper):
     return lambda answer: grouper.key(answer.municipality)
 
 
-def _quote(span: Span, grouper: Grouper) -> Quote:
+def _quote(span: Span, grouper: Grouper, number) -> Quote:
     return Quote(
         text=span.text,
         municipality=grouper.key(span.answer.municipality),
         municipality_name=grouper.name(span.answer.municipality),
         answer_id=span.answer.id,
         question_id=span.question_id,
+        question_number=number(span.question_id),
         start=span.start,
         end=span.end,
     )
@@ -158,8 +214,14 @@ def _participation(
         entry.delivered += row.delivered
         entry.answered += row.answered
         entry.skipped += row.skipped
+    # The network file's order, never a ranking by answers (the network does not evaluate).
+    place = {m: i for i, m in enumerate(grouper.names)}
     rows = sorted(
-        merged.values(), key=lambda r: (r.municipality == OTHER_MUNICIPALITIES, -r.answered, r.name)
+        merged.values(),
+        key=lambda r: (
+            r.municipality == OTHER_MUNICIPALITIES,
+            place.get(r.municipality, len(place)),
+        ),
     )
     total = MunicipalityFigures(
         municipality="*",
@@ -171,10 +233,11 @@ def _participation(
     return rows, total
 
 
-def _themes(answers: list[Answer], grouping, grouper: Grouper, guard: PeopleGuard) -> list[Theme]:
+def _themes(
+    answers: list[Answer], grouping, grouper: Grouper, guard: PeopleGuard, number
+) -> list[Theme]:
     themes = []
     for index, terms in enumerate(grouping.terms):
-        terms = [term for term in terms if not guard.mentions(term)]
         members = np.flatnonzero(grouping.theme_of == index)
         if members.size == 0:
             continue
@@ -189,7 +252,8 @@ def _themes(answers: list[Answer], grouping, grouper: Grouper, guard: PeopleGuar
                 candidates.append(span)
             if len(candidates) >= 10 * QUOTES_PER_THEME:
                 break
-        quotes = [_quote(s, grouper) for s in spread(candidates, QUOTES_PER_THEME, _group(grouper))]
+        chosen = spread(candidates, QUOTES_PER_THEME, _group(grouper))
+        quotes = [_quote(s, grouper, number) for s in chosen]
         themes.append(
             Theme(
                 label=" · ".join(terms) if terms else "…",
@@ -204,7 +268,9 @@ def _themes(answers: list[Answer], grouping, grouper: Grouper, guard: PeopleGuar
 
 
 def _differences(answers: list[Answer], themes: list[Theme], grouper: Grouper) -> list[Difference]:
-    """Themes that fill a clearly larger or smaller share of one municipality's answers."""
+    """Themes that fill a clearly larger share of one municipality's answers than of all, where
+    the municipality has enough answers for that to mean something. Told in counts; a theme a
+    municipality wrote little about is left unsaid (that would read as a verdict)."""
     if len(themes) < 2:
         return []
     theme_of = {answer_id: index for index, th in enumerate(themes) for answer_id in th.answer_ids}
@@ -216,11 +282,11 @@ def _differences(answers: list[Answer], themes: list[Theme], grouper: Grouper) -
     found = []
     for place, counts in per_place.items():
         size = sum(counts.values())
-        if place == OTHER_MUNICIPALITIES or size < 3:
+        if place == OTHER_MUNICIPALITIES or size < DIFFERENCE_FROM:
             continue
         for index, theme in enumerate(themes):
             share, overall = counts[index] / size, theme.answers / total
-            if abs(share - overall) >= DIFFERENCE:
+            if counts[index] >= DIFFERENCE_COUNT and share - overall >= DIFFERENCE:
                 found.append(
                     Difference(
                         municipality=place,
@@ -228,17 +294,21 @@ def _differences(answers: list[Answer], themes: list[Theme], grouper: Grouper) -
                         theme=index,
                         share=round(share, 3),
                         overall=round(overall, 3),
+                        count=counts[index],
+                        size=size,
+                        theme_answers=theme.answers,
+                        answers=total,
                     )
                 )
-    found.sort(key=lambda d: (-abs(d.share - d.overall), d.municipality_name, d.theme))
+    found.sort(key=lambda d: (-(d.share - d.overall), d.municipality_name, d.theme))
     return found[:MAX_DIFFERENCES]
 
 
-def overview(digest: Digest) -> str:
-    """A short, neutral paragraph made only of counts and theme labels (no verdicts)."""
+def overview(digest: Digest, places: int) -> str:
+    """A short, neutral paragraph made only of counts and theme labels (no verdicts); its count
+    of answers is the participation table's."""
     lang = digest.language
-    places = len([r for r in digest.participation if r.answered])
-    parts = [t("digest.overview.answers", lang, answered=digest.answers_used, places=places)]
+    parts = [t("digest.overview.answers", lang, answered=digest.total.answered, places=places)]
     if digest.themes:
         labels = "; ".join(f"“{th.label}”" for th in digest.themes[:4])
         parts.append(t("digest.overview.themes", lang, count=len(digest.themes), labels=labels))

@@ -48,6 +48,7 @@ class Quote(_Part):
     municipality_name: str
     answer_id: str
     question_id: str
+    question_number: int | None = None  # the question's number as brokers saw it (1, 2, …)
     start: int = Field(ge=0)
     end: int = Field(ge=0)
 
@@ -70,13 +71,26 @@ class MunicipalityFigures(_Part):
 
 
 class Difference(_Part):
-    """A theme that fills a much larger or smaller share of one municipality's answers than of all."""
+    """A theme that fills a much larger share of one municipality's answers than of all: told in
+    counts ("5 af 7 svar"), never as a percentage of a handful."""
 
     municipality: str
     municipality_name: str
     theme: int  # index into Digest.themes (its label may be rewritten by the LLM engine)
     share: float
     overall: float
+    count: int = 0  # the municipality's answers in the theme
+    size: int = 0  # the municipality's answers in any theme
+    theme_answers: int = 0  # all answers in the theme
+    answers: int = 0  # all answers in any theme
+
+
+class PromptShown(_Part):
+    """The prompt or dilemma the brokers answered, in the digest's language."""
+
+    title: str
+    body: str
+    questions: list[str] = []  # the questions' labels, in the order brokers saw them
 
 
 class Digest(_Part):
@@ -87,7 +101,9 @@ class Digest(_Part):
     round_id: int | None = None
     prompt_id: str | None = None
     flip_theme: str | None = None
+    prompt: PromptShown | None = None
     created_at: datetime
+    timezone: str = "Europe/Copenhagen"  # the network's: times are shown in it
     engine: str = "extractive"
     engine_note: str | None = None  # e.g. why the LLM engine was not used
     participation: list[MunicipalityFigures]

@@ -8,9 +8,10 @@ from html import escape
 
 from bot.core.i18n import t
 from bot.digest.model import Digest, Quote
-from bot.digest.render_md import difference_line, notes
+from bot.digest.render_md import difference_line, local_time, notes, source
 
 CSS = """
+@page{size:A4;margin:16mm 15mm}
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:#1b1b1b;
 max-width:46rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1.05rem}
@@ -18,17 +19,35 @@ blockquote{margin:.75rem 0;padding:.25rem .75rem;border-left:4px solid #3b6ea5;b
 blockquote footer{font-size:.85rem;color:#444}
 table{border-collapse:collapse;width:100%}td,th{padding:.25rem .5rem;border-bottom:1px solid #ddd}
 td.n,th.n{text-align:right}.note{font-style:italic;color:#444}svg{max-width:100%;height:auto}
-@media print{body{max-width:none;font-size:11pt}blockquote{break-inside:avoid;background:none}
-h2{break-after:avoid}}
+.prompt{border:1px solid #ccc;padding:.25rem .75rem}
+@media print{body{max-width:none;font-size:10pt;line-height:1.35;padding:0}
+blockquote{break-inside:avoid;background:none;margin:.4rem 0}h2{break-after:avoid;margin-top:1rem}
+h3{break-after:avoid}svg{max-height:6cm}.prompt{break-inside:avoid}}
 """
 
 
 def _quote(quote: Quote, lang: str) -> str:
-    ref = t("digest.reference", lang, answer_id=quote.answer_id, question_id=quote.question_id)
     return (
         f"<blockquote><p>“{escape(quote.text)}”</p>"
-        f"<footer>— {escape(quote.municipality_name)} <small>({escape(ref)})</small></footer></blockquote>"
+        f"<footer>— {escape(source(quote, lang))}</footer></blockquote>"
     )
+
+
+def _prompt(digest: Digest) -> list[str]:
+    lang, prompt = digest.language, digest.prompt
+    if prompt is None:
+        return []
+    h = [f"<h2>{escape(t('digest.heading.prompt', lang))}</h2><div class=prompt>"]
+    h.append(f"<p><strong>{escape(prompt.title)}</strong></p>")
+    h += [f"<p>{escape(part.strip())}</p>" for part in prompt.body.split("\n\n") if part.strip()]
+    if prompt.questions:
+        items = "".join(
+            f"<li><em>{escape(t('digest.question_number', lang, number=n))}:</em> {escape(label)}</li>"
+            for n, label in enumerate(prompt.questions, 1)
+        )
+        h.append(f"<ul>{items}</ul>")
+    h.append("</div>")
+    return h
 
 
 def bar_chart(title: str, rows: list[tuple[str, int, int | None]]) -> str:
@@ -67,6 +86,7 @@ def render_html(digest: Digest) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(digest.title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{escape(digest.title)}</h1>",
+        *_prompt(digest),
         f"<h2>{escape(t('digest.heading.overview', lang))}</h2><p>{escape(digest.overview)}</p>",
     ]
     h += [f'<p class="note">{escape(line)}</p>' for line in notes(digest)]
@@ -118,6 +138,6 @@ def render_html(digest: Digest) -> str:
         h.append(f"<ul>{items}</ul>")
     else:
         h.append(f"<p>{escape(t('digest.none', lang))}</p>")
-    built = t("digest.built", lang, created_at=digest.created_at.strftime("%Y-%m-%d %H:%M %Z"))
+    built = t("digest.built", lang, created_at=local_time(digest))
     h.append(f"<hr><p class=note>{escape(built)}</p></body></html>")
     return "\n".join(h)

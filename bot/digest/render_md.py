@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
 from bot.core.i18n import t
 from bot.digest.model import Digest, Quote
 
 
-def percent(value: float) -> str:
-    return f"{value:.0%}"
+def local_time(digest: Digest) -> str:
+    """When the digest was built, in the network's timezone and the digest's language
+    ("27. november 2026 kl. 13:00")."""
+    return format_datetime(
+        digest.created_at,
+        t("digest.datetime_format", digest.language),
+        tzinfo=ZoneInfo(digest.timezone),
+        locale=digest.language,
+    )
+
+
+def source(quote: Quote, lang: str) -> str:
+    """Who said it, as the room knows it: the municipality and the question's number (database
+    ids stay in the JSON, for researchers)."""
+    if quote.question_number is None:
+        return quote.municipality_name
+    return t(
+        "digest.source", lang, municipality=quote.municipality_name, number=quote.question_number
+    )
 
 
 def _md_escape(text: str) -> str:
@@ -19,8 +40,7 @@ def _md_escape(text: str) -> str:
 
 
 def _quote(quote: Quote, lang: str) -> str:
-    ref = t("digest.reference", lang, answer_id=quote.answer_id, question_id=quote.question_id)
-    return f"> “{_md_escape(quote.text)}”  \n> — {quote.municipality_name} ({ref})"
+    return f"> “{_md_escape(quote.text)}”  \n> — {_md_escape(source(quote, lang))}"
 
 
 def notes(digest: Digest) -> list[str]:
@@ -44,16 +64,40 @@ def difference_line(digest: Digest, index: int) -> str:
         "digest.difference",
         digest.language,
         municipality=d.municipality_name,
-        share=percent(d.share),
+        count=d.count,
+        size=d.size,
         theme=digest.themes[d.theme].label,
-        overall=percent(d.overall),
+        theme_answers=d.theme_answers,
+        answers=d.answers,
     )
+
+
+def _spaced(lines: list[str]) -> list[str]:
+    """Paragraphs of the prompt's body, each followed by a blank line."""
+    out: list[str] = []
+    for line in lines:
+        out.append(line)
+        if line:
+            out.append("")
+    return out
 
 
 def render_markdown(digest: Digest) -> str:
     """The whole digest as one Markdown document."""
     lang = digest.language
     out = [f"# {_md_escape(digest.title)}", ""]
+    if digest.prompt is not None:
+        out += [
+            f"## {t('digest.heading.prompt', lang)}",
+            "",
+            f"**{_md_escape(digest.prompt.title)}**",
+            "",
+        ]
+        out += _spaced([_md_escape(p) for p in digest.prompt.body.split("\n\n") if p.strip()])
+        for number, label in enumerate(digest.prompt.questions, 1):
+            question = t("digest.question_number", lang, number=number)
+            out += [f"- *{question}:* {_md_escape(label)}"]
+        out.append("")
     out += [f"## {t('digest.heading.overview', lang)}", "", _md_escape(digest.overview), ""]
     out += [f"*{line}*" for line in notes(digest)] + ([""] if notes(digest) else [])
     out += [f"## {t('digest.heading.participation', lang)}", ""]
@@ -88,7 +132,7 @@ def render_markdown(digest: Digest) -> str:
         "",
         "---",
         "",
-        f"*{t('digest.built', lang, created_at=digest.created_at.strftime('%Y-%m-%d %H:%M %Z'))}*",
+        f"*{t('digest.built', lang, created_at=local_time(digest))}*",
         "",
     ]
     return "\n".join(out)

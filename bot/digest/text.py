@@ -1,7 +1,9 @@
-"""Text work for the digest: words, Danish-aware stems and stop words, sentences with offsets.
+"""Text work for the digest: words, lemmas and stop words, names, sentences with offsets.
 
-Offline only: the stop-word lists ship with the package and the stemmer is snowballstemmer's
-Danish algorithm (pure Python, no data to download).
+Offline only: the stop-word lists ship with the package, the stems come from snowballstemmer's
+Danish algorithm and the lemmas from simplemma (pure Python, its Danish, Norwegian and English
+dictionaries ship with it). Stems group answers (they measured better, docs/benchmarks.md);
+lemmas label themes, because labels are read aloud: "borgerens" becomes "borger", never "borg".
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+import simplemma
 import snowballstemmer
 
 _HERE = Path(__file__).parent
@@ -41,6 +44,29 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+LEMMA_LANGUAGES = ("da", "nb", "en")
+# A word at the start of a sentence, or after one of these, is capitalised for grammar's sake.
+_OPENERS = re.compile(r"""[:;(\[{"'“”„«»*_–—-]\s*$""")
+
+
+def _dictionary(language: str) -> str:
+    # One dictionary per digest: loading one takes a second, and answers are in its language.
+    return language if language in LEMMA_LANGUAGES else "da"
+
+
+@cache
+def lemma(word: str, language: str = "da") -> str:
+    """The dictionary form of a lower-case word in the digest's language; a word the dictionary
+    does not know stays as written (cached: answers repeat their words)."""
+    return simplemma.lemmatize(word, lang=_dictionary(language)).lower()
+
+
+@cache
+def is_known(word: str, language: str = "da") -> bool:
+    """Whether the language's dictionary knows the word (a typo or a name it does not)."""
+    return simplemma.is_known(word, lang=_dictionary(language))
+
+
 def words(text: str) -> list[str]:
     """Lower-case words of two letters or more."""
     return WORD.findall(text.lower())
@@ -50,6 +76,22 @@ def content_words(text: str) -> list[str]:
     """Words that are not stop words."""
     stops = stop_words()
     return [w for w in words(text) if w not in stops]
+
+
+def capitalised_words(texts: list[str]) -> set[str]:
+    """Lower-cased words written with a capital inside a sentence (not first, not after a colon
+    or quote mark) anywhere in the texts: names of people and places, never theme words."""
+    found: set[str] = set()
+    for text in texts:
+        for start, end in sentences(text):
+            sentence = text[start:end]
+            for match in WORD.finditer(sentence):
+                if match.start() == 0 or not match.group()[0].isupper():
+                    continue
+                if _OPENERS.search(sentence[: match.start()]):
+                    continue
+                found.add(match.group().lower())
+    return found
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

@@ -1,4 +1,5 @@
-"""Grouping answers into themes: NMF on the stem TF-IDF, labelled by distinctive stems.
+"""Grouping answers into themes: NMF on the stem TF-IDF, labelled by the lemmas of distinctive
+stems.
 
 Deterministic: NMF starts from NNDSVDA (no random start) and ties are broken by answer order.
 Large inputs: the themes are learnt from an evenly spread sample of FIT_SAMPLE answers and every
@@ -9,18 +10,22 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 
-from bot.digest.features import Features, build_features, surface_forms
+from bot.digest.features import Features, build_features, lemma_forms
+from bot.digest.text import is_known, stop_words
 
 MAX_THEMES = 6
 FIT_SAMPLE = 3000
 CHUNK = 5000
 LABEL_TERMS = 3
+LABEL_CANDIDATES = 10
+KNOWN_BY_USE = 3  # a word no dictionary knows is a label word once this many answers use it
 
 
 @dataclass
@@ -29,8 +34,8 @@ class Grouping:
 
     theme_of: np.ndarray
     strength: np.ndarray
-    terms: list[list[str]]  # per theme, most distinctive words first
-    term_stems: list[set[str]]
+    terms: list[list[str]]  # per theme, its label words (lemmas), most distinctive first
+    term_stems: list[set[str]]  # per theme, its distinctive stems (for picking quotes)
 
 
 def theme_count(n: int) -> int:
@@ -40,8 +45,15 @@ def theme_count(n: int) -> int:
     return max(2, min(MAX_THEMES, round(math.sqrt(n) / 2)))
 
 
-def group_answers(texts: list[str], k: int | None = None) -> Grouping:
-    """Group texts into k themes (chosen from their number when not given)."""
+def group_answers(
+    texts: list[str],
+    k: int | None = None,
+    *,
+    language: str = "da",
+    is_name: Callable[[str], bool] = lambda word: False,
+) -> Grouping:
+    """Group texts into k themes (chosen from their number when not given). `is_name` tells
+    which lemmas name a person or place: those never label a theme."""
     n = len(texts)
     empty = Grouping(np.full(n, -1), np.zeros(n), [], [])
     if n == 0:
@@ -72,7 +84,7 @@ def group_answers(texts: list[str], k: int | None = None) -> Grouping:
             theme_of[start : start + CHUNK], strength[start : start + CHUNK] = _assign(
                 np.asarray(rows @ components.T)
             )
-    terms, stems = _labels(features, theme_of, k, texts)
+    terms, stems = _labels(features, theme_of, k, texts, language, is_name)
     return Grouping(theme_of, strength, terms, stems)
 
 
@@ -84,10 +96,18 @@ def _assign(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _labels(
-    features: Features, theme_of: np.ndarray, k: int, texts: list[str]
+    features: Features,
+    theme_of: np.ndarray,
+    k: int,
+    texts: list[str],
+    language: str,
+    is_name: Callable[[str], bool],
 ) -> tuple[list[list[str]], list[set[str]]]:
-    """Per theme, the stems found in many of its answers and rarely in the others (by lift times
-    frequency), shown in their most frequent written form."""
+    """Per theme, the stems found in many of its answers and rarely in the others (by lift
+    times frequency), shown as the lemma their words most often have in the theme's answers.
+    Label words are real words (the dictionary knows them, or several answers use them), no
+    fillers and no names; every one is the lemma of a word in the theme's own answers."""
+    stops = stop_words()
     unigram = np.array([len(term) >= 3 for term in features.terms])
     present = (features.counts > 0).astype(np.float32).tocsr()
     overall = np.asarray(present.sum(axis=0)).ravel()
@@ -108,10 +128,22 @@ def _labels(
             0.0,
         )
         candidates = np.flatnonzero(score)
-        top = sorted(candidates, key=lambda col: (-score[col], features.terms[col]))[:10]
-        stems.append({features.terms[col] for col in top})
-        shown = [features.terms[col] for col in top[:LABEL_TERMS]]
-        # How the stems are written: read from (at most) the first 300 answers of the theme.
-        forms = surface_forms([texts[i] for i in rows[:300]], set(shown))
-        terms.append([forms[s] for s in shown])
+        ranked = sorted(candidates, key=lambda col: (-score[col], features.terms[col]))
+        stems.append({features.terms[col] for col in ranked[:LABEL_CANDIDATES]})
+        # The lemmas are read from (at most) the first 300 answers of the theme.
+        wanted = ranked[: 4 * LABEL_CANDIDATES]
+        forms = lemma_forms(
+            [texts[i] for i in rows[:300]], {features.terms[c] for c in wanted}, language
+        )
+        label: list[str] = []
+        for col in wanted:
+            word = next(iter(forms.get(features.terms[col], [])), None)
+            if word is None or word in label or word in stops or is_name(word):
+                continue
+            if not (is_known(word, language) or overall[col] >= KNOWN_BY_USE):
+                continue
+            label.append(word)
+            if len(label) == LABEL_TERMS:
+                break
+        terms.append(label)
     return terms, stems
