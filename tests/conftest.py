@@ -15,12 +15,26 @@ from bot.prompts import load_library
 from bot.store.database import Store
 from tests.schedule_helpers import make_services, network_with
 
+# Variables the Teams SDK reads by itself; a developer's shell must not reach a test through them.
+TEAMS_SDK_ENV = {
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "TENANT_ID",
+    "SERVICE_URL",
+    "CLOUD",
+    "OAUTH_URL",
+    "MANAGED_IDENTITY_CLIENT_ID",
+}
+
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
     """No real Slack or Teams credentials or databases reach a test."""
     for name in list(os.environ):
-        if name.startswith(("SLACK_", "FLIPBOT_", "TEAMS_", "DANGEROUSLY_")):
+        if (
+            name.startswith(("SLACK_", "FLIPBOT_", "TEAMS_", "DANGEROUSLY_"))
+            or name in TEAMS_SDK_ENV
+        ):
             monkeypatch.delenv(name)
     monkeypatch.setenv("FLIPBOT_DB", str(tmp_path / "flipbot.db"))
     monkeypatch.setenv("FLIPBOT_CONFIG", str(EXAMPLE_NETWORK))

@@ -226,7 +226,7 @@ def _database_of_slack_only_main(path) -> None:
 def test_a_slack_only_database_upgrades_with_the_same_pseudonyms_texts_and_messages(db_path):
     _database_of_slack_only_main(db_path)
     store = Store(db_path)
-    assert store.migrate() == [BEFORE_PLATFORMS]
+    assert store.migrate()[0] == BEFORE_PLATFORMS
     # Pseudonyms are an HMAC of the member id, and an existing member's id is their Slack id:
     # these two were computed from the key above before the upgrade.
     export = collect(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.core.models import MessageRef, Prompt, Round
-from bot.core.network import Member
+from bot.core.network import Member, Network, channel_platform
 from bot.digest.model import Digest
 
 # Why a message did not reach its member or channel, in words that mean the same on every platform.
@@ -158,3 +158,74 @@ class LocalMessenger:
 
     def of_kind(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind]
+
+
+class PlatformMessengers:
+    """One Messenger per chat platform behind the one protocol, so a network may mix platforms:
+    a member is reached on the first of their platforms this process serves, a sent message is
+    changed on the platform it was sent on, a channel on the platform its id belongs to."""
+
+    def __init__(self, network: Network, by_platform: dict[str, Messenger]):
+        self.network = network
+        self.by_platform = dict(by_platform)
+
+    def on(self, platform: str) -> Messenger:
+        """The messenger of one platform (an edge asks for its own)."""
+        return self.by_platform[platform]
+
+    def _member(self, member: Member) -> Messenger:
+        for platform in member.platforms:
+            if platform in self.by_platform:
+                return self.by_platform[platform]
+        served = ", ".join(sorted(self.by_platform)) or "none"
+        raise DeliveryFailed(
+            "not_installed",
+            f"{member.id} is on {'/'.join(member.platforms)}; this process serves {served}",
+        )
+
+    def _ref(self, ref: MessageRef) -> Messenger:
+        return self.by_platform.get(ref.platform) or self._missing(ref.platform)
+
+    def _channel(self, channel: str) -> Messenger:
+        return self.by_platform.get(channel_platform(channel)) or self._missing(
+            channel_platform(channel)
+        )
+
+    def _round(self, round: Round, member: Member) -> Messenger:
+        return self._channel(round.channel) if round.channel else self._member(member)
+
+    @staticmethod
+    def _missing(platform: str) -> Messenger:
+        raise DeliveryFailed("not_installed", f"this process does not serve {platform}")
+
+    def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
+        return self._round(round, member).send_prompt(member, round, prompt)
+
+    def update_prompt(
+        self, member: Member, round: Round, prompt: Prompt, ref: MessageRef, state: str
+    ) -> None:
+        self._ref(ref).update_prompt(member, round, prompt, ref, state)
+
+    def send_reminder(self, member: Member, round: Round, prompt: Prompt, ref: MessageRef) -> None:
+        self._ref(ref).send_reminder(member, round, prompt, ref)
+
+    def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
+        self._channel(channel).post_round_summary(round, prompt, summary, channel)
+
+    def find_prompt(self, member: Member, round: Round) -> MessageRef | None:
+        return self._round(round, member).find_prompt(member, round)
+
+    def send_digest_draft(self, member: Member, round: Round, digest: Digest) -> None:
+        self._member(member).send_digest_draft(member, round, digest)
+
+    def post_digest(self, channel: str, round: Round, digest: Digest) -> None:
+        self._channel(channel).post_digest(channel, round, digest)
+
+    def send_notice(self, member: Member, text: str) -> None:
+        self._member(member).send_notice(member, text)
+
+    def send_file(self, member: Member, data: bytes, filename: str, comment: str) -> None:
+        self._member(member).send_file(member, data, filename, comment)
+
+    def delete_message(self, ref: MessageRef) -> None:
+        self._ref(ref).delete_message(ref)

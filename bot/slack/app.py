@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.core.messenger import PlatformMessengers
 from bot.core.network import load_network
 from bot.core.services import Services, build_services
 from bot.core.settings import Settings
@@ -64,7 +65,7 @@ def build_slack(settings: Settings, **overrides) -> tuple[App, Services]:
     """Wire one process in the order the pieces need each other: client, messenger, services, app."""
     client = build_client(settings)
     network = overrides.pop("network", None) or load_network(settings.flipbot_config)
-    messenger = SlackMessenger(client, network)
+    messenger = PlatformMessengers(network, {"slack": SlackMessenger(client, network)})
     services = build_services(settings, messenger, network=network, **overrides)
     services.rounds.max_workers = FANOUT_WORKERS
     return build_app(services, settings, client), services

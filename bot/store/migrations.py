@@ -276,3 +276,20 @@ def m050_platform_neutral_members_messages_and_events(db: Database) -> None:
         "select 'slack', event_id, received_at from slack_events"
     )
     db["slack_events"].drop()
+
+
+@migrations()
+def m051_create_teams_conversations(db: Database) -> None:
+    # Where flipbot reaches a member in Teams: the 1:1 conversation an install event names (or
+    # one flipbot created), and the Bot Connector region (service URL) that serves it.
+    db["teams_conversations"].create(
+        {
+            "member_id": str,
+            "conversation_id": str,
+            "service_url": str,
+            "tenant_id": str,
+            "installed_at": str,
+        },
+        pk="member_id",
+        not_null={"conversation_id", "service_url"},
+    )

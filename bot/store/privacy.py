@@ -120,6 +120,7 @@ def erase_member_rows(store: Store, member_id: str, pseudonym: str, at: datetime
         ).rowcount
         # The chat surface deletes the posts themselves (it read them with answer_posts first).
         db.execute("delete from answer_posts where member_id = ?", [member_id])
+        db.execute("delete from teams_conversations where member_id = ?", [member_id])
         return {
             "response_ids": ids,
             "responses": responses,

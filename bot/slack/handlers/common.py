@@ -12,6 +12,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.core.access import AccessDenied
 from bot.core.i18n import t
+from bot.core.messenger import PlatformMessengers
 from bot.core.rounds import RoundError
 from bot.core.services import Services
 from bot.core.text import escape_mrkdwn
@@ -104,7 +105,11 @@ def wait_idle(timeout: float = 30) -> bool:
 
 
 def messenger(services: Services) -> SlackMessenger:
-    return services.rounds.messenger  # type: ignore[return-value]
+    """The Slack side of the process's messengers (a network may mix Slack and Teams)."""
+    found = services.rounds.messenger
+    if isinstance(found, PlatformMessengers):
+        return found.on("slack")  # type: ignore[return-value]
+    return found  # type: ignore[return-value]
 
 
 def member_of(services: Services, slack_user: str) -> str:

@@ -1,0 +1,173 @@
+"""The Messenger protocol over the Bot Connector: prompts, updates, reminders, summaries and digests
+as Adaptive Cards in Teams. Every failure becomes DeliveryFailed with a neutral reason.
+
+A member is reached in their 1:1 chat with the bot: the conversation an install event named, or one
+flipbot creates with the member's Entra object id and their municipality's tenant (which works only
+when the app is installed for them; otherwise the delivery fails as `not_installed` and is retried
+when the install event arrives). Sync callers (fan-out threads, the scheduler) hand each call to the
+SDK's event loop through the adapter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+import httpx
+
+from bot.core.messenger import DeliveryFailed
+from bot.core.models import MessageRef, Participation, Prompt, Round
+from bot.core.network import Member, Network
+from bot.core.timeutil import utcnow
+from bot.digest.model import Digest
+from bot.store.database import Store
+from bot.store.teams import TeamsConversation, conversation_of, remember_conversation
+from bot.teams import cards, cards_digest, cards_overview
+from bot.teams.errors import error_code, failure_reason
+from bot.teams.sdk import Account, App, CreateConversationParams, MessageActivityInput
+from bot.teams.server import LoopThreadAdapter
+from bot.teams.token import TeamsTokenError
+
+logger = logging.getLogger(__name__)
+
+# A send may wait out up to three Retry-After answers of at most 10 s each.
+SEND_TIMEOUT_SECONDS = 45.0
+
+
+def teams_ref(conversation: str, activity_id: str, service_url: str) -> MessageRef:
+    """A Teams message: its conversation, its activity id, and the connector region serving it."""
+    return MessageRef("teams", conversation, activity_id, service_url)
+
+
+class TeamsMessenger:
+    """Talks to Teams through the SDK App on its loop thread."""
+
+    def __init__(self, app: App, adapter: LoopThreadAdapter, network: Network, store: Store):
+        self.app = app
+        self.adapter = adapter
+        self.network = network
+        self.store = store
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _run(self, coro: Coroutine[Any, Any, Any], what: str) -> Any:
+        try:
+            return self.adapter.run(coro, timeout=SEND_TIMEOUT_SECONDS)
+        except (httpx.HTTPError, TeamsTokenError, TimeoutError) as exc:
+            reason = failure_reason(exc) or "rejected"
+            detail = _detail(exc)
+            logger.warning("Teams %s failed: %s (%s)", what, reason, detail)
+            raise DeliveryFailed(reason, detail) from exc
+
+    def _language(self, member: Member | None) -> str:
+        return self.network.language_of(member.id) if member else self.network.language
+
+    def conversation(self, member: Member) -> TeamsConversation:
+        """The member's 1:1 chat with the bot: remembered from the install, or created now."""
+        known = conversation_of(self.store, member.id)
+        if known is not None:
+            return known
+        if not member.teams:
+            raise DeliveryFailed("not_installed", f"{member.id} has no Teams address")
+        tenant = self.network.tenant_of(member)
+        params = CreateConversationParams(
+            members=[Account(id=member.teams)], tenant_id=tenant, is_group=False
+        )
+        created = self._run(self.app.api.conversations.create(params), "create conversation")
+        conversation = TeamsConversation(member.id, created.id, self.app.api.service_url, tenant)
+        remember_conversation(self.store, conversation, utcnow())
+        return conversation
+
+    def _send(self, conversation: str, service_url: str, content: Any, what: str) -> MessageRef:
+        sent = self._run(self.app.send(conversation, content, service_url=service_url), what)
+        return teams_ref(conversation, sent.id, service_url)
+
+    def _to_member(self, member: Member, content: Any, what: str) -> MessageRef:
+        where = self.conversation(member)
+        return self._send(where.conversation_id, where.service_url, content, what)
+
+    def _to_channel(self, channel: str, content: Any, what: str) -> MessageRef:
+        return self._send(channel, self.app.api.service_url, content, what)
+
+    def _update(self, ref: MessageRef, card: Any) -> None:
+        activity = MessageActivityInput().add_card(card)
+        self._run(
+            self.app.api.conversations.update_activity(ref.conversation, ref.message, activity),
+            "update",
+        )
+
+    # -- the Messenger protocol -------------------------------------------------------------
+
+    def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
+        if round.channel:
+            language = self.network.language
+            card = cards.build_prompt_card(prompt, round, language, "open", self.network.tz)
+            return self._to_channel(round.channel, card, "channel prompt")
+        language = self._language(member)
+        card = cards.build_prompt_card(prompt, round, language, "open", self.network.tz)
+        return self._to_member(member, card, "prompt")
+
+    def update_prompt(
+        self, member: Member, round: Round, prompt: Prompt, ref: MessageRef, state: str
+    ) -> None:
+        if round.channel and state not in ("open", "closed"):
+            return  # the shared channel card shows only the round's state
+        language = self.network.language if round.channel else self._language(member)
+        self._update(ref, cards.build_prompt_card(prompt, round, language, state, self.network.tz))
+
+    def send_reminder(self, member: Member, round: Round, prompt: Prompt, ref: MessageRef) -> None:
+        card = cards.build_reminder_card(prompt, round, self._language(member), self.network.tz)
+        self._to_member(member, card, "reminder")
+
+    def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
+        participation = Participation.model_validate(summary)
+        names = {m.id: m.name for m in self.network.municipalities}
+        card = cards_overview.build_round_summary_card(
+            round, prompt, participation, names, self.network.language
+        )
+        self._to_channel(channel, card, "round summary")
+
+    def find_prompt(self, member: Member, round: Round) -> MessageRef | None:
+        # The Bot Connector cannot list a conversation's messages, so a prompt a crash left
+        # 'sending' cannot be found; the round sends it again (at most one duplicate per crash).
+        return None
+
+    def send_digest_draft(self, member: Member, round: Round, digest: Digest) -> None:
+        self._to_member(member, cards_digest.build_digest_draft_card(digest), "digest draft")
+
+    def post_digest(self, channel: str, round: Round, digest: Digest) -> None:
+        posted = self._to_channel(
+            channel, cards_digest.build_digest_summary_card(digest), "digest summary"
+        )
+        for piece in cards_digest.build_digest_thread_text(digest):
+            activity = MessageActivityInput(text=piece, text_format="markdown")
+            try:
+                self._run(
+                    self.app.reply(posted.conversation, posted.message, activity),
+                    "digest thread",
+                )
+            except DeliveryFailed:
+                # The summary is out, so the digest counts as shared; the thread is extra.
+                logger.warning("digest %s: its thread did not reach %s", digest.id, channel)
+                return
+
+    def send_notice(self, member: Member, text: str) -> None:
+        self._to_member(member, MessageActivityInput(text=text), "notice")
+
+    def send_file(self, member: Member, data: bytes, filename: str, comment: str) -> None:
+        # Files to a member in Teams go through a FileConsentCard and an upload to OneDrive,
+        # which needs the consent invoke round trip; not built yet (see the README).
+        raise DeliveryFailed("no_permission", "files in Teams are not supported yet")
+
+    def delete_message(self, ref: MessageRef) -> None:
+        self._run(
+            self.app.api.conversations.delete_activity(ref.conversation, ref.message), "delete"
+        )
+
+
+def _detail(exc: BaseException) -> str:
+    if isinstance(exc, httpx.HTTPStatusError):
+        code = error_code(exc.response)
+        return f"http_{exc.response.status_code}" + (f" {code}" if code else "")
+    return type(exc).__name__
