@@ -223,7 +223,9 @@ AREAS: tuple[str, ...] = (
     "bot.cli.privacy",
     "bot.cli.schedule",
     "bot.cli.digest",
+    "bot.cli.serve",
     "bot.slack.cli",
+    "bot.teams.cli",
 )
 for _area in AREAS:
     importlib.import_module(_area)

@@ -109,3 +109,10 @@ def wsgi_app(app: App) -> Callable:
         return [b"not found"]
 
     return application
+
+
+def serve_socket_mode(app: App, settings: Settings) -> None:
+    """Slack over Socket Mode (no public URL needed); blocks until stopped."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    SocketModeHandler(app, settings.slack_app_token).start()

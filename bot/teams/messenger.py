@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 
 from bot.core.messenger import DeliveryFailed
-from bot.core.models import MessageRef, Participation, Prompt, Round
+from bot.core.models import MessageRef, Prompt, Round
 from bot.core.network import Member, Network
+from bot.core.participation import Participation
 from bot.core.timeutil import utcnow
 from bot.digest.model import Digest
 from bot.store.database import Store

@@ -47,6 +47,9 @@ class LoopThreadAdapter:
         self.timeout = timeout
         self.messaging_path = messaging_path
         self._routes: dict[tuple[str, str], Route] = {}
+        # Which activities flipbot takes at all (the edge checks the tenant against the network
+        # file: the SDK validates the token, not the tenant). A refused one gets 401.
+        self.accept: Callable[[dict[str, Any]], bool] = lambda payload: True
         self._startup: list[Callable[[], Awaitable[object]]] = []
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -109,6 +112,9 @@ class LoopThreadAdapter:
         if not lowered.get("authorization", "").startswith("Bearer "):
             # The SDK answers 401 too; saying so here spares the loop a round trip.
             return _json_response(401, {"error": "Unauthorized"})
+        if not self.accept(payload):
+            logger.warning("refused a Teams activity from a tenant not in the network file")
+            return _json_response(401, {"error": "Unauthorized"})
         self._ensure_loop()
         handler = self._routes.get(("POST", self.messaging_path))
         if handler is None:
@@ -120,6 +126,27 @@ class LoopThreadAdapter:
             logger.error("a Teams activity took longer than %.0fs", self.timeout)
             return _json_response(504, {"error": "timeout"})
         return _json_response(int(result.get("status", 200)), result.get("body"))
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no task is left on the loop (the SDK answers a message activity at once and
+        handles it in a task of its own). False if some task was still running at the timeout."""
+        if self._loop is None:
+            return True
+
+        async def drain() -> bool:
+            me = asyncio.current_task()
+            others = [task for task in asyncio.all_tasks() if task is not me and not task.done()]
+            if not others:
+                return True
+            _, pending = await asyncio.wait(others, timeout=timeout or self.timeout)
+            return not pending
+
+        while True:
+            idle = self.run(drain(), timeout=(timeout or self.timeout) + 1)
+            if not idle:
+                return False
+            if self.run(_no_tasks_left(), timeout=5):
+                return True
 
     def close(self) -> None:
         """Stop the loop thread (tests; a process exit needs nothing, the thread is a daemon)."""
@@ -158,6 +185,11 @@ def _forget_parent_loop(adapter: LoopThreadAdapter | None) -> None:
     if adapter is not None:
         adapter._lock = threading.Lock()
         adapter._loop = adapter._thread = None
+
+
+async def _no_tasks_left() -> bool:
+    me = asyncio.current_task()
+    return not [task for task in asyncio.all_tasks() if task is not me and not task.done()]
 
 
 async def _call(factory: Callable[[], Awaitable[object]]) -> object:

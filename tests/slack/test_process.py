@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.slack.cli import background_jobs, build_process
+from bot.cli.serve import background_jobs, build_process
 from tests.slack.conftest import slack_settings
 
 
 def test_serve_starts_the_scheduler_with_its_housekeeping_jobs(fake, tmp_path, clock, capsys):
     settings = slack_settings(fake, tmp_path)
-    _, services = build_process(settings, clock=clock)
+    services = build_process(settings, clock=clock).services
     try:
         scheduler = services.scheduler
         assert scheduler is not None and scheduler.running
         assert {"retention", "slack-events"} <= {job.id for job in background_jobs(services)}
 
-        _, second = build_process(settings, clock=clock)
+        second = build_process(settings, clock=clock).services
         assert second.scheduler is None
         assert "scheduler not started" in capsys.readouterr().err
     finally:
@@ -25,7 +25,7 @@ def test_serve_starts_the_scheduler_with_its_housekeeping_jobs(fake, tmp_path, c
 
 def test_the_daily_jobs_prune_old_answers_and_old_event_ids(fake, tmp_path, clock):
     settings = slack_settings(fake, tmp_path)
-    _, services = build_process(settings, clock=clock)
+    services = build_process(settings, clock=clock).services
     services.scheduler.shutdown(wait=True)
     store = services.store
     store.first_sight_of_event("slack", "Ev-old", at=clock() - timedelta(days=30))

@@ -270,6 +270,9 @@ class FakeConnector(FakeServer):
         return Answer(201, {"id": f"a:conversation-{next(self._ids)}", "serviceUrl": self.url})
 
     def _send(self, call, match):
+        # Teams gives channel messages numeric ids (the SDK checks that before threading on one).
+        if match["conversation"].startswith("19:"):
+            return Answer(201, {"id": f"{1700000000000 + next(self._ids)}"})
         return Answer(201, {"id": f"activity-{next(self._ids)}"})
 
     def _update(self, call, match):

@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import Ack, App
 
+from bot.core import facilitation
 from bot.core.access import AccessDenied, require
 from bot.core.i18n import t
 from bot.core.messenger import DeliveryFailed
@@ -13,7 +14,7 @@ from bot.core.models import DeliveryStatus
 from bot.core.rounds import RoundError
 from bot.core.services import Services
 from bot.slack import blocks
-from bot.slack.handlers import facilitation, home
+from bot.slack.handlers import home
 from bot.slack.handlers.commands import start_modal
 from bot.slack.handlers.common import (
     after_ack,

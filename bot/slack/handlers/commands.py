@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 
 from slack_bolt import Ack, App
 
+from bot.core import facilitation
 from bot.core.access import AccessDenied, require
 from bot.core.command import Command, parse_command
 from bot.core.i18n import t
@@ -24,7 +25,7 @@ from bot.privacy.redact import PrivacyError
 from bot.schedule.view import describe, upcoming
 from bot.slack import blocks, blocks_privacy
 from bot.slack import blocks_overview as overview
-from bot.slack.handlers import digests, facilitation
+from bot.slack.handlers import digests
 from bot.slack.handlers.common import (
     after_ack,
     explain,

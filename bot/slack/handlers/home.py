@@ -6,8 +6,7 @@ import logging
 
 from slack_bolt import App
 
-from bot.core.access import allowed
-from bot.core.models import DeliveryStatus
+from bot.core.home import home_of
 from bot.core.services import Services
 from bot.slack import blocks_overview as overview
 from bot.slack.handlers.common import after_ack, language, member_of, messenger
@@ -17,35 +16,16 @@ logger = logging.getLogger(__name__)
 
 def build_home_for(services: Services, user: str):
     """The App Home view of one member, from the store."""
-    rounds, store = services.rounds, services.store
-    open_prompts = []
-    for delivery in store.member_deliveries(user, [DeliveryStatus.SENT, DeliveryStatus.SKIPPED]):
-        round = rounds.get_round(delivery.round_id)
-        state = "skipped" if delivery.status == DeliveryStatus.SKIPPED else "open"
-        if delivery.snoozed_until is not None:
-            state = "snoozed"
-        open_prompts.append((round, rounds.prompt_of(round), state))
-    journal = []
-    for response in store.member_responses(user):
-        round = store.round(response.round_id)
-        prompt = services.library.get(round.prompt_id) if round else None
-        if round and prompt:
-            journal.append((round, prompt, response))
+    home = home_of(services, user)
     facilitator_rounds = None
-    if allowed(services.network, user, "status"):
-        facilitator_rounds = [
-            overview.HomeRound(r, rounds.prompt_of(r), rounds.participation(r.id))
-            for r in rounds.open_rounds()
-        ]
-    paused = store.paused_until(user)
-    if paused is not None and paused <= rounds.clock():
-        paused = None
+    if home.facilitator_rounds is not None:
+        facilitator_rounds = [overview.HomeRound(*row) for row in home.facilitator_rounds]
     return overview.build_home(
         language=language(services, user),
         tz=services.network.tz,
-        open_prompts=open_prompts,
-        journal=journal,
-        paused_until=paused,
+        open_prompts=home.open_prompts,
+        journal=home.journal,
+        paused_until=home.paused_until,
         facilitator_rounds=facilitator_rounds,
         names={m.id: m.name for m in services.network.municipalities},
     )

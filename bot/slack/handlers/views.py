@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from slack_bolt import Ack, App
 
+from bot.core import facilitation
 from bot.core.access import AccessDenied, require
 from bot.core.answering import AnswerResult, RoundError
 from bot.core.i18n import t
@@ -14,7 +15,6 @@ from bot.core.messenger import DeliveryFailed
 from bot.core.services import Services
 from bot.privacy.redact import redaction_notice
 from bot.slack import blocks
-from bot.slack.handlers import facilitation
 from bot.slack.handlers.commands import start_reply
 from bot.slack.handlers.common import (
     after_ack,

@@ -1,5 +1,5 @@
-"""Facilitator work shared by /flip, App Home buttons and the start modal: the quick checks that
-happen before the acknowledgement, and the Slack-heavy work that runs after it."""
+"""Facilitator work shared by every platform's commands, home buttons and start forms: the quick
+checks that happen before a platform's acknowledgement, and the fan-out work that runs after it."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import logging
 
 from bot.core.access import require
 from bot.core.i18n import t
+from bot.core.messenger import DeliveryFailed
 from bot.core.models import Prompt, Round
 from bot.core.rounds import RoundError
 from bot.core.services import Services
 from bot.core.themes import THEME_IDS
-from bot.slack.handlers.common import language, messenger
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +45,23 @@ def fan_out(services: Services, round_id: int, facilitator: str) -> None:
         sent, failed = sent + again.sent, again.failed
     text = t(
         "slack.start.done",
-        language(services, facilitator),
+        services.network.language_of(facilitator),
         round_id=round_id,
         sent=sent,
         failed=failed,
     )
-    messenger(services).post_text(facilitator, text)
+    tell(services, facilitator, text)
+
+
+def tell(services: Services, member_id: str, text: str) -> None:
+    """A short notice to a member on their platform; a failure is logged, the work is done."""
+    member = services.network.member(member_id)
+    if member is None:
+        return
+    try:
+        services.rounds.messenger.send_notice(member, text)
+    except DeliveryFailed as exc:
+        logger.warning("could not tell %s: %s", member_id, exc.error)
 
 
 def remind_now(services: Services, round_id: int, facilitator: str) -> None:
@@ -59,9 +70,12 @@ def remind_now(services: Services, round_id: int, facilitator: str) -> None:
     result = services.rounds.remind(round_id, facilitator)
     services.rounds.deliver(round_id)
     text = t(
-        "slack.remind.ok", language(services, facilitator), sent=result.sent, failed=result.failed
+        "slack.remind.ok",
+        services.network.language_of(facilitator),
+        sent=result.sent,
+        failed=result.failed,
     )
-    messenger(services).post_text(facilitator, text)
+    tell(services, facilitator, text)
 
 
 def close_now(services: Services, round_id: int, facilitator: str) -> None:

@@ -1,0 +1,488 @@
+"""Teams handlers: thin async callbacks on the SDK App. Each one finds the member, calls one core
+service off the event loop (SQLite and the fan-out block), and answers with a card from the
+builders. Where a card action or a message lands:
+
+    install (installationUpdate add)  -> app_installed: remember the 1:1 chat, welcome, retry DMs
+    message in the 1:1 chat           -> message_received: a quoted reply to a prompt adds to the
+                                         answer; a /flip command runs; anything else gets help
+    Action.Execute PROMPT_SKIP        -> prompt_skipped        (the card turns "skipped")
+    Action.Execute PROMPT_SNOOZE      -> prompt_snoozed        (the card turns "snoozed")
+    Action.Execute ROUND_REMIND/CLOSE -> round_reminded / round_closed (home card, facilitators)
+    Action.Execute DIGEST_*           -> digest_reviewed       (share / build again / do not share)
+    task/fetch ANSWER_DIALOG/EDIT     -> answer_dialog_opened  (the form, filled in when editing)
+    task/submit ANSWER_SUBMIT         -> answer_dialog_submitted (stored, or the form again with
+                                         the typed text and what is wrong)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import datetime, time
+from typing import Any
+
+from bot.core import facilitation
+from bot.core.access import AccessDenied, require
+from bot.core.answering import RoundError
+from bot.core.command import Command, parse_command
+from bot.core.home import home_of
+from bot.core.i18n import t
+from bot.core.network import Member
+from bot.core.services import Services
+from bot.core.timeutil import utcnow
+from bot.digest.model import Digest
+from bot.privacy.erasure import set_consent
+from bot.privacy.redact import PrivacyError, redaction_notice
+from bot.store.privacy import has_consent
+from bot.store.teams import TeamsConversation, remember_conversation
+from bot.teams import actions, cards, cards_digest, cards_overview
+from bot.teams.sdk import ActivityContext, App, activity_tenant_id, api
+
+logger = logging.getLogger(__name__)
+
+# Teams puts mentions and quoted messages into the text as markup; the member's words are the rest.
+MARKUP = re.compile(r"<at>.*?</at>|<quoted [^>]*/>|<[^>]+>", re.DOTALL)
+COMMAND_PREFIX = re.compile(r"^\s*/?flip\b", re.IGNORECASE)
+
+
+def member_words(text: str | None) -> str:
+    return MARKUP.sub(" ", text or "").strip()
+
+
+# Work that may take minutes (a fan-out at Teams' rate limits) runs after Teams has its answer.
+_AFTER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="teams-after")
+_pending: set[Future] = set()
+
+
+def later(work: Callable[..., Any], *args: Any) -> None:
+    def run() -> None:
+        try:
+            work(*args)
+        except Exception:
+            logger.exception("Teams background work %s failed", getattr(work, "__name__", work))
+
+    future = _AFTER.submit(run)
+    _pending.add(future)
+    future.add_done_callback(_pending.discard)
+
+
+def wait_for_background(timeout: float = 30.0) -> bool:
+    """Wait until the work started after answering Teams is done (tests, a clean shutdown);
+    work that starts more work is waited for too. False if it did not finish in time."""
+    while _pending:
+        _, not_done = wait(list(_pending), timeout=timeout)
+        if not_done:
+            return False
+    return True
+
+
+class TeamsHandlers:
+    """The callbacks, with the services they call (one instance per process)."""
+
+    def __init__(self, services: Services):
+        self.services = services
+
+    # -- who is asking ----------------------------------------------------------------------
+
+    def member(self, activity: Any) -> Member | None:
+        aad = getattr(activity.from_, "aad_object_id", None)
+        return self.services.network.member_at("teams", aad) if aad else None
+
+    def language(self, member: Member | None) -> str:
+        return self.services.network.language_of(member.id) if member else "da"
+
+    def explain(self, exc: Exception, lang: str) -> str:
+        if isinstance(exc, AccessDenied):
+            return t(exc.key, lang)
+        if isinstance(exc, RoundError):
+            return t(f"error.{exc.key}", lang, **exc.params)
+        if isinstance(exc, PrivacyError):
+            return t(exc.key, lang, **exc.params)
+        return t("slack.error.generic", lang)
+
+    # -- install ----------------------------------------------------------------------------
+
+    async def app_installed(self, ctx: ActivityContext[api.InstalledActivity]) -> None:
+        member = self.member(ctx.activity)
+        lang = self.language(member)
+        if member is None:
+            await ctx.send(t("teams_edge.not_member", lang))
+            return
+        conversation = TeamsConversation(
+            member.id,
+            ctx.activity.conversation.id,
+            ctx.activity.service_url,
+            activity_tenant_id(ctx.activity),
+        )
+        await asyncio.to_thread(remember_conversation, self.services.store, conversation, utcnow())
+        await ctx.send(cards.build_welcome_card(lang))
+        later(self.retry_deliveries, member)
+
+    def retry_deliveries(self, member: Member) -> None:
+        """Prompts that failed because the app was not installed yet go out now."""
+        rounds = self.services.rounds
+        for round in rounds.open_rounds():
+            delivery = self.services.store.delivery(round.id, member.id)
+            if delivery is not None and delivery.status == "failed":
+                rounds.deliver(round.id)
+
+    # -- messages ---------------------------------------------------------------------------
+
+    async def message_received(self, ctx: ActivityContext[api.MessageActivity]) -> None:
+        member = self.member(ctx.activity)
+        lang = self.language(member)
+        if member is None:
+            await ctx.send(t("teams_edge.not_member", lang))
+            return
+        words = member_words(ctx.activity.text)
+        quoted = [e.quoted_reply.message_id for e in ctx.activity.get_quoted_messages()]
+        if quoted:
+            reply = await asyncio.to_thread(
+                self.quoted_reply, member, ctx.activity.conversation.id, quoted[0], words
+            )
+            if reply is not None:
+                await ctx.send(reply)
+                return
+        if COMMAND_PREFIX.match(words) or words.split(" ", 1)[0].lower() in COMMAND_WORDS:
+            answer = await asyncio.to_thread(self.run_command, member, words)
+            await ctx.send(answer)
+            return
+        await ctx.send(cards.build_help_card(lang))
+
+    def quoted_reply(
+        self, member: Member, conversation: str, message: str, text: str
+    ) -> str | None:
+        """A reply quoting a prompt counts as (or adds to) the answer; None if it quotes no prompt."""
+        delivery = self.services.store.delivery_by_message("teams", conversation, message)
+        if delivery is None or delivery.member_id != member.id:
+            return None
+        lang = self.language(member)
+        try:
+            require(self.services.network, member.id, "answer")
+            had = self.services.store.response(delivery.round_id, member.id) is not None
+            result = self.services.rounds.add_to_answer(
+                delivery.round_id, member.id, text, source="thread"
+            )
+        except (AccessDenied, RoundError) as exc:
+            return self.explain(exc, lang)
+        self.services.rounds.confirm_answer(result)
+        said = t("teams_edge.added" if had else "teams_edge.saved", lang)
+        notice = redaction_notice(result.redacted, lang)
+        return f"{said} {notice}".strip()
+
+    def run_command(self, member: Member, words: str) -> Any:
+        """A /flip command typed to the bot: the same grammar as Slack's."""
+        lang = self.language(member)
+        command = parse_command(COMMAND_PREFIX.sub("", words, count=1).strip())
+        handler = COMMANDS.get(command.name)
+        try:
+            if handler is None:
+                return t("teams_edge.not_yet", lang)
+            return handler(self, member, command, lang)
+        except (AccessDenied, RoundError, PrivacyError) as exc:
+            return self.explain(exc, lang)
+
+    def do_help(self, member: Member, command: Command, lang: str) -> Any:
+        problem = t(command.problem[0], lang, **command.problem[1]) if command.problem else None
+        return cards.build_help_card(lang, problem=problem)
+
+    def do_home(self, member: Member, command: Command, lang: str) -> Any:
+        home = home_of(self.services, member.id)
+        facilitator_rounds = None
+        if home.facilitator_rounds is not None:
+            facilitator_rounds = [cards_overview.HomeRound(*row) for row in home.facilitator_rounds]
+        return cards_overview.build_home_card(
+            language=lang,
+            tz=self.services.network.tz,
+            open_prompts=home.open_prompts,
+            journal=home.journal,
+            paused_until=home.paused_until,
+            facilitator_rounds=facilitator_rounds,
+            names={m.id: m.name for m in self.services.network.municipalities},
+        )
+
+    def do_start(self, member: Member, command: Command, lang: str) -> Any:
+        services = self.services
+        require(services.network, member.id, "start_round")
+        args = command.args
+        if "target" not in args:
+            return cards.build_help_card(lang)
+        audience = args.get("municipalities") or "all"
+        prompt = facilitation.resolve_prompt(services, args["target"], audience)
+        if prompt is None:
+            return t("teams_edge.start_unknown", lang, target=args["target"][:60])
+        closes_at = services.rounds.clock() + args["closes"] if "closes" in args else None
+        round = services.rounds.start_round(
+            prompt, audience, closes_at, member.id, channel=args.get("channel"), deliver=False
+        )
+        later(facilitation.fan_out, services, round.id, member.id)
+        count = len(services.store.deliveries(round.id))
+        return t(
+            "slack.start.ok", lang, round_id=round.id, title=prompt.text(lang).title, count=count
+        )
+
+    def do_status(self, member: Member, command: Command, lang: str) -> Any:
+        require(self.services.network, member.id, "status")
+        open_rounds = self.services.rounds.open_rounds()
+        if not open_rounds:
+            return t("teams_edge.no_open_rounds", lang)
+        return self.do_home(member, command, lang)
+
+    def do_remind(self, member: Member, command: Command, lang: str) -> Any:
+        round = facilitation.check_open_round(
+            self.services, member.id, command.args.get("round_id"), "remind"
+        )
+        later(facilitation.remind_now, self.services, round.id, member.id)
+        return t("slack.remind.started", lang, round_id=round.id)
+
+    def do_close(self, member: Member, command: Command, lang: str) -> Any:
+        round = facilitation.check_open_round(
+            self.services, member.id, command.args.get("round_id"), "close_round"
+        )
+        later(facilitation.close_now, self.services, round.id, member.id)
+        return t("slack.close.started", lang, round_id=round.id)
+
+    def do_pause(self, member: Member, command: Command, lang: str) -> Any:
+        services = self.services
+        require(services.network, member.id, "pause")
+        tz = services.network.tz
+        if "until" in command.args:
+            until = datetime.combine(command.args["until"], time(0, 0), tzinfo=tz)
+        else:
+            until = services.rounds.clock() + command.args["for"]
+        services.store.set_paused_until(member.id, until)
+        return t("teams_edge.pause_ok", lang, until=f"{until.astimezone(tz):%d.%m.%Y}")
+
+    def do_resume(self, member: Member, command: Command, lang: str) -> Any:
+        require(self.services.network, member.id, "pause")
+        if self.services.store.paused_until(member.id) is None:
+            return t("teams_edge.resume_none", lang)
+        self.services.store.set_paused_until(member.id, None)
+        return t("teams_edge.resume_ok", lang)
+
+    def do_consent(self, member: Member, command: Command, lang: str) -> Any:
+        require(self.services.network, member.id, "consent")
+        if "consent" not in command.args:
+            key = "yes" if has_consent(self.services.store, member.id) else "no"
+            return t(f"privacy.consent_status_{key}", lang)
+        consent = command.args["consent"]
+        set_consent(self.services, member.id, consent, by=member.id)
+        return t("privacy.consent_given" if consent else "privacy.consent_withdrawn", lang)
+
+    # -- card buttons -----------------------------------------------------------------------
+
+    async def prompt_skipped(self, ctx: ActivityContext[api.AdaptiveCardInvokeActivity]) -> Any:
+        return await self._prompt_state(ctx, "skipped", self.services.rounds.skip)
+
+    async def prompt_snoozed(self, ctx: ActivityContext[api.AdaptiveCardInvokeActivity]) -> Any:
+        return await self._prompt_state(ctx, "snoozed", self.services.rounds.snooze)
+
+    async def _prompt_state(self, ctx, state: str, change: Callable[[int, str], Any]) -> Any:
+        member = self.member(ctx.activity)
+        lang = self.language(member)
+        try:
+            action = actions.parse_action(ctx.activity.value.action.data)
+            if member is None:
+                return _message(t("teams_edge.not_member", lang))
+
+            def act():
+                require(self.services.network, member.id, "answer")
+                change(action.round_id, member.id)
+                round = self.services.rounds.get_round(action.round_id)
+                prompt = self.services.rounds.prompt_of(round)
+                return cards.build_prompt_card(prompt, round, lang, state, self.services.network.tz)
+
+            card = await asyncio.to_thread(act)
+        except actions.MalformedAction:
+            return _message(t("slack.error.generic", lang))
+        except (AccessDenied, RoundError) as exc:
+            return _message(self.explain(exc, lang))
+        return api.AdaptiveCardActionCardResponse(value=card)
+
+    async def round_reminded(self, ctx) -> Any:
+        return await self._round_action(ctx, "remind")
+
+    async def round_closed(self, ctx) -> Any:
+        return await self._round_action(ctx, "close_round")
+
+    async def _round_action(self, ctx, what: str) -> Any:
+        member = self.member(ctx.activity)
+        lang = self.language(member)
+        try:
+            action = actions.parse_action(ctx.activity.value.action.data)
+            if member is None:
+                return _message(t("teams_edge.not_member", lang))
+            command = Command(
+                "remind" if what == "remind" else "close", {"round_id": action.round_id}
+            )
+            handler = TeamsHandlers.do_remind if what == "remind" else TeamsHandlers.do_close
+            text = await asyncio.to_thread(handler, self, member, command, lang)
+        except actions.MalformedAction:
+            return _message(t("slack.error.generic", lang))
+        except (AccessDenied, RoundError) as exc:
+            return _message(self.explain(exc, lang))
+        return _message(text)
+
+    async def digest_reviewed(self, ctx) -> Any:
+        member = self.member(ctx.activity)
+        lang = self.language(member)
+        try:
+            action = actions.parse_action(ctx.activity.value.action.data)
+            if member is None:
+                return _message(t("teams_edge.not_member", lang))
+            decide = {
+                actions.DIGEST_APPROVE: self.services.digests.approve,
+                actions.DIGEST_REBUILD: self.services.digests.rebuild,
+                actions.DIGEST_REJECT: self.services.digests.reject,
+            }[action.verb]
+            digest: Digest = await asyncio.to_thread(decide, action.digest_id, member.id)
+        except actions.MalformedAction:
+            return _message(t("slack.error.generic", lang))
+        except (AccessDenied, RoundError) as exc:
+            return _message(self.explain(exc, lang))
+        except Exception as exc:  # a platform refusal when posting: the draft stays a draft
+            logger.warning("digest review failed: %s", exc)
+            return _message(t("digest.review.failed", lang, error=str(exc)[:80]))
+        if action.verb == actions.DIGEST_REBUILD:
+            return api.AdaptiveCardActionCardResponse(
+                value=cards_digest.build_digest_reviewed_card(digest, "")
+            )
+        key = (
+            "digest.review.approved"
+            if action.verb == actions.DIGEST_APPROVE
+            else ("digest.review.rejected")
+        )
+        note = t(
+            key,
+            lang,
+            name=member.name,
+            when=f"{utcnow().astimezone(self.services.network.tz):%d.%m.%Y %H:%M}",
+        )
+        return api.AdaptiveCardActionCardResponse(
+            value=cards_digest.build_digest_reviewed_card(digest, note)
+        )
+
+    # -- the answer dialog ------------------------------------------------------------------
+
+    async def answer_dialog_opened(self, ctx: ActivityContext[api.TaskFetchInvokeActivity]) -> Any:
+        member = self.member(ctx.activity)
+        lang = self.language(member)
+        try:
+            action = actions.parse_action(ctx.activity.value.data)
+            if member is None:
+                return _dialog_message(t("teams_edge.not_member", lang))
+
+            def form():
+                require(self.services.network, member.id, "answer")
+                round = self.services.rounds.get_round(action.round_id)
+                if not round.is_open:
+                    raise RoundError("round_closed", round_id=round.id)
+                if self.services.store.delivery(round.id, member.id) is None:
+                    raise RoundError("not_in_round", round_id=round.id)
+                stored = self.services.store.response(round.id, member.id)
+                prompt = self.services.rounds.prompt_of(round)
+                card = cards.build_answer_dialog(
+                    prompt,
+                    round.id,
+                    lang,
+                    answers=stored.answers if stored else None,
+                    quotable=stored.quotable if stored else True,
+                    in_channel=round.channel is not None,
+                    message_id=action.message_id,
+                )
+                return _dialog(cards.answer_dialog_title(lang), card)
+
+            return await asyncio.to_thread(form)
+        except actions.MalformedAction:
+            return _dialog_message(t("slack.error.generic", lang))
+        except (AccessDenied, RoundError) as exc:
+            return _dialog_message(self.explain(exc, lang))
+
+    async def answer_dialog_submitted(
+        self, ctx: ActivityContext[api.TaskSubmitInvokeActivity]
+    ) -> Any:
+        member = self.member(ctx.activity)
+        lang = self.language(member)
+        try:
+            action = actions.parse_action(ctx.activity.value.data)
+        except actions.MalformedAction:
+            return _dialog_message(t("slack.error.generic", lang))
+        if member is None:
+            return _dialog_message(t("teams_edge.not_member", lang))
+
+        def store_answer():
+            rounds = self.services.rounds
+            round = rounds.get_round(action.round_id)
+            prompt = rounds.prompt_of(round)
+            try:
+                require(self.services.network, member.id, "answer")
+                result = rounds.record_answer(
+                    action.round_id, member.id, action.answers, quotable=action.quotable
+                )
+            except RoundError as exc:
+                # The form again, with what was typed and what is wrong.
+                problem = self.explain(exc, lang)
+                card = cards.rebuild_answer_dialog(
+                    prompt, action, lang, problem, in_channel=round.channel is not None
+                )
+                return _dialog(cards.answer_dialog_title(lang), card)
+            rounds.confirm_answer(result)
+            notice = redaction_notice(result.redacted, lang)
+            return _dialog_message(f"{t('teams_edge.saved', lang)} {notice}".strip())
+
+        try:
+            return await asyncio.to_thread(store_answer)
+        except (AccessDenied, RoundError) as exc:
+            return _dialog_message(self.explain(exc, lang))
+
+
+def _message(text: str) -> Any:
+    return api.AdaptiveCardActionMessageResponse(value=text)
+
+
+def _dialog(title: str, card: Any) -> Any:
+    attachment = api.card_attachment(api.AdaptiveCardAttachment(content=card))
+    return api.TaskModuleResponse(
+        task=api.TaskModuleContinueResponse(
+            value=api.CardTaskModuleTaskInfo(title=title, card=attachment)
+        )
+    )
+
+
+def _dialog_message(text: str) -> Any:
+    return api.TaskModuleResponse(task=api.TaskModuleMessageResponse(value=text))
+
+
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "help": TeamsHandlers.do_help,
+    "hjem": TeamsHandlers.do_home,
+    "start": TeamsHandlers.do_start,
+    "status": TeamsHandlers.do_status,
+    "remind": TeamsHandlers.do_remind,
+    "close": TeamsHandlers.do_close,
+    "pause": TeamsHandlers.do_pause,
+    "resume": TeamsHandlers.do_resume,
+    "samtykke": TeamsHandlers.do_consent,
+}
+# A command typed without /flip in front still counts (in a 1:1 chat nothing else is meant).
+COMMAND_WORDS = set(COMMANDS) | {"hjælp", "hjelp", "påmind", "luk", "tilbage", "consent", "home"}
+
+
+def register_handlers(app: App, services: Services) -> TeamsHandlers:
+    """Attach every flipbot callback to the Teams App (the map is in the module docstring)."""
+    handlers = TeamsHandlers(services)
+    app.on_install_add(handlers.app_installed)
+    app.on_message(handlers.message_received)
+    app.on_card_action_execute(actions.PROMPT_SKIP)(handlers.prompt_skipped)
+    app.on_card_action_execute(actions.PROMPT_SNOOZE)(handlers.prompt_snoozed)
+    app.on_card_action_execute(actions.ROUND_REMIND)(handlers.round_reminded)
+    app.on_card_action_execute(actions.ROUND_CLOSE)(handlers.round_closed)
+    for verb in (actions.DIGEST_APPROVE, actions.DIGEST_REBUILD, actions.DIGEST_REJECT):
+        app.on_card_action_execute(verb)(handlers.digest_reviewed)
+    for dialog in (actions.ANSWER_DIALOG, actions.EDIT_DIALOG):
+        app.on_dialog_open(dialog)(handlers.answer_dialog_opened)
+    app.on_dialog_submit(actions.ANSWER_SUBMIT)(handlers.answer_dialog_submitted)
+    return handlers
