@@ -20,6 +20,7 @@ from bot.core.timeutil import utcnow
 from bot.digest.checks import assert_digest_is_honest
 from bot.digest.extractive import build_digest
 from bot.digest.model import Answer, Digest, MunicipalityFigures
+from bot.digest.prompt import prompt_shown
 from bot.digest.sources import municipality_names, round_answers, round_figures
 from bot.store.database import Store
 
@@ -60,6 +61,7 @@ class DigestService:
         prompt = self.rounds.prompt_of(round)
         language = self.network.language
         answers = round_answers(self.store, round_id)
+        shown, question_ids = prompt_shown(prompt, language)
         digest = build_digest(
             answers,
             title=t("digest.title", language, title=prompt.text(language).title),
@@ -72,6 +74,9 @@ class DigestService:
             prompt_id=prompt.id,
             flip_theme=round.theme,
             people=self._people(),
+            prompt=shown,
+            questions=question_ids,
+            timezone=self.network.timezone,
         )
         return self._finish(digest, answers)
 
@@ -123,6 +128,7 @@ class DigestService:
             min_group_size=self.network.min_group_size,
             flip_theme=theme,
             people=self._people(),
+            timezone=self.network.timezone,
         )
         return self._finish(digest, answers)
 

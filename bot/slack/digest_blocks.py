@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.core.i18n import t
 from bot.core.text import escape_mrkdwn
 from bot.digest.model import Digest, Quote
-from bot.digest.render_md import difference_line, notes
+from bot.digest.render_md import difference_line, notes, source
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -58,9 +58,10 @@ def _sections(text: str) -> list[SectionBlock]:
 
 
 def _quote(quote: Quote, lang: str) -> str:
-    ref = t("digest.reference", lang, answer_id=quote.answer_id, question_id=quote.question_id)
+    """A quote cited as the room knows it ("Herning Kommune, spørgsmål 1"); the answer's ids
+    stay in the JSON and the exports."""
     text = " ".join(escape_mrkdwn(quote.text).split())
-    return f">“{text}”\n>— {escape_mrkdwn(quote.municipality_name)} _({escape_mrkdwn(ref)})_"
+    return f">“{text}”\n>— {escape_mrkdwn(source(quote, lang))}"
 
 
 def _header(text: str) -> HeaderBlock:
