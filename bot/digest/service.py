@@ -235,6 +235,14 @@ class DigestService:
         records = self.store.round_digests(round_id)
         return from_record(records[-1]) if records else None
 
+    def reviewed(self, round_id: int) -> Digest | None:
+        """The digest a round is known by: the newest approved one (what the channel got),
+        else the newest of any status; None when none was stored."""
+        records = self.store.round_digests(round_id)
+        approved = [r for r in records if r.status == APPROVED]
+        chosen = approved or records
+        return from_record(chosen[-1]) if chosen else None
+
     # -- sending ----------------------------------------------------------------------------
 
     def _send_draft(self, round: Round, digest: Digest) -> None:
