@@ -1,13 +1,13 @@
 """The review flow: build a draft when a round closes, rebuild, approve (then post), reject.
 
 The Slack edge calls these functions from its buttons ("Del i kanalen" -> approve, "Byg igen" ->
-rebuild, "Del ikke" -> reject); the scheduler reaches on_round_closed through RoundService.on_closed.
+rebuild, "Ret overskrifter" -> edit, "Del ikke" -> reject; Teams calls the same); the scheduler reaches on_round_closed through RoundService.on_closed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 
 from bot.core.access import require
@@ -18,6 +18,7 @@ from bot.core.network import Network
 from bot.core.rounds import RoundError, RoundService
 from bot.core.timeutil import utcnow
 from bot.digest.checks import assert_digest_is_honest
+from bot.digest.edit import apply_edit
 from bot.digest.extractive import build_digest
 from bot.digest.model import Answer, Digest, MunicipalityFigures
 from bot.digest.prompt import prompt_shown
@@ -198,6 +199,51 @@ class DigestService:
             by, "digest_rebuilt", str(stored.id), {"replaces": digest_id}, at=self.clock()
         )
         self._send_draft(round, stored)
+        return stored
+
+    def edit(
+        self,
+        digest_id: int,
+        by: str,
+        labels: Mapping[int, str],
+        left_out: Iterable[str] = (),
+    ) -> Digest:
+        """'Ret overskrifter': the facilitator renames themes (theme index -> label) and leaves
+        quotes out (by Quote.key). The edited copy becomes the new draft (sent to every
+        facilitator) and the old one is marked replaced; an edit that changes nothing returns
+        the draft as it was. The edit is stored in the digest and shown in its renderings."""
+        require(self.network, by, "review_digest")
+        record = self._record(digest_id)
+        if record.status != DRAFT:
+            raise RoundError("digest_decided", status=record.status)
+        draft = from_record(record)
+        edited = apply_edit(
+            draft, labels, left_out, at=self.clock(), replaces=digest_id, people=self._people()
+        )
+        unchanged = {"edit", "id", "status"}
+        if edited.model_dump(exclude=unchanged) == draft.model_dump(exclude=unchanged):
+            return draft
+        if record.round_id is not None:
+            assert_digest_is_honest(
+                edited, round_answers(self.store, record.round_id), forbidden=self._people()
+            )
+        if not self.store.decide_digest(digest_id, REJECTED, by, self.clock()):
+            raise RoundError("digest_decided", status=self._record(digest_id).status)
+        stored = self._save(edited, DRAFT)
+        assert edited.edit is not None
+        self.store.audit(
+            by,
+            "digest_edited",
+            str(stored.id),
+            {
+                "replaces": digest_id,
+                "renamed": len(edited.edit.labels),
+                "left_out": len(edited.edit.left_out),
+            },
+            at=self.clock(),
+        )
+        if record.round_id is not None:
+            self._send_draft(self.rounds.get_round(record.round_id), stored)
         return stored
 
     def approve(self, digest_id: int, by: str) -> Digest:
