@@ -139,3 +139,15 @@ def test_the_approved_edited_draft_is_what_the_channel_gets(draft, digests, mess
     digests.approve(edited.id, "U0FACI002")
     [post] = messenger.of_kind("digest")
     assert post.detail["digest_id"] == edited.id
+
+
+def test_erasing_a_member_also_drops_where_their_left_out_quote_stood(draft, digests, db):
+    from bot.privacy.erasure import strip_quotes
+
+    dropped = draft.themes[0].quotes[0]
+    edited = digests.edit(draft.id, "U0FACI001", {}, {dropped.key})
+    content = db.digest(edited.id).content
+    stripped, _ = strip_quotes(content, {int(dropped.answer_id)})
+    after = Digest.model_validate(stripped)
+    assert after.edit is not None and after.edit.left_out == []
+    assert dropped.answer_id not in {q.answer_id for q in after.all_quotes()}
