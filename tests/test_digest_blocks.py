@@ -3,6 +3,7 @@ import json
 from bot.digest.model import Answer
 from bot.slack.digest_blocks import (
     ACTION_APPROVE,
+    ACTION_EDIT,
     ACTION_REBUILD,
     ACTION_REJECT,
     MAX_BLOCKS,
@@ -22,7 +23,7 @@ def section_texts(blocks):
     return [b["text"]["text"] for b in blocks if b["type"] == "section"]
 
 
-def test_summary_and_draft_fit_slack_and_carry_the_three_buttons():
+def test_summary_and_draft_fit_slack_and_carry_the_review_buttons():
     digest = build(demo_answers()).model_copy(update={"id": 17, "round_id": 3})
     summary = as_dicts(build_digest_summary(digest))
     assert summary[0]["type"] == "header" and len(summary) <= MAX_BLOCKS
@@ -31,11 +32,13 @@ def test_summary_and_draft_fit_slack_and_carry_the_three_buttons():
     assert actions["type"] == "actions"
     assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
         (ACTION_APPROVE, "17"),
+        (ACTION_EDIT, "17"),
         (ACTION_REBUILD, "17"),
         (ACTION_REJECT, "17"),
     ]
     assert [e["text"]["text"] for e in actions["elements"]] == [
         "Del i kanalen",
+        "Ret overskrifter",
         "Byg igen",
         "Del ikke",
     ]

@@ -20,7 +20,15 @@ DIGEST_FORMATS = ("md", "json", "html")
     help="CSV of answers gathered outside Slack: columns id, municipality, text[, quotable, question].",
 )
 @click.option(
-    "--round", "round_id", type=int, help="Build the digest of this round (from $FLIPBOT_DB)."
+    "--round",
+    "round_id",
+    type=int,
+    help="Show this round's stored digest (the approved one, else the newest) from $FLIPBOT_DB.",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="With --round: build a fresh digest of the round instead of showing the stored one.",
 )
 @click.option("--theme", help="Build the digest of every round of this FLIP theme in a period.")
 @click.option(
@@ -61,6 +69,7 @@ DIGEST_FORMATS = ("md", "json", "html")
 def digest_command(
     input_path: Path | None,
     round_id: int | None,
+    rebuild: bool,
     theme: str | None,
     since,
     until,
@@ -69,12 +78,14 @@ def digest_command(
     language: str,
     min_group_size: int,
 ):
-    """Build a FLIP digest from a CSV of answers, or from a round or a theme in the database."""
+    """Build a FLIP digest from a CSV of answers or a theme in the database, or show a round's."""
     from bot.digest.render import render
 
     sources = [x for x in (input_path, round_id, theme) if x is not None]
     if len(sources) != 1:
         raise click.UsageError("give exactly one of --input, --round or --theme")
+    if rebuild and round_id is None:
+        raise click.UsageError("--rebuild goes with --round")
     if theme is not None:
         if since is None or until is None:
             raise click.UsageError("--theme needs --since and --until")
@@ -83,7 +94,7 @@ def digest_command(
     if input_path is not None:
         digest, count = _digest_of_csv(input_path, language, min_group_size)
     else:
-        digest, count = _digest_of_database(round_id, theme, since, until)
+        digest, count = _digest_of_database(round_id, rebuild, theme, since, until)
     text = render(digest, fmt)
     if out is None:
         click.echo(text, nl=False)
@@ -111,7 +122,7 @@ def _digest_of_csv(path: Path, language: str, min_group_size: int):
     return digest, len(answers)
 
 
-def _digest_of_database(round_id, theme, since, until):
+def _digest_of_database(round_id, rebuild, theme, since, until):
     from bot.core.messenger import LocalMessenger
     from bot.core.network import load_network
     from bot.core.rounds import RoundError, RoundService
@@ -139,7 +150,16 @@ def _digest_of_database(round_id, theme, since, until):
         digest = service.build_period(theme, since.date(), until.date())
     else:
         try:
-            digest = service.build(round_id)
+            rounds.get_round(round_id)
+            stored = None if rebuild else service.reviewed(round_id)
+            if stored is None:
+                if not rebuild:
+                    click.echo(
+                        f"round {round_id} has no stored digest: built a fresh one.", err=True
+                    )
+                digest = service.build(round_id)
+            else:
+                digest = stored
         except RoundError as exc:
             raise click.BadParameter(
                 f"no round {round_id} in {store.path}", param_hint="--round"

@@ -52,6 +52,15 @@ class Quote(_Part):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
 
+    @property
+    def key(self) -> str:
+        """Which quote this is, short enough for a button's value: answer, question, span."""
+        return quote_key(self.answer_id, self.question_id, self.start, self.end)
+
+
+def quote_key(answer_id: str, question_id: str, start: int, end: int) -> str:
+    return f"{answer_id}|{question_id}|{start}-{end}"
+
 
 class Theme(_Part):
     label: str
@@ -93,6 +102,36 @@ class PromptShown(_Part):
     questions: list[str] = []  # the questions' labels, in the order brokers saw them
 
 
+class LabelEdit(_Part):
+    """A theme the facilitator renamed: what the engine called it, what the facilitator did."""
+
+    theme: int  # index into Digest.themes
+    engine: str
+    facilitator: str
+
+
+class LeftOut(_Part):
+    """A quote the facilitator left out: where it stood, never its text (it is no longer in
+    the digest; erasure finds these by answer_id like any quote)."""
+
+    section: str  # "themes", "dilemmas" or "questions"
+    theme: int | None = None
+    answer_id: str
+    question_id: str
+    start: int
+    end: int
+
+
+class DigestEdit(_Part):
+    """The facilitator's last word on a draft, kept with the digest and shown in its exports
+    (who made it is in the audit trail, not in the digest)."""
+
+    at: datetime
+    replaces: int | None = None  # the draft this edited copy replaced
+    labels: list[LabelEdit] = []
+    left_out: list[LeftOut] = []
+
+
 class Digest(_Part):
     id: int | None = None  # the stored digest's id, once saved
     status: str | None = None  # draft / approved / rejected, once saved
@@ -116,6 +155,7 @@ class Digest(_Part):
     answers_used: int
     left_out_no_consent: int = 0
     not_quotable: int = 0
+    edit: DigestEdit | None = None
 
     def all_quotes(self) -> list[Quote]:
         """Every quote anywhere in the digest (themes, dilemmas, open questions)."""

@@ -55,6 +55,21 @@ def notes(digest: Digest) -> list[str]:
         lines.append(t("digest.left_out", lang, count=digest.left_out_no_consent))
     if digest.not_quotable:
         lines.append(t("digest.not_quotable", lang, count=digest.not_quotable))
+    return lines + edit_notes(digest)
+
+
+def edit_notes(digest: Digest) -> list[str]:
+    """What the facilitator changed in the draft (none when unedited): the engine's label beside
+    theirs, and how many quotes they left out."""
+    edit = digest.edit
+    if edit is None:
+        return []
+    lang = digest.language
+    lines = [
+        t("digest_review.renamed", lang, engine=e.engine, label=e.facilitator) for e in edit.labels
+    ]
+    if edit.left_out:
+        lines.append(t("digest_review.left_out", lang, count=len(edit.left_out)))
     return lines
 
 

@@ -1,13 +1,13 @@
 """The review flow: build a draft when a round closes, rebuild, approve (then post), reject.
 
 The Slack edge calls these functions from its buttons ("Del i kanalen" -> approve, "Byg igen" ->
-rebuild, "Del ikke" -> reject); the scheduler reaches on_round_closed through RoundService.on_closed.
+rebuild, "Ret overskrifter" -> edit, "Del ikke" -> reject; Teams calls the same); the scheduler reaches on_round_closed through RoundService.on_closed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 
 from bot.core.access import require
@@ -18,8 +18,10 @@ from bot.core.network import Network
 from bot.core.rounds import RoundError, RoundService
 from bot.core.timeutil import utcnow
 from bot.digest.checks import assert_digest_is_honest
+from bot.digest.edit import apply_edit
 from bot.digest.extractive import build_digest
 from bot.digest.model import Answer, Digest, MunicipalityFigures
+from bot.digest.prompt import prompt_shown
 from bot.digest.sources import municipality_names, round_answers, round_figures
 from bot.store.database import Store
 
@@ -60,6 +62,7 @@ class DigestService:
         prompt = self.rounds.prompt_of(round)
         language = self.network.language
         answers = round_answers(self.store, round_id)
+        shown, question_ids = prompt_shown(prompt, language)
         digest = build_digest(
             answers,
             title=t("digest.title", language, title=prompt.text(language).title),
@@ -72,6 +75,9 @@ class DigestService:
             prompt_id=prompt.id,
             flip_theme=round.theme,
             people=self._people(),
+            prompt=shown,
+            questions=question_ids,
+            timezone=self.network.timezone,
         )
         return self._finish(digest, answers)
 
@@ -123,6 +129,7 @@ class DigestService:
             min_group_size=self.network.min_group_size,
             flip_theme=theme,
             people=self._people(),
+            timezone=self.network.timezone,
         )
         return self._finish(digest, answers)
 
@@ -194,6 +201,51 @@ class DigestService:
         self._send_draft(round, stored)
         return stored
 
+    def edit(
+        self,
+        digest_id: int,
+        by: str,
+        labels: Mapping[int, str],
+        left_out: Iterable[str] = (),
+    ) -> Digest:
+        """'Ret overskrifter': the facilitator renames themes (theme index -> label) and leaves
+        quotes out (by Quote.key). The edited copy becomes the new draft (sent to every
+        facilitator) and the old one is marked replaced; an edit that changes nothing returns
+        the draft as it was. The edit is stored in the digest and shown in its renderings."""
+        require(self.network, by, "review_digest")
+        record = self._record(digest_id)
+        if record.status != DRAFT:
+            raise RoundError("digest_decided", status=record.status)
+        draft = from_record(record)
+        edited = apply_edit(
+            draft, labels, left_out, at=self.clock(), replaces=digest_id, people=self._people()
+        )
+        unchanged = {"edit", "id", "status"}
+        if edited.model_dump(exclude=unchanged) == draft.model_dump(exclude=unchanged):
+            return draft
+        if record.round_id is not None:
+            assert_digest_is_honest(
+                edited, round_answers(self.store, record.round_id), forbidden=self._people()
+            )
+        if not self.store.decide_digest(digest_id, REJECTED, by, self.clock()):
+            raise RoundError("digest_decided", status=self._record(digest_id).status)
+        stored = self._save(edited, DRAFT)
+        assert edited.edit is not None
+        self.store.audit(
+            by,
+            "digest_edited",
+            str(stored.id),
+            {
+                "replaces": digest_id,
+                "renamed": len(edited.edit.labels),
+                "left_out": len(edited.edit.left_out),
+            },
+            at=self.clock(),
+        )
+        if record.round_id is not None:
+            self._send_draft(self.rounds.get_round(record.round_id), stored)
+        return stored
+
     def approve(self, digest_id: int, by: str) -> Digest:
         """'Del i kanalen': approve a draft and post it to the digests channel."""
         require(self.network, by, "review_digest")
@@ -228,6 +280,14 @@ class DigestService:
         """The newest digest of a round (any status)."""
         records = self.store.round_digests(round_id)
         return from_record(records[-1]) if records else None
+
+    def reviewed(self, round_id: int) -> Digest | None:
+        """The digest a round is known by: the newest approved one (what the channel got),
+        else the newest of any status; None when none was stored."""
+        records = self.store.round_digests(round_id)
+        approved = [r for r in records if r.status == APPROVED]
+        chosen = approved or records
+        return from_record(chosen[-1]) if chosen else None
 
     # -- sending ----------------------------------------------------------------------------
 

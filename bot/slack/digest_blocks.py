@@ -8,22 +8,31 @@ All text from answers (quotes, theme labels) is escaped for mrkdwn.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from bot.core.i18n import t
 from bot.core.text import escape_mrkdwn
+from bot.digest.edit import MAX_LABEL
 from bot.digest.model import Digest, Quote
-from bot.digest.render_md import difference_line, notes
+from bot.digest.render_md import difference_line, notes, source
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -34,6 +43,12 @@ MAX_THREAD_MESSAGES = 4
 ACTION_APPROVE = "digest_approve"  # "Del i kanalen"
 ACTION_REBUILD = "digest_rebuild"  # "Byg igen"
 ACTION_REJECT = "digest_reject"  # "Del ikke"
+ACTION_EDIT = "digest_edit"  # "Ret overskrifter": opens EDIT_MODAL
+EDIT_MODAL = "digest_edit_modal"
+EDIT_LABEL = "label"  # action id of a theme's label input
+EDIT_LEFT_OUT = "left_out"  # action id of a section's "leave out" checkboxes
+MAX_OPTIONS = 10  # Slack's limit of checkboxes in one element
+MAX_OPTION_TEXT = 75
 
 
 def _sections(text: str) -> list[SectionBlock]:
@@ -58,9 +73,10 @@ def _sections(text: str) -> list[SectionBlock]:
 
 
 def _quote(quote: Quote, lang: str) -> str:
-    ref = t("digest.reference", lang, answer_id=quote.answer_id, question_id=quote.question_id)
+    """A quote cited as the room knows it ("Herning Kommune, spørgsmål 1"); the answer's ids
+    stay in the JSON and the exports."""
     text = " ".join(escape_mrkdwn(quote.text).split())
-    return f">“{text}”\n>— {escape_mrkdwn(quote.municipality_name)} _({escape_mrkdwn(ref)})_"
+    return f">“{text}”\n>— {escape_mrkdwn(source(quote, lang))}"
 
 
 def _header(text: str) -> HeaderBlock:
@@ -144,7 +160,8 @@ def thread_is_cut(digest: Digest) -> bool:
 
 
 def build_digest_draft(digest: Digest) -> list[Block]:
-    """The DM to a facilitator: what this is, the summary, and the three review buttons."""
+    """The DM to a facilitator: what this is, the summary, and the review buttons (share, edit
+    the headings, rebuild, do not share)."""
     lang = digest.language
     value = str(digest.id)
     intro = t("digest.draft_intro", lang, round_id=digest.round_id)
@@ -159,6 +176,9 @@ def build_digest_draft(digest: Digest) -> list[Block]:
                     action_id=ACTION_APPROVE,
                     value=value,
                     style="primary",
+                ),
+                ButtonElement(
+                    text=t("digest_review.button.edit", lang), action_id=ACTION_EDIT, value=value
                 ),
                 ButtonElement(
                     text=t("digest.button.rebuild", lang), action_id=ACTION_REBUILD, value=value
@@ -201,3 +221,102 @@ def build_digest_private(digest: Digest, note: str) -> list[list[Block]]:
     first = build_digest_summary(digest)[: MAX_BLOCKS - 1]
     first.append(ContextBlock(elements=[MarkdownTextObject(text=escape_mrkdwn(note))]))
     return [first, *build_digest_thread(digest)]
+
+
+# -- "Ret overskrifter": the facilitator's edit ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditContext:
+    """What the edit modal carries in private_metadata: the draft and the DM it came from."""
+
+    digest_id: int
+    channel: str | None = None
+    ts: str | None = None
+
+    def dump(self) -> str:
+        return json.dumps({"digest_id": self.digest_id, "channel": self.channel, "ts": self.ts})
+
+    @classmethod
+    def load(cls, text: str) -> EditContext:
+        data = json.loads(text or "{}")
+        return cls(int(data["digest_id"]), data.get("channel"), data.get("ts"))
+
+
+def label_block_id(index: int) -> str:
+    return f"theme_{index}"
+
+
+def _short(text: str, limit: int = MAX_OPTION_TEXT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _leave_out(block_id: str, label: str, quotes: list[Quote], lang: str) -> InputBlock:
+    options = [
+        Option(value=q.key, label=_short(f"“{q.text}”"), description=_short(source(q, lang)))
+        for q in quotes[:MAX_OPTIONS]
+    ]
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=True,
+        element=CheckboxesElement(action_id=EDIT_LEFT_OUT, options=options),
+    )
+
+
+def build_digest_edit_modal(digest: Digest, context: EditContext) -> View:
+    """One input per theme (its label, the engine's suggestion as a hint once renamed) with
+    its quotes to leave out beside it, then the dilemmas' and the questions' quotes."""
+    lang = digest.language
+    engine = {e.theme: e.engine for e in digest.edit.labels} if digest.edit else {}
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=t("digest_review.modal.intro", lang)))
+    ]
+    leave_out = t("digest_review.modal.leave_out", lang)
+    for index, theme in enumerate(digest.themes):
+        hint = (
+            t("digest_review.modal.theme_hint", lang, engine=_short(engine[index], 140))
+            if index in engine
+            else None
+        )
+        blocks.append(
+            InputBlock(
+                block_id=label_block_id(index),
+                label=t("digest_review.modal.theme", lang, number=index + 1),
+                hint=hint,
+                element=PlainTextInputElement(
+                    action_id=EDIT_LABEL,
+                    initial_value=theme.label[:MAX_LABEL],
+                    max_length=MAX_LABEL,
+                ),
+            )
+        )
+        if theme.quotes:
+            blocks.append(_leave_out(f"quotes_theme_{index}", leave_out, theme.quotes, lang))
+    for key, quotes in (("dilemmas", digest.dilemmas), ("questions", digest.questions)):
+        if quotes:
+            heading = f"{t(f'digest.heading.{key}', lang)}: {leave_out.lower()}"
+            blocks.append(_leave_out(f"quotes_{key}", _short(heading, 2000), quotes, lang))
+    return View(
+        type="modal",
+        callback_id=EDIT_MODAL,
+        private_metadata=context.dump(),
+        title=t("digest_review.modal.title", lang),
+        submit=t("digest_review.modal.submit", lang),
+        close=t("digest_review.modal.close", lang),
+        blocks=blocks[:100],
+    )
+
+
+def read_digest_edit_modal(values: dict) -> tuple[dict[int, str], set[str]]:
+    """(theme index -> label, keys of the quotes to leave out) from a submitted edit modal."""
+    labels: dict[int, str] = {}
+    left_out: set[str] = set()
+    for block_id, actions in values.items():
+        if block_id.startswith("theme_") and block_id[6:].isdigit():
+            labels[int(block_id[6:])] = (actions.get(EDIT_LABEL) or {}).get("value") or ""
+        elif block_id.startswith("quotes_"):
+            chosen = (actions.get(EDIT_LEFT_OUT) or {}).get("selected_options") or []
+            left_out |= {o["value"] for o in chosen}
+    return labels, left_out

@@ -162,7 +162,7 @@ def test_rebuild_sends_a_new_draft_and_retires_the_old_one(flip):
         values = [
             e["value"] for b in newest.blocks if b["type"] == "actions" for e in b["elements"]
         ]
-        assert values == [str(fresh.id)] * 3
+        assert values == [str(fresh.id)] * 4
     for user in FACILITATORS:  # every copy of the old draft says it was replaced
         retired = drafts(flip, user)[0]
         assert "Erstattet af en ny kladde" in str(retired.blocks)

@@ -18,16 +18,23 @@ from bot.core.i18n import t
 from bot.core.messenger import DeliveryFailed, MessageRef
 from bot.core.rounds import RoundError
 from bot.core.services import Services
+from bot.digest.edit import MAX_LABEL, label_problem
 from bot.digest.model import Digest
-from bot.digest.service import APPROVED, REJECTED, from_record
+from bot.digest.service import APPROVED, DRAFT, REJECTED, from_record
 from bot.export.collect import ExportFilter, export_file
 from bot.slack import blocks_overview as overview
 from bot.slack.digest_blocks import (
     ACTION_APPROVE,
+    ACTION_EDIT,
     ACTION_REBUILD,
     ACTION_REJECT,
+    EDIT_MODAL,
+    EditContext,
+    build_digest_edit_modal,
     build_digest_private,
     build_digest_reviewed,
+    label_block_id,
+    read_digest_edit_modal,
     summary_text,
 )
 from bot.slack.errors import slack_ref
@@ -76,9 +83,11 @@ def outcome_note(services: Services, digest_id: int) -> str | None:
     lang = from_record(record).language
     key = "digest.review.approved" if record.status == APPROVED else "digest.review.rejected"
     if record.status == REJECTED and record.round_id is not None:
-        newest = services.store.round_digests(record.round_id)[-1]
-        if newest.id != record.id:  # rejected by "Byg igen": a newer draft replaced it
-            key = "digest.review.replaced"
+        later = [r for r in services.store.round_digests(record.round_id) if r.id > record.id]
+        if later:  # rejected by "Byg igen" or an edit: a newer draft replaced it
+            edit = later[0].content.get("edit") or {}
+            edited = edit.get("replaces") == record.id
+            key = "digest_review.replaced" if edited else "digest.review.replaced"
     name = _name(services, record.decided_by)
     return t(key, lang, name=name, when=_when(services, record.decided_at))
 
@@ -145,6 +154,72 @@ def review(services: Services, body: dict, what: str) -> None:
         safe_ephemeral(services, channel, user, t(key, lang))
         return
     show_outcome(services, digest_id, ref)
+
+
+# -- "Ret overskrifter" -----------------------------------------------------------------------
+
+
+def open_edit_modal(services: Services, body: dict) -> None:
+    """Open the edit modal on a draft (after the ack: the trigger_id lives three seconds)."""
+    user, digest_id, ref = _clicked(services, body)
+    lang = language(services, user)
+    channel = ref.conversation if ref else None
+    try:
+        require(services.network, user, "review_digest")
+        if digest_id is None or services.digests is None:
+            raise RoundError("digest_not_found", digest_id="?")
+        digest = services.digests.load(digest_id)
+        if digest.status != DRAFT:
+            raise RoundError("digest_decided", status=digest.status)
+    except (AccessDenied, RoundError) as exc:
+        safe_ephemeral(services, channel, user, explain(exc, lang))
+        if isinstance(exc, RoundError) and exc.key == "digest_decided":
+            show_outcome(services, digest_id, ref, everyone=False)  # type: ignore[arg-type]
+        return
+    context = EditContext(digest_id, channel, ref.message if ref else None)
+    view = build_digest_edit_modal(digest, context)
+    messenger(services).client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def check_edit(services: Services, body: dict, view: dict) -> dict | None:
+    """Slack's `errors` response for labels that cannot be used (shown in the modal), else None:
+    then the edit is saved after the acknowledgement."""
+    user = member_of(services, body["user"]["id"])
+    lang = language(services, user)
+    context = EditContext.load(view.get("private_metadata", ""))
+    labels, left_out = read_digest_edit_modal(view["state"]["values"])
+    people = [m.name for m in services.network.members]
+    errors = {}
+    for index, label in labels.items():
+        problem = label_problem(label, people)
+        if problem is not None:
+            exc = RoundError(problem, theme=index + 1, limit=MAX_LABEL)
+            errors[label_block_id(index)] = explain(exc, lang)
+    if errors:
+        return {"response_action": "errors", "errors": errors}
+    after_ack(save_edit, services, user, context, labels, left_out)
+    return None
+
+
+def save_edit(
+    services: Services, user: str, context: EditContext, labels: dict, left_out: set
+) -> None:
+    """Save the edit (the edited draft reaches every facilitator); the old draft DMs say so."""
+    lang = language(services, user)
+    ref = slack_ref(context.channel, context.ts) if context.channel and context.ts else None
+    try:
+        edited = services.digests.edit(context.digest_id, user, labels, left_out)  # type: ignore[union-attr]
+    except (AccessDenied, RoundError) as exc:
+        safe_ephemeral(services, context.channel, user, explain(exc, lang))
+        return
+    except Exception:
+        logger.exception("digest %s: the edit failed", context.digest_id)
+        safe_ephemeral(services, context.channel, user, t("digest_review.failed", lang))
+        return
+    if edited.id == context.digest_id:
+        safe_ephemeral(services, context.channel, user, t("digest_review.unchanged", lang))
+        return
+    show_outcome(services, context.digest_id, ref)
 
 
 # -- /flip digest -----------------------------------------------------------------------------
@@ -272,3 +347,13 @@ def register(app: App, services: Services) -> None:
     app.action(ACTION_APPROVE)(_review_listener(services, "approve"))
     app.action(ACTION_REBUILD)(_review_listener(services, "rebuild"))
     app.action(ACTION_REJECT)(_review_listener(services, "reject"))
+
+    @app.action(ACTION_EDIT)
+    def digest_edit_clicked(ack: Ack, body: dict) -> None:
+        ack()
+        after_ack(open_edit_modal, services, body)
+
+    @app.view(EDIT_MODAL)
+    def digest_edit_submitted(ack: Ack, body: dict, view: dict) -> None:
+        errors = check_edit(services, body, view)
+        ack(**errors) if errors else ack()
