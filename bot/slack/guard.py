@@ -3,7 +3,9 @@ the signature checked on the bytes read, a replayed signature refused, and a pay
 no listener can use refused with a 4xx and one log line, before anything is stored.
 
 Bolt checks the signature again behind this door; that is cheap and keeps Bolt's own guarantees
-whatever this module lets through.
+whatever this module lets through. The seen signatures live in memory: flipbot is one process
+(DESIGN.md), so every request passes the same door; a restart forgets them, and a replay within
+the minutes after a restart is refused only by what the listeners themselves make idempotent.
 """
 
 from __future__ import annotations
