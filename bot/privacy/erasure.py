@@ -18,9 +18,11 @@ from bot.store.privacy import (
     consenting_member_ids,
     erase_member_rows,
     has_consent,
+    prune_audit,
     prune_rows,
     quotable_responses,
     record_consent,
+    responses_to_prune,
     rewrite_digests,
 )
 
@@ -191,6 +193,11 @@ class ErasureResult:
     quotes_removed: int
 
 
+def _scrub_files(store: Store) -> None:
+    # secure_delete zeroed the freed pages; the old pages may still sit in the -wal file.
+    store.checkpoint()
+
+
 def erase_member(
     where: Store | Services, member_id: str, by: str, at: datetime | None = None
 ) -> ErasureResult:
@@ -223,6 +230,7 @@ def erase_member(
         },
         at=at,
     )
+    _scrub_files(store)
     return result
 
 
@@ -235,6 +243,7 @@ class PruneResult:
     responses: int
     history: int
     dry_run: bool
+    quotes_removed: int = 0
 
 
 def prune(
@@ -245,24 +254,44 @@ def prune(
     dry_run: bool = False,
     by: str = "system",
 ) -> PruneResult:
-    """Delete answers (and their history) older than retention_days; digests stay. With dry_run,
-    only count what would go."""
+    """Delete answers (and their history) older than retention_days, and their quotes from the
+    stored digests (the digests stay, without them). With dry_run, only count what would go."""
     if retention_days < 1:
         raise ValueError(f"retention_days must be at least 1, not {retention_days}")
     cutoff = now - timedelta(days=retention_days)
+    quotes = 0
+    if not dry_run:
+        # Quotes go first: if the deletion below fails, a retry still finds the responses.
+        quotes = strip_member_from_digests(store, *responses_to_prune(store, cutoff))
     counts = prune_rows(store, cutoff, dry_run=dry_run)
-    result = PruneResult(cutoff, counts["responses"], counts["history"], dry_run)
-    if not dry_run and (result.responses or result.history):
+    result = PruneResult(cutoff, counts["responses"], counts["history"], dry_run, quotes)
+    if not dry_run and (result.responses or result.history or quotes):
         store.audit(
             by,
             "prune",
             None,
-            {"before": cutoff, "responses": result.responses, "history": result.history},
+            {
+                "before": cutoff,
+                "responses": result.responses,
+                "history": result.history,
+                "quotes_removed": quotes,
+            },
             at=now,
         )
+        _scrub_files(store)
     return result
 
 
+# Three years: the Danish general limitation period (forældelsesloven § 3), long enough to answer
+# a complaint about who started, exported or erased what. See docs/privacy.md.
+AUDIT_RETENTION_DAYS = 3 * 365
+
+
 def run_retention(store: Store, network: Network, now: datetime | None = None) -> PruneResult:
-    """The daily retention job: prune answers older than the network's retention_days."""
-    return prune(store, now or utcnow(), network.retention_days, by="scheduler")
+    """The daily retention job: prune answers older than the network's retention_days (and their
+    digest quotes), and audit entries older than AUDIT_RETENTION_DAYS (erasures excepted)."""
+    now = now or utcnow()
+    result = prune(store, now, network.retention_days, by="scheduler")
+    if prune_audit(store, now - timedelta(days=AUDIT_RETENTION_DAYS)):
+        store.checkpoint()
+    return result

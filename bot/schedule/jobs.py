@@ -259,17 +259,26 @@ class ScheduleJobs:
                 report.slots += self.run_due_slots(programme, now)
             except Exception:
                 logger.exception("programme %s: running due slots failed", programme.id)
-        if not report.working_hours:
-            return report
         for round_id in self.records.rounds_with_deliveries(DeliveryStatus.PENDING):
+            if not report.working_hours and not self._sends_at_once(round_id):
+                continue
             try:
                 report.delivered += self.rounds.deliver(round_id).sent
             except Exception:
                 logger.exception("round %s: delivering waiting prompts failed", round_id)
+        if not report.working_hours:
+            return report
         due = self.rounds.due_reminders(now)
         if due:
             report.reminded = self.rounds.send_reminders(due).sent
         return report
+
+    def _sends_at_once(self, round_id: int) -> bool:
+        """A round a facilitator started by hand goes out at once, whatever the hour: its waiting
+        prompts are a fan-out a crash interrupted, and they resume now. Only the scheduler's own
+        rounds (those of a programme) wait for working hours."""
+        round = self.services.store.round(round_id)
+        return round is not None and round.programme_id is None
 
     def _retry_failed(self, now: datetime) -> int:
         if self._last_retry is not None and now - self._last_retry < RETRY_FAILED_EVERY:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -19,6 +19,7 @@ from bot.core.messenger import PlatformMessengers
 from bot.core.network import load_network
 from bot.core.services import Services, build_services
 from bot.core.settings import Settings
+from bot.slack.guard import BadPayload, guard
 from bot.slack.handlers import register_handlers
 from bot.slack.handlers.common import Held, hold_until_sent, stop_holding
 from bot.slack.messenger import SlackMessenger
@@ -32,9 +33,25 @@ HEALTH_PATH = "/healthz"
 FANOUT_WORKERS = 16
 
 
+# Below INFO, slack_sdk logs every request and response body (a digest's quotes, the edit modal
+# filled with an earlier answer) and Bolt logs payloads: their loggers never go below INFO,
+# whatever LOG_LEVEL says. Answer text must not reach the logs at any level.
+SDK_LOGGERS = ("slack_sdk", "slack_bolt")
+
+
+def keep_answers_out_of_logs() -> None:
+    """Hold the Slack SDKs' loggers at INFO or above (see SDK_LOGGERS). Their own level, not the
+    inherited one: a LOG_LEVEL=DEBUG set on the root logger later does not reach them."""
+    for name in SDK_LOGGERS:
+        sdk = logging.getLogger(name)
+        if sdk.level < logging.INFO:  # NOTSET (0) too: it would follow the root logger
+            sdk.setLevel(logging.INFO)
+
+
 def build_client(settings: Settings) -> WebClient:
     """The one WebClient every Web API call goes through, retrying rate limits (honouring
     Retry-After), server errors and dropped connections."""
+    keep_answers_out_of_logs()
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
@@ -58,7 +75,18 @@ def build_app(services: Services, settings: Settings, client: WebClient | None =
         process_before_response=True,
     )
     register_handlers(app, services)
+    app.error(listener_failed)
     return app
+
+
+def listener_failed(error: Exception, logger: logging.Logger) -> BoltResponse | None:
+    """A payload a listener could not use (BadPayload) is the sender's fault: 400 and one line.
+    Anything else is ours: logged with its traceback, and Bolt answers 500."""
+    if isinstance(error, BadPayload):
+        logger.warning("refused a Slack request: %s", error)
+        return BoltResponse(status=400, body="bad request")
+    logger.exception("a Slack listener failed")
+    return None
 
 
 def build_slack(settings: Settings, **overrides) -> tuple[App, Services]:
@@ -85,9 +113,12 @@ class _ThenRelease:
         self.held.release()
 
 
-def wsgi_app(app: App) -> Callable:
-    """The WSGI application: Slack's requests to Bolt, a health check for the platform."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+def wsgi_app(app: App, signing_secret: str | None = None) -> Callable:
+    """The WSGI application: Slack's requests to Bolt behind the guard (size, signature, replay,
+    shape: bot.slack.guard), a health check for the platform."""
+    # Bolt keeps the secret it verifies with; the guard must use the very same one.
+    secret = signing_secret if signing_secret is not None else app._signing_secret
+    slack = guard(SlackRequestHandler(app, path=EVENTS_PATH), secret)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

@@ -9,6 +9,7 @@ No method holds the lock while it talks to Slack: callers fetch, release, send, 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from bot.core.models import (
 from bot.core.network import Network
 from bot.core.timeutil import iso, parse_iso, utcnow
 from bot.store.answers import AnswerQueries
+from bot.store.files import create_private, make_private
 from bot.store.migrations import migrations
 
 DELIVERY_COLUMNS = frozenset(
@@ -106,14 +108,26 @@ class Store(AnswerQueries):
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                # SQLite gives the -wal and -shm files the main file's mode: 0600 makes all three
+                # readable by the bot's user only. An older, wider file is narrowed.
+                try:
+                    create_private(self.path)
+                except OSError as exc:
+                    raise sqlite3.OperationalError(f"unable to open database file ({exc})") from exc
             conn = sqlite3.connect(
                 self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout
             )
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            # Deleted and overwritten content is zeroed, whatever SQLite was built with: an erased
+            # answer must not linger in free pages.
+            conn.execute("PRAGMA secure_delete = ON")
             self.db = Database(conn)
             if self.path != ":memory:":
                 self.db.enable_wal()
+                for side in ("-wal", "-shm"):
+                    if os.path.exists(self.path + side):
+                        make_private(self.path + side)
         except sqlite3.Error as exc:
             raise _explain(exc, self.path) from None
         self._lock = threading.RLock()
@@ -140,6 +154,18 @@ class Store(AnswerQueries):
                 raise _explain(exc, self.path) from exc
             return pending
 
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and truncate it to zero bytes, so text
+        just erased or pruned is gone from the -wal file too (secure_delete zeroes the main file).
+        A reader elsewhere (a backup under way) may keep some frames; the next call takes them."""
+        if self.path == ":memory:":
+            return
+        with self._lock:
+            try:
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlite3.Error as exc:
+                raise _explain(exc, self.path) from exc
+
     def backup(self, target: str | Path) -> None:
         """Copy the database to target with SQLite's online backup: a consistent snapshot, taken
         while other connections (the running bot) keep writing. An existing target is replaced
@@ -148,6 +174,10 @@ class Store(AnswerQueries):
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
         try:
+            try:
+                create_private(partial)
+            except OSError as exc:
+                raise sqlite3.OperationalError(f"unable to open database file ({exc})") from exc
             copy = sqlite3.connect(partial)
             try:
                 if self.path == ":memory:":

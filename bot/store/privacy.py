@@ -118,6 +118,10 @@ def erase_member_rows(store: Store, member_id: str, pseudonym: str, at: datetime
             "where member_id = ?",
             [pseudonym, member_id],
         ).rowcount
+        # Who started a round or decided a digest is theirs too; the pseudonym keeps the rows
+        # telling "the same person" without saying who.
+        db.execute("update rounds set started_by = ? where started_by = ?", [pseudonym, member_id])
+        db.execute("update digests set decided_by = ? where decided_by = ?", [pseudonym, member_id])
         # The chat surface deletes the posts themselves (it read them with answer_posts first).
         db.execute("delete from answer_posts where member_id = ?", [member_id])
         db.execute("delete from teams_conversations where member_id = ?", [member_id])
@@ -144,6 +148,26 @@ def answer_posts(store: Store, member_id: str) -> list[MessageRef]:
 
 
 PRUNE_BATCH = 2000
+
+
+def responses_to_prune(store: Store, cutoff: datetime) -> tuple[list[int], list[str]]:
+    """The responses a prune at cutoff deletes, and every text they held (earlier versions too),
+    so their quotes can leave the stored digests first."""
+    ids: list[int] = []
+    texts: list[str] = []
+    for row in store._rows(
+        "select id, answers from responses where updated_at < ? order by id", [iso(cutoff)]
+    ):
+        ids.append(row["id"])
+        texts.extend(str(v) for v in json.loads(row["answers"]).values() if v)
+    if ids:
+        for row in store._rows(
+            "select h.answers from response_history h join responses r on r.id = h.response_id "
+            "where r.updated_at < ?",
+            [iso(cutoff)],
+        ):
+            texts.extend(str(v) for v in json.loads(row["answers"]).values() if v)
+    return ids, texts
 
 
 def prune_rows(store: Store, cutoff: datetime, dry_run: bool = False) -> dict[str, int]:
@@ -174,6 +198,21 @@ def prune_rows(store: Store, cutoff: datetime, dry_run: bool = False) -> dict[st
             if batch < PRUNE_BATCH:
                 break
     return deleted
+
+
+# Erasures and readmissions are the proof that an erasure was done, and they keep an erased
+# member out of syncs (Store.erased_member_ids): they outlive the audit's retention.
+AUDIT_KEPT_ACTIONS = ("erase_member", "readmit_member")
+
+
+def prune_audit(store: Store, cutoff: datetime) -> int:
+    """Delete audit entries older than cutoff, except erasures and readmissions; return how many."""
+    marks = ", ".join("?" for _ in AUDIT_KEPT_ACTIONS)
+    with store.atomic() as db:
+        return db.execute(
+            f"delete from audit where at < ? and action not in ({marks})",
+            [iso(cutoff), *AUDIT_KEPT_ACTIONS],
+        ).rowcount
 
 
 def backup_counts(path: str | Path) -> dict[str, int]:

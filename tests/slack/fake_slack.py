@@ -7,6 +7,9 @@ told to answer a method with 429 + Retry-After, a 500, or ok:false.
 File uploads work as Slack's v2 flow does: files.getUploadURLExternal hands out an upload_url on
 this server, the bytes POSTed there are kept in `uploads` (file id -> bytes), and
 files.completeUploadExternal shares the file (kept in `shared`, with its channel and comment).
+
+Scopes: the bot token holds the bot scopes of config/manifest.yml (or `scopes=` given), and a
+method needing a scope the token lacks is answered `missing_scope`, as Slack does.
 """
 
 from __future__ import annotations
@@ -18,11 +21,37 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qsl, urlparse
+
+import yaml
 
 BOT_USER = "UFLIPBOT1"
 JSON_FIELDS = ("blocks", "view", "metadata", "attachments", "files")
 UPLOAD_PATH = "/upload/"
+MANIFEST = Path(__file__).parents[2] / "config" / "manifest.yml"
+
+# The bot-token scopes each method accepts (any one will do), from Slack's method reference.
+# A method not listed needs none (auth.test, views.*, the response_url).
+METHOD_SCOPES: dict[str, frozenset[str]] = {
+    "chat.postMessage": frozenset({"chat:write"}),
+    "chat.update": frozenset({"chat:write"}),
+    "chat.delete": frozenset({"chat:write"}),
+    "chat.postEphemeral": frozenset({"chat:write"}),
+    "conversations.open": frozenset({"im:write", "mpim:write", "channels:manage", "groups:write"}),
+    "conversations.history": frozenset(
+        {"channels:history", "groups:history", "im:history", "mpim:history"}
+    ),
+    "files.getUploadURLExternal": frozenset({"files:write"}),
+    "files.completeUploadExternal": frozenset({"files:write"}),
+    "users.info": frozenset({"users:read"}),
+}
+
+
+def manifest_scopes(path: Path = MANIFEST) -> frozenset[str]:
+    """The bot scopes the app manifest asks for."""
+    manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return frozenset(manifest["oauth_config"]["scopes"]["bot"])
 
 
 @dataclass
@@ -75,7 +104,8 @@ class Message:
 class FakeSlack:
     """Start with `with FakeSlack() as slack:`; point SLACK_API_URL at `slack.url`."""
 
-    def __init__(self):
+    def __init__(self, scopes: frozenset[str] | None = None):
+        self.scopes = manifest_scopes() if scopes is None else frozenset(scopes)
         self.calls: list[Call] = []
         self.rules: dict[str, Rule] = {}
         self.messages: dict[str, list[Message]] = {}
@@ -269,7 +299,18 @@ class FakeSlack:
                 self._lock.notify_all()
                 return 200, {"ok": False, "error": rule.error}, {}
             handler = self.methods.get(method)
-            body = handler(args) if handler else {"ok": False, "error": "unknown_method"}
+            needed = METHOD_SCOPES.get(method, frozenset())
+            if needed and not needed & self.scopes:
+                body = {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": ",".join(sorted(needed)),
+                    "provided": ",".join(sorted(self.scopes)),
+                }
+            elif handler:
+                body = handler(args)
+            else:
+                body = {"ok": False, "error": "unknown_method"}
             body = {"ok": True, **body}
             self.calls.append(Call(method, args, error=None if body["ok"] else body["error"]))
             self._lock.notify_all()

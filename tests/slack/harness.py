@@ -54,6 +54,12 @@ class SignedClient:
     def __init__(self, url: str):
         self.url = url
         self._events = itertools.count(1)
+        # Slack gives every command and click its own trigger id, so no two requests it signs are
+        # the same bytes; flipbot refuses a repeated signature as a replay.
+        self._triggers = itertools.count(1)
+
+    def trigger(self, user: str) -> str:
+        return f"trigger-{next(self._triggers)}-{user}"
 
     # -- raw --------------------------------------------------------------------------------
 
@@ -99,7 +105,7 @@ class SignedClient:
             "command": "/flip",
             "text": text,
             "response_url": self.response_url,
-            "trigger_id": f"trigger-{user}",
+            "trigger_id": self.trigger(user),
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded", **kwargs)
 
@@ -126,7 +132,7 @@ class SignedClient:
                 "team": {"id": "T0FLIP"},
                 "user": {"id": user},
                 "api_app_id": "A0FLIP",
-                "trigger_id": f"trigger-{user}",
+                "trigger_id": self.trigger(user),
                 "container": container,
                 "channel": {"id": channel} if channel else None,
                 "actions": [
@@ -143,6 +149,7 @@ class SignedClient:
                 "team": {"id": "T0FLIP"},
                 "user": {"id": user},
                 "api_app_id": "A0FLIP",
+                "trigger_id": self.trigger(user),
                 "view": {
                     "id": "V0VIEW",
                     "type": "modal",

@@ -197,7 +197,7 @@ def click(flip, user: str, action_id: str, value: str = "erase", response_url: b
         "team": {"id": "T0FLIP"},
         "user": {"id": user},
         "api_app_id": "A0FLIP",
-        "trigger_id": f"trigger-{user}",
+        "trigger_id": flip.server.trigger(user),
         "container": {"type": "message", "message_ts": "1800000000.000001", "is_ephemeral": True},
         "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button"}],
     }

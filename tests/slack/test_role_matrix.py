@@ -1,15 +1,16 @@
-"""Every /flip subcommand and every button, as every role: allowed or politely refused exactly as
-bot.core.access.POLICY says, and a refusal changes nothing (no database change, nothing sent to anyone
-but the member who was refused)."""
+"""Every /flip subcommand, every button and every modal submission, as every role: allowed or
+politely refused exactly as the tables below say (written out by hand, not read from
+bot.core.access.POLICY, so a change of the policy must change them too), and a refusal changes
+nothing (no database change, nothing sent to anyone but the member who was refused)."""
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 import yaml
 
-from bot.core.access import POLICY
 from bot.core.command import SUBCOMMANDS
 from bot.core.i18n import t
 from bot.core.network import load_network
@@ -29,42 +30,52 @@ ROLES = {
     "stranger": "U0STRANGR",
 }
 
-# subcommand -> (the text sent, the POLICY action that guards it; None: anyone)
+EVERYONE = frozenset({"broker", "facilitator", "researcher", "admin"})
+FACILITATORS = frozenset({"facilitator", "admin"})
+BROKERS = frozenset({"broker"})
+
+# subcommand -> (the text sent, the roles that may use it; the stranger never may, except help)
 COMMANDS = {
-    "help": ("help", None),
-    "start": ("start samtale-02 silkeborg", "start_round"),
-    "status": ("status", "status"),
-    "remind": ("remind 1", "remind"),
-    "close": ("close 1", "close_round"),
-    "reopen": ("reopen 1", "reopen_round"),
-    "digest": ("digest 1", "digest"),
-    "prompts": ("prompts", "list_prompts"),
-    "pause": ("pause 2w", "pause"),
-    "resume": ("resume", "pause"),
-    "samtykke": ("samtykke nej", "consent"),
-    "slet-mig": ("slet-mig", "erase_self"),
-    "export": ("export csv", "export"),
+    "help": ("help", EVERYONE | {"stranger"}),
+    "start": ("start samtale-02 silkeborg", FACILITATORS),
+    "status": ("status", FACILITATORS),
+    "remind": ("remind 1", FACILITATORS),
+    "close": ("close 1", FACILITATORS),
+    "reopen": ("reopen 1", FACILITATORS),
+    "digest": ("digest 1", frozenset({"facilitator", "researcher", "admin"})),
+    "prompts": ("prompts", EVERYONE),
+    "pause": ("pause 2w", BROKERS),
+    "resume": ("resume", BROKERS),
+    "samtykke": ("samtykke nej", EVERYONE),
+    "slet-mig": ("slet-mig", EVERYONE),
+    "export": ("export csv", frozenset({"researcher", "admin"})),
 }
 
-# action_id -> (where the button sits, the POLICY action that guards it)
+# action_id -> (where the button sits, the roles that may click it)
 BUTTONS = {
-    blocks.ANSWER: ("prompt", "answer"),
-    blocks.EDIT: ("prompt", "answer"),
-    blocks.SKIP: ("prompt", "answer"),
-    blocks.SNOOZE: ("prompt", "answer"),
-    blocks.HOME_REMIND: ("home", "remind"),
-    blocks.HOME_CLOSE: ("home", "close_round"),
-    blocks.HOME_START: ("home", "start_round"),
-    blocks_privacy.ERASE_CONFIRM: ("ephemeral", "erase_self"),
-    blocks_privacy.ERASE_CANCEL: ("ephemeral", "erase_self"),
-    digest_blocks.ACTION_APPROVE: ("prompt", "review_digest"),
-    digest_blocks.ACTION_REBUILD: ("prompt", "review_digest"),
-    digest_blocks.ACTION_REJECT: ("prompt", "review_digest"),
+    blocks.ANSWER: ("prompt", BROKERS),
+    blocks.EDIT: ("prompt", BROKERS),
+    blocks.SKIP: ("prompt", BROKERS),
+    blocks.SNOOZE: ("prompt", BROKERS),
+    blocks.HOME_REMIND: ("home", FACILITATORS),
+    blocks.HOME_CLOSE: ("home", FACILITATORS),
+    blocks.HOME_START: ("home", FACILITATORS),
+    blocks_privacy.ERASE_CONFIRM: ("ephemeral", EVERYONE),
+    blocks_privacy.ERASE_CANCEL: ("ephemeral", EVERYONE),
+    digest_blocks.ACTION_APPROVE: ("prompt", FACILITATORS),
+    digest_blocks.ACTION_REBUILD: ("prompt", FACILITATORS),
+    digest_blocks.ACTION_REJECT: ("prompt", FACILITATORS),
+}
+
+# callback_id -> the roles that may submit the modal
+SUBMISSIONS = {
+    blocks.START_MODAL: FACILITATORS,
+    blocks.ANSWER_MODAL: BROKERS,
 }
 
 
-def may(role: str, action: str | None) -> bool:
-    return action is None or role in POLICY[action]
+def may(role: str, allowed: frozenset[str]) -> bool:
+    return role in allowed
 
 
 @pytest.fixture(scope="module")
@@ -121,19 +132,25 @@ def test_the_matrix_covers_every_subcommand():
     assert set(COMMANDS) == set(SUBCOMMANDS)
 
 
+def test_the_matrix_covers_every_modal_flipbot_registers(flip):
+    server, services, fake, db_path = flip
+    callbacks = {value for name, value in vars(blocks).items() if name.endswith("_MODAL") and value}
+    assert callbacks == set(SUBMISSIONS)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", COMMANDS)
 def test_every_command_as_every_role(flip, role, name):
     server, services, fake, db_path = flip
     user = ROLES[role]
-    text, action = COMMANDS[name]
+    text, roles = COMMANDS[name]
     refused = refusal(services, user)
     before_db, before_calls = snapshot(db_path), len(fake.calls)
     reply = server.command(user, text)
     assert reply.status == 200, reply.body
     said = reply.json().get("text", "")
     assert wait_idle()
-    if may(role, action):
+    if may(role, roles):
         assert said not in (refused, t("slack.error.generic", services.network.language_of(user)))
     else:
         assert said == refused
@@ -157,7 +174,7 @@ def click_payload(fake, services, user: str, action_id: str, where: str) -> dict
         "team": {"id": "T0FLIP"},
         "user": {"id": user},
         "api_app_id": "A0FLIP",
-        "trigger_id": f"trigger-{user}",
+        "trigger_id": f"trigger-{user}-{action_id}",
         "container": container,
         "actions": [{"action_id": action_id, "block_id": "b", "value": "1", "type": "button"}],
     }
@@ -171,16 +188,64 @@ def click_payload(fake, services, user: str, action_id: str, where: str) -> dict
 def test_every_button_as_every_role(flip, role, action_id):
     server, services, fake, db_path = flip
     user = ROLES[role]
-    where, action = BUTTONS[action_id]
+    where, roles = BUTTONS[action_id]
     refused = refusal(services, user)
     before_db, before_calls = snapshot(db_path), len(fake.calls)
     reply = server.interaction(click_payload(fake, services, user, action_id, where))
     assert reply.status == 200, reply.body
     assert wait_idle()
     told = [c.args.get("text") for c in fake.calls[before_calls:]]
-    if may(role, action):
+    if may(role, roles):
         assert refused not in told
         assert t("slack.error.generic", services.network.language_of(user)) not in told
     else:
         assert snapshot(db_path) == before_db
         assert_refused_quietly(fake, before_calls, user, refused)
+
+
+def submission_values(callback_id: str, clock) -> tuple[dict, str]:
+    """A filled-in modal of this kind (values and private_metadata), as Slack sends it back."""
+    if callback_id == blocks.START_MODAL:
+        closes = (clock() + timedelta(days=5)).date().isoformat()
+        values = {
+            blocks.START_PROMPT: {
+                blocks.START_PROMPT: {
+                    "type": "static_select",
+                    "selected_option": {"value": "samtale-02"},
+                }
+            },
+            blocks.START_AUDIENCE: {
+                blocks.START_AUDIENCE: {
+                    "type": "multi_static_select",
+                    "selected_options": [{"value": "herning"}],
+                }
+            },
+            blocks.START_CLOSES: {
+                blocks.START_CLOSES: {"type": "datepicker", "selected_date": closes}
+            },
+        }
+        return values, ""
+    values = {"q_q1": {"answer": {"type": "plain_text_input", "value": "Et svar fra matrixen"}}}
+    return values, blocks.ModalContext(1).dump()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("callback_id", SUBMISSIONS)
+def test_every_modal_submission_as_every_role(flip, role, callback_id):
+    server, services, fake, db_path = flip
+    user = ROLES[role]
+    refused = refusal(services, user)
+    values, metadata = submission_values(callback_id, services.rounds.clock)
+    before_db, before_calls = snapshot(db_path), len(fake.calls)
+    view = {"callback_id": callback_id, "private_metadata": metadata}
+    reply = server.submit(user, view, values)
+    assert reply.status == 200, reply.body
+    assert wait_idle()
+    errors = reply.json().get("errors", {}) if reply.body else {}
+    if may(role, SUBMISSIONS[callback_id]):
+        assert errors == {}, errors
+        assert snapshot(db_path) != before_db  # a round started, an answer stored
+    else:
+        assert list(errors.values()) == [refused]
+        assert snapshot(db_path) == before_db
+        assert fake.calls[before_calls:] == []

@@ -263,10 +263,20 @@ ACTIONS: dict[str, Callable[[Request, Command], str | dict | None]] = {
 }
 
 
+# No /flip subcommand takes free text; shlex.split is quadratic, so a long text is refused first.
+MAX_COMMAND_CHARS = 1000
+
+
 def run_command(services: Services, body: dict) -> str | dict | None:
     """The ephemeral reply to one /flip command (None: nothing to say, e.g. a modal opens)."""
     req = Request(services, body)
-    command = parse_command(body.get("text", ""))
+    text = body.get("text") or ""
+    if len(text) > MAX_COMMAND_CHARS:
+        logger.warning("refused a /flip command of %d characters", len(text))
+        return t(
+            "hardening.command_too_long", req.language, length=len(text), limit=MAX_COMMAND_CHARS
+        )
+    command = parse_command(text)
     action = ACTIONS.get(command.name, do_help)
     try:
         return action(req, command)

@@ -15,6 +15,7 @@ from bot.core.messenger import DeliveryFailed
 from bot.core.services import Services
 from bot.privacy.redact import redaction_notice
 from bot.slack import blocks
+from bot.slack.guard import BadPayload
 from bot.slack.handlers.commands import start_reply
 from bot.slack.handlers.common import (
     after_ack,
@@ -33,8 +34,12 @@ def submit_answer(services: Services, body: dict, view: dict) -> dict | None:
     """Store the answer; return Slack's `errors` response (shown in the modal) when it is not valid."""
     user = member_of(services, body["user"]["id"])
     lang = language(services, user)
-    context = blocks.ModalContext.load(view.get("private_metadata", ""))
-    answers, quotable, private = blocks.read_answer_modal(view["state"]["values"])
+    try:
+        context = blocks.ModalContext.load(view.get("private_metadata", ""))
+        answers, quotable, private = blocks.read_answer_modal(view["state"]["values"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # Slack sends back what flipbot put in the modal: anything else did not come from us.
+        raise BadPayload(f"answer modal: {type(exc).__name__}") from None
     first = blocks.question_block_id(next(iter(answers), "q1"))
     try:
         require(services.network, user, "answer")
@@ -87,7 +92,9 @@ def show_answer(services: Services, result: AnswerResult, private: bool) -> None
 def submit_start(services: Services, body: dict, view: dict) -> dict | None:
     user = member_of(services, body["user"]["id"])
     lang = language(services, user)
-    values = view["state"]["values"]
+    values = view.get("state", {}).get("values")
+    if not isinstance(values, dict):
+        raise BadPayload("start modal without values")
     prompt_id = (
         (values.get(blocks.START_PROMPT, {}).get(blocks.START_PROMPT) or {}).get("selected_option")
         or {}
@@ -108,13 +115,16 @@ def submit_start(services: Services, body: dict, view: dict) -> dict | None:
         prompt = services.library.get(prompt_id or "")
         if prompt is None:
             raise RoundError("prompt_not_found", prompt_id=prompt_id)
-        closes_at = (
-            datetime.combine(
-                date.fromisoformat(picked), network.working_hours.end, tzinfo=network.tz
+        try:
+            closes_at = (
+                datetime.combine(
+                    date.fromisoformat(picked), network.working_hours.end, tzinfo=network.tz
+                )
+                if picked
+                else None
             )
-            if picked
-            else None
-        )
+        except (TypeError, ValueError):
+            raise BadPayload("start modal: not a date") from None
         if closes_at is None or closes_at <= services.rounds.clock():
             return {
                 "response_action": "errors",
