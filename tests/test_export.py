@@ -17,7 +17,7 @@ from bot.export.collect import COLUMNS, ExportFilter, collect, export_file, rend
 from bot.export.qdpx import NS
 from bot.store.database import Store
 
-SCHEMA = Path(__file__).parent / "schemas" / "refi-qda-project-subset.xsd"
+SCHEMA = Path(__file__).parent / "schemas" / "Project.xsd"
 HOSTILE = "Vi skal <script>alert('x')</script> & tale om det ]]> igen"
 ANSWERERS = {
     "U0SILK001": "Borgerens plan kommer først, men loven har en frist.",
