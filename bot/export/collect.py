@@ -343,3 +343,27 @@ def export_file(
     )
     name = f"flip-export-{export.exported_at.astimezone(network.tz):%Y%m%d-%H%M}.{fmt}"
     return data, name, export
+
+
+def digest_with_export_ids(store: Store, content: dict) -> dict:
+    """A digest's JSON with its answer references (`answer_id` of quotes, `answer_ids` of
+    themes: database ids) replaced by export answer ids, so a researcher can trace them to rows.
+    References to answers no longer stored become null / are dropped."""
+    ids = {str(k): v for k, v in export_answer_ids(store).items()}
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "answer_id":
+                    out[key] = ids.get(str(value))
+                elif key == "answer_ids" and isinstance(value, list):
+                    out[key] = [ids[str(v)] for v in value if str(v) in ids]
+                else:
+                    out[key] = walk(value)
+            return out
+        return node
+
+    return walk(content)

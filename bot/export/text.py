@@ -167,6 +167,6 @@ def to_html(export: Export) -> bytes:
                 f'<blockquote lang="{escape(row.prompt_language)}">{escape(row.text)}</blockquote>'
             )
     h.append(f"<h2>{escape(t('export.manifest', lang))}</h2>")
-    h.append(f"<pre>{escape(manifest_json(export).decode())}</pre>")
+    h.append(f"<pre>{escape(manifest_json(export).decode(), quote=False)}</pre>")
     h.append("</body></html>")
     return "\n".join(h).encode("utf-8")

@@ -17,6 +17,7 @@ import xmlschema
 from bot.export.collect import (
     ExportFilter,
     collect,
+    digest_with_export_ids,
     export_answer_ids,
     render_export,
 )
@@ -338,3 +339,21 @@ def test_csv_reads_without_options_and_excel_gets_its_own_variant(db, network, l
     assert [r["id"] for r in rows] == [r["id"] for r in excel_rows]
     assert {r["quotable"] for r in excel_rows} == {"ja", "nej"}
     assert [r["text"] for r in rows] == [r["text"] for r in excel_rows]
+
+
+def test_a_digest_can_name_its_answers_by_their_export_ids(db, network, library, both, clock):
+    first, _ = both
+    responses = {r.member_id: r.id for r in db.responses(first.id)}
+    quote = {"text": "Svar", "answer_id": str(responses["U0SILK002"]), "question_id": "q1"}
+    content = {
+        "themes": [{"label": "Frister", "answer_ids": [str(responses["U0SILK002"]), "999"]}],
+        "dilemmas": [quote],
+    }
+    traced = digest_with_export_ids(db, content)
+    rows = {
+        (r.answer_id, r.question_id): r for r in collect(db, network, library, ExportFilter()).rows
+    }
+    (answer,) = traced["themes"][0]["answer_ids"]  # the unknown 999 is dropped
+    assert rows[(answer, "q1")].text == "Svar fra silk 002."
+    assert rows[(traced["dilemmas"][0]["answer_id"], "q1")].text == "Svar fra silk 002."
+    assert content["dilemmas"][0]["answer_id"] == str(responses["U0SILK002"])  # not changed
