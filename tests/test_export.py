@@ -17,7 +17,7 @@ from bot.export.collect import COLUMNS, ExportFilter, collect, export_file, rend
 from bot.export.qdpx import NS
 from bot.store.database import Store
 
-SCHEMA = Path(__file__).parent / "schemas" / "refi-qda-project-subset.xsd"
+SCHEMA = Path(__file__).parent / "schemas" / "Project.xsd"
 HOSTILE = "Vi skal <script>alert('x')</script> & tale om det ]]> igen"
 ANSWERERS = {
     "U0SILK001": "Borgerens plan kommer først, men loven har en frist.",
@@ -65,7 +65,7 @@ def test_csv_has_one_row_per_answered_question_and_no_names_or_slack_ids(
     assert first["round"] == str(answered.id) and first["prompt_id"] == "inddragelse-05"
     assert first["theme"] == "inddragelse" and first["question_id"] == "q1"
     assert first["answered_at"].endswith("+01:00")  # Copenhagen in November
-    assert first["quotable"] == "True"
+    assert first["quotable"] == "true"
     assert {r["municipality"] for r in rows} == {
         "Silkeborg Kommune",
         "Herning Kommune",
@@ -121,7 +121,7 @@ def test_json_md_and_html_exports(db, network, library, answered):
     assert "Miras plan" in md
 
 
-def test_qdpx_validates_against_the_refi_qda_schema_and_codes_every_answer(
+def test_qdpx_validates_against_the_refi_qda_schema_with_a_source_and_case_per_answer(
     db, network, library, answered
 ):
     export = collect(db, network, library, ExportFilter())
@@ -130,23 +130,18 @@ def test_qdpx_validates_against_the_refi_qda_schema_and_codes_every_answer(
     xmlschema.XMLSchema(str(SCHEMA)).validate(project.decode("utf-8"))
     root = ET.fromstring(project)
     q = {"q": NS}
-    codes = {c.get("guid"): c.get("name") for c in root.findall(".//q:CodeBook/q:Codes/q:Code", q)}
-    assert len(codes) == 6 and "Inddragelsesflip" in codes.values()
+    codes = [c.get("name") for c in root.iter(f"{{{NS}}}Code")]
+    assert codes == ["må ikke citeres"]  # no digest yet, and no FLIP theme as a code
     sources = root.findall(".//q:Sources/q:TextSource", q)
     assert len(sources) == len(export.rows) == 14
+    assert len(root.findall(".//q:Cases/q:Case", q)) == 7
     texts = set()
     for source in sources:
         path = source.get("plainTextPath")
         assert path.startswith("internal://")
         text = archive.read("sources/" + path.removeprefix("internal://")).decode("utf-8")
         texts.add(text)
-        selection = source.find("q:PlainTextSelection", q)
-        assert (selection.get("startPosition"), selection.get("endPosition")) == (
-            "0",
-            str(len(text)),
-        )
-        code = selection.find("q:Coding/q:CodeRef", q).get("targetGUID")
-        assert codes[code] == "Inddragelsesflip"
+        assert source.find("q:PlainTextSelection", q) is None  # every answer may be quoted
         values = [v.find("q:TextValue", q) for v in source.findall("q:VariableValue", q)]
         assert {v.text for v in values if v is not None} >= {"inddragelse"}
     assert HOSTILE in texts

@@ -171,9 +171,10 @@ def _digest_of_database(round_id, rebuild, theme, since, until):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(("csv", "json", "md", "html", "qdpx")),
+    type=click.Choice(("csv", "json", "md", "html", "qdpx", "consent-log")),
     required=True,
-    help="File format: csv, json, md, html or qdpx (REFI-QDA for NVivo, ATLAS.ti, MAXQDA).",
+    help="File format: csv, json, md, html, qdpx (REFI-QDA for NVivo, ATLAS.ti, MAXQDA), or "
+    "consent-log (consent changes and erasures by pseudonym, to remove from earlier projects).",
 )
 @click.option("--round", "round_id", type=int, help="Only answers to this round id.")
 @click.option("--theme", help="Only answers to prompts of this FLIP theme id.")
@@ -185,20 +186,35 @@ def _digest_of_database(round_id, rebuild, theme, since, until):
 )
 @click.option("--municipality", help="Only answers from this municipality id.")
 @click.option(
+    "--excel",
+    is_flag=True,
+    help="With --format csv: what Danish Excel opens (semicolons, UTF-8 BOM, ja/nej).",
+)
+@click.option(
+    "--withdrawn-since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="List the pseudonyms withdrawn or erased since this date (default: all) in the "
+    "export's manifest; with --format consent-log, only entries from this date on.",
+)
+@click.option(
     "--out",
     "out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write.",
+    help="File to write (a CSV export also writes OUT.manifest.json beside it).",
 )
 @reports_errors
-def export_command(fmt, round_id, theme, since, until, municipality, out: Path):
+def export_command(
+    fmt, round_id, theme, since, until, municipality, excel, withdrawn_since, out: Path
+):
     """Export pseudonymised answers for research (members without research consent are left out)."""
     from bot.core.i18n import t
     from bot.core.network import load_network
     from bot.core.settings import load_settings
     from bot.core.themes import THEME_IDS
     from bot.export.collect import ExportFilter, export_file
+    from bot.export.consent import consent_log_csv
+    from bot.export.text import manifest_json
     from bot.prompts import load_library
     from bot.store.database import Store
 
@@ -215,10 +231,20 @@ def export_command(fmt, round_id, theme, since, until, municipality, out: Path):
         )
     if since and until and until < since:
         raise click.BadParameter("--until is before --since", param_hint="--until")
+    if excel and fmt != "csv":
+        raise click.BadParameter("--excel is for --format csv", param_hint="--excel")
     if not Path(settings.flipbot_db).exists():
         raise click.UsageError(f"no database at {settings.flipbot_db} (set FLIPBOT_DB)")
     store = Store(settings.flipbot_db)
     store.migrate()
+    withdrawn = withdrawn_since.date() if withdrawn_since else None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "consent-log":
+        data = consent_log_csv(store, network, withdrawn)
+        out.write_bytes(data)
+        store.audit("cli", "export", None, {"format": fmt})
+        click.echo(t("export.log_written", "en", rows=data.count(b"\n") - 1, path=out))
+        return
     filters = ExportFilter(
         round_id=round_id,
         theme=theme,
@@ -227,10 +253,22 @@ def export_command(fmt, round_id, theme, since, until, municipality, out: Path):
         municipality=municipality,
     )
     data, _, export = export_file(
-        store, network, load_library(settings.flipbot_prompts), fmt, filters, None
+        store,
+        network,
+        load_library(settings.flipbot_prompts),
+        fmt,
+        filters,
+        None,
+        excel=excel,
+        withdrawn_since=withdrawn,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     click.echo(t("export.written", "en", rows=len(export.rows), path=out))
+    if fmt == "csv":
+        manifest = out.with_name(out.name + ".manifest.json")
+        manifest.write_bytes(manifest_json(export))
+        click.echo(t("export.manifest_written", "en", path=manifest))
     if export.left_out_no_consent:
         click.echo(t("export.left_out", "en", count=export.left_out_no_consent))
+    if export.withdrawn:
+        click.echo(t("export.withdrawn", "en", count=len(export.withdrawn)))

@@ -1,41 +1,47 @@
 """Research exports: one row per answered question, pseudonymised, consent-filtered.
 
-Pseudonyms are an HMAC of the Slack id with a per-database secret (project_secrets), so they
-stay the same across exports of one project, differ between projects and cannot be turned back
-into a Slack id or name. Answers from members without research consent are left out and counted.
-Municipalities where fewer than network.min_group_size members answered (in the exported
-selection) show as 'other municipalities', as in digests.
+Pseudonyms are an HMAC of the member's neutral id with a per-database secret (project_secrets),
+so they stay the same across exports of one project, differ between projects and cannot be
+turned back into an id or a name. Answer ids are an HMAC of (round, member) with the same
+secret: stable across exports, never the database id. Answers from members without research
+consent are left out and counted. Municipalities too small to name are hidden per round (see
+bot/export/cells.py), the same in every export and digest of the round.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import json
 import secrets
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from html import escape
 
-from bot.core.i18n import t, theme_name
+import bot
+from bot.core.i18n import t
 from bot.core.network import Network
 from bot.core.timeutil import parse_iso, utcnow
+from bot.export.cells import hidden_municipalities
 from bot.prompts import Library
 from bot.store.database import Store
+from bot.store.exports import consent_log, export_rows
 
 FORMATS = ("csv", "json", "md", "html", "qdpx")
+SCHEMA_VERSION = "2.0"
 SECRET_NAME = "export_pseudonym_key"
 COLUMNS = (
+    "id",
+    "answer_id",
     "round",
     "prompt_id",
     "prompt_title",
+    "prompt_body",
+    "prompt_language",
     "theme",
     "municipality",
     "pseudonym",
     "answered_at",
+    "edited_at",
     "question_id",
     "question",
     "text",
@@ -54,17 +60,35 @@ class ExportFilter:
 
 @dataclass(frozen=True)
 class ExportRow:
+    id: str  # the row's export id: answer_id and question id
+    answer_id: str  # one answer (all questions of one member in one round)
     round: int
     prompt_id: str
-    prompt_title: str
-    theme: str
-    municipality: str
+    prompt_title: str  # in prompt_language, the language the member was shown
+    prompt_body: str
+    prompt_language: str
+    theme: str  # the prompt's FLIP theme id
+    municipality: str  # its name, or 'other municipalities' where the round hides it
     pseudonym: str
     answered_at: str  # ISO 8601 with the network's UTC offset
+    edited_at: str | None  # the last edit, if the member edited the answer
     question_id: str
-    question: str
-    text: str
-    quotable: bool
+    question: str  # the question's label in prompt_language
+    text: str  # verbatim, as stored (after the redaction of personal data)
+    quotable: bool  # False: the member said the answer must not be quoted
+
+
+@dataclass(frozen=True)
+class SuggestedTheme:
+    """A theme flipbot's digest found in a round: machine-suggested, labelled as the digest was
+    left (the facilitator's approval or edit); answer_ids are export answer ids."""
+
+    round: int
+    index: int  # its place in the digest's themes
+    label: str
+    terms: tuple[str, ...]
+    answer_ids: tuple[str, ...]
+    digest_status: str
 
 
 @dataclass
@@ -75,6 +99,35 @@ class Export:
     exported_at: datetime
     language: str = "da"
     themes: list[str] = field(default_factory=list)
+    min_group_size: int = 3
+    relabelled_small_cell: int = 0  # rows whose municipality shows as 'other municipalities'
+    key_fingerprint: str = ""
+    withdrawn_since: date | None = None
+    withdrawn: list[dict] = field(default_factory=list)  # consent log entries since then
+    response_ids: dict[str, int] = field(default_factory=dict)  # answer_id -> response id
+    # round -> the themes of its digest (approved, else the latest draft), with export answer ids
+    suggested_themes: dict[int, list[SuggestedTheme]] = field(default_factory=dict)
+
+    def manifest(self) -> dict:
+        """What a reader needs to know about how this file was made (no municipality named)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "flipbot_version": bot.__version__,
+            "exported_at": self.exported_at.isoformat(),
+            "filters": {
+                k: (str(v) if v is not None else None) for k, v in asdict(self.filters).items()
+            },
+            "min_group_size": self.min_group_size,
+            "small_cell_rule": "per_round",
+            "rows": len(self.rows),
+            "rows_hidden": {
+                "no_research_consent": self.left_out_no_consent,
+                "municipality_shown_as_other": self.relabelled_small_cell,
+            },
+            "key_fingerprint": self.key_fingerprint,
+            "withdrawn_since": self.withdrawn_since.isoformat() if self.withdrawn_since else None,
+            "withdrawn": self.withdrawn,
+        }
 
 
 def pseudonym(secret: str, member_id: str) -> str:
@@ -83,166 +136,175 @@ def pseudonym(secret: str, member_id: str) -> str:
     return f"P-{digest[:10]}"
 
 
+def answer_id(secret: str, round_id: int, member_id: str) -> str:
+    """A stable export id for one answer (a member's response to a round): 'A-' and 10 hex."""
+    key = f"answer/{round_id}/{member_id}"
+    return "A-" + hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()[:10]
+
+
+def key_fingerprint(secret: str) -> str:
+    """Tells whether two exports used the same pseudonym key, and nothing about the key."""
+    return hmac.new(secret.encode(), b"fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def project_key(store: Store) -> str:
+    return store.project_secret(SECRET_NAME, lambda: secrets.token_hex(32))
+
+
+def export_answer_ids(store: Store) -> dict[int, str]:
+    """Response id -> export answer id, for digests that quote answers (their `answer_id`)."""
+    secret = project_key(store)
+    return {
+        row["response_id"]: answer_id(secret, row["round_id"], row["member_id"])
+        for row in export_rows(store)
+    }
+
+
+def _in_filters(row: dict, answered: datetime, filters: ExportFilter) -> bool:
+    if filters.round_id is not None and row["round_id"] != filters.round_id:
+        return False
+    if filters.theme is not None and row["theme"] != filters.theme:
+        return False
+    if filters.municipality is not None and row["municipality"] != filters.municipality:
+        return False
+    if filters.since is not None and answered.date() < filters.since:
+        return False
+    return not (filters.until is not None and answered.date() > filters.until)
+
+
 def collect(
     store: Store,
     network: Network,
     library: Library,
     filters: ExportFilter,
     now: datetime | None = None,
+    withdrawn_since: date | None = None,
 ) -> Export:
     """The rows a researcher may have under these filters, and how many were left out."""
-    secret = store.project_secret(SECRET_NAME, lambda: secrets.token_hex(32))
+    secret = project_key(store)
     tz = network.tz
     names = {m.id: m.name for m in network.municipalities}
-    language = network.language
     picked: list[tuple[dict, dict]] = []
     left_out = 0
-    for row in store.export_rows():
+    hidden: dict[int, set[str]] = {}
+    for row in export_rows(store):
         answered = parse_iso(row["created_at"]).astimezone(tz)
-        if filters.round_id is not None and row["round_id"] != filters.round_id:
+        if not _in_filters(row, answered, filters):
             continue
-        if filters.theme is not None and row["theme"] != filters.theme:
-            continue
-        if filters.municipality is not None and row["municipality"] != filters.municipality:
-            continue
-        if filters.since is not None and answered.date() < filters.since:
-            continue
-        if filters.until is not None and answered.date() > filters.until:
+        round_id = row["round_id"]
+        if round_id not in hidden:
+            hidden[round_id] = hidden_municipalities(store, network, round_id, now)
+        if filters.municipality is not None and row["municipality"] in hidden[round_id]:
+            # A municipality filter must never sit above rows it hides: these rounds are left
+            # out and not counted (a count would tell how many answered there).
             continue
         answers = {k: v for k, v in json.loads(row["answers"]).items() if v.strip()}
         if not row["research_consent"]:
             left_out += len(answers)
             continue
         picked.append((row, answers))
-    members: dict[str, set[str]] = defaultdict(set)
-    for row, _ in picked:
-        members[row["municipality"]].add(row["member_id"])
-    small = {m for m, who in members.items() if len(who) < network.min_group_size}
-    other = t("digest.other_municipalities", language)
+    other = t("digest.other_municipalities", network.language)
     rows = []
+    relabelled = 0
+    response_ids: dict[str, int] = {}
     for row, answers in picked:
         prompt = library.get(row["prompt_id"])
-        questions = {q.id: q.label for q in prompt.questions} if prompt else {}
+        member_language = row["language"] or network.language
+        shown = prompt.text(member_language) if prompt else None
+        prompt_language = (
+            member_language if prompt and member_language in prompt.translations else "da"
+        )
+        questions = {q.id: q.label for q in shown.questions} if shown else {}
+        small = row["municipality"] in hidden[row["round_id"]]
+        answer = answer_id(secret, row["round_id"], row["member_id"])
+        response_ids[answer] = row["response_id"]
+        edited = row["updated_at"] if row["updated_at"] != row["created_at"] else None
         for question_id, text in answers.items():
+            relabelled += small
             rows.append(
                 ExportRow(
+                    id=f"{answer}-{question_id}",
+                    answer_id=answer,
                     round=row["round_id"],
                     prompt_id=row["prompt_id"],
-                    prompt_title=prompt.title if prompt else row["prompt_id"],
+                    prompt_title=shown.title if shown else row["prompt_id"],
+                    prompt_body=shown.body if shown else "",
+                    prompt_language=prompt_language,
                     theme=row["theme"],
                     municipality=other
-                    if row["municipality"] in small
+                    if small
                     else names.get(row["municipality"], row["municipality"]),
                     pseudonym=pseudonym(secret, row["member_id"]),
                     answered_at=parse_iso(row["created_at"]).astimezone(tz).isoformat(),
+                    edited_at=parse_iso(edited).astimezone(tz).isoformat() if edited else None,
                     question_id=question_id,
                     question=questions.get(question_id, question_id),
                     text=text,
                     quotable=bool(row["quotable"]),
                 )
             )
-    themes = sorted({r.theme for r in rows})
-    return Export(rows, left_out, filters, now or utcnow(), language, themes)
+    themes = _suggested_themes(store, {r.round for r in rows}, response_ids)
+    since = (
+        datetime.combine(withdrawn_since, datetime.min.time(), tzinfo=tz)
+        if withdrawn_since
+        else None
+    )
+    return Export(
+        rows=rows,
+        left_out_no_consent=left_out,
+        filters=filters,
+        exported_at=now or utcnow(),
+        language=network.language,
+        themes=sorted({r.theme for r in rows}),
+        min_group_size=network.min_group_size,
+        relabelled_small_cell=relabelled,
+        key_fingerprint=key_fingerprint(secret),
+        withdrawn_since=withdrawn_since,
+        withdrawn=consent_log(store, since),
+        response_ids=response_ids,
+        suggested_themes=themes,
+    )
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """A CSV cell that a spreadsheet will not run as a formula: text starting with = + - @ gets a
-    leading apostrophe (the JSON export keeps every text exactly as given)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def to_csv(export: Export) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for row in export.rows:
-        writer.writerow([_cell(getattr(row, c)) for c in COLUMNS])
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read the Danish letters
-
-
-def to_json(export: Export) -> bytes:
-    data = {
-        "exported_at": export.exported_at.isoformat(),
-        "filters": {
-            k: (str(v) if v is not None else None) for k, v in asdict(export.filters).items()
-        },
-        "left_out_no_consent": export.left_out_no_consent,
-        "rows": [asdict(r) for r in export.rows],
-    }
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def _by_round(export: Export) -> dict[int, list[ExportRow]]:
-    grouped: dict[int, list[ExportRow]] = defaultdict(list)
-    for row in export.rows:
-        grouped[row.round].append(row)
-    return grouped
-
-
-def to_markdown(export: Export) -> bytes:
-    lang = export.language
-    out = [f"# {t('export.title', lang)}", ""]
-    if export.left_out_no_consent:
-        out += [f"*{t('export.left_out', lang, count=export.left_out_no_consent)}*", ""]
-    for round_id, rows in _by_round(export).items():
-        first = rows[0]
-        out += [f"## {round_id}: {first.prompt_title} ({theme_name(first.theme, lang)})", ""]
-        for row in rows:
-            text = " ".join(
-                row.text.replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>").split()
+def _suggested_themes(
+    store: Store, round_ids: set[int], response_ids: dict[str, int]
+) -> dict[int, list[SuggestedTheme]]:
+    by_response = {str(v): k for k, v in response_ids.items()}
+    found: dict[int, list[SuggestedTheme]] = {}
+    for round_id in sorted(round_ids):
+        digests = [d for d in store.round_digests(round_id) if d.status != "rejected"]
+        approved = [d for d in digests if d.status == "approved"]
+        chosen = (approved or digests or [None])[-1]
+        if chosen is None:
+            continue
+        themes = []
+        for index, theme in enumerate(chosen.content.get("themes") or []):
+            ids = tuple(
+                by_response[str(i)] for i in theme.get("answer_ids", []) if str(i) in by_response
             )
-            out += [
-                f"**{row.pseudonym}**, {row.municipality}, {row.answered_at} — *{row.question}*",
-                "",
-                f"> {text}",
-                "",
-            ]
-    return "\n".join(out).encode("utf-8")
+            if ids:
+                themes.append(
+                    SuggestedTheme(
+                        round=round_id,
+                        index=index,
+                        label=theme.get("label", ""),
+                        terms=tuple(theme.get("terms", [])),
+                        answer_ids=ids,
+                        digest_status=chosen.status,
+                    )
+                )
+        found[round_id] = themes
+    return found
 
 
-def to_html(export: Export) -> bytes:
-    lang = export.language
-    h = [
-        "<!DOCTYPE html>",
-        f'<html lang="{lang}"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(t('export.title', lang))}</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:0 auto;padding:1rem;"
-        "line-height:1.5}blockquote{border-left:4px solid #3b6ea5;margin:.5rem 0;padding:.25rem .75rem}"
-        "@media print{blockquote{break-inside:avoid}}</style></head><body>",
-        f"<h1>{escape(t('export.title', lang))}</h1>",
-    ]
-    if export.left_out_no_consent:
-        h.append(
-            f"<p><em>{escape(t('export.left_out', lang, count=export.left_out_no_consent))}</em></p>"
-        )
-    for round_id, rows in _by_round(export).items():
-        first = rows[0]
-        h.append(
-            f"<h2>{round_id}: {escape(first.prompt_title)} ({escape(theme_name(first.theme, lang))})</h2>"
-        )
-        for row in rows:
-            h.append(
-                f"<p><strong>{escape(row.pseudonym)}</strong>, {escape(row.municipality)}, "
-                f"{escape(row.answered_at)} — <em>{escape(row.question)}</em></p>"
-                f"<blockquote>{escape(row.text)}</blockquote>"
-            )
-    h.append("</body></html>")
-    return "\n".join(h).encode("utf-8")
-
-
-def render_export(export: Export, fmt: str) -> bytes:
+def render_export(export: Export, fmt: str, *, excel: bool = False) -> bytes:
     """The export as the bytes of one file in the given format."""
-    if fmt == "qdpx":
-        from bot.export.qdpx import to_qdpx
+    from bot.export.qdpx import to_qdpx
+    from bot.export.text import to_csv, to_html, to_json, to_markdown
 
-        return to_qdpx(export)
-    writers = {"csv": to_csv, "json": to_json, "md": to_markdown, "html": to_html}
+    if fmt == "csv":
+        return to_csv(export, excel=excel)
+    writers = {"json": to_json, "md": to_markdown, "html": to_html, "qdpx": to_qdpx}
     if fmt not in writers:
         raise ValueError(f"unknown export format {fmt!r} ({', '.join(FORMATS)})")
     return writers[fmt](export)
@@ -255,6 +317,9 @@ def export_file(
     fmt: str,
     filters: ExportFilter,
     by: str | None,
+    *,
+    excel: bool = False,
+    withdrawn_since: date | None = None,
 ) -> tuple[bytes, str, Export]:
     """What `/flip export` and the CLI call: checks the role, audits, returns (bytes, file name,
     export). `by` is the member asking; None is the command line (whoever holds the database)."""
@@ -262,8 +327,8 @@ def export_file(
 
     if by is not None:
         require(network, by, "export")
-    export = collect(store, network, library, filters)
-    data = render_export(export, fmt)
+    export = collect(store, network, library, filters, withdrawn_since=withdrawn_since)
+    data = render_export(export, fmt, excel=excel)
     store.audit(
         by or "cli",
         "export",
@@ -278,3 +343,27 @@ def export_file(
     )
     name = f"flip-export-{export.exported_at.astimezone(network.tz):%Y%m%d-%H%M}.{fmt}"
     return data, name, export
+
+
+def digest_with_export_ids(store: Store, content: dict) -> dict:
+    """A digest's JSON with its answer references (`answer_id` of quotes, `answer_ids` of
+    themes: database ids) replaced by export answer ids, so a researcher can trace them to rows.
+    References to answers no longer stored become null / are dropped."""
+    ids = {str(k): v for k, v in export_answer_ids(store).items()}
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "answer_id":
+                    out[key] = ids.get(str(value))
+                elif key == "answer_ids" and isinstance(value, list):
+                    out[key] = [ids[str(v)] for v in value if str(v) in ids]
+                else:
+                    out[key] = walk(value)
+            return out
+        return node
+
+    return walk(content)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.network import Network
 from bot.core.timeutil import utcnow
+from bot.export.consent import log_consent_change, log_erasure
 from bot.privacy.redact import PrivacyError
 from bot.store.database import Store
 from bot.store.privacy import (
@@ -170,6 +171,7 @@ def set_consent(
     earlier = record_consent(store, member_id, consent, at)
     if earlier is None:
         raise PrivacyError("error.member_not_found", member=member_id)
+    log_consent_change(store, member_id, consent, earlier, at)
     removed = 0 if consent else strip_member_from_digests(store, *_member_words(store, member_id))
     store.audit(
         by,
@@ -207,6 +209,7 @@ def erase_member(
     at = at or utcnow()
     # Quotes go first: if the erasure below fails, a retry still finds the responses.
     quotes = strip_member_from_digests(store, *_member_words(store, member_id))
+    log_erasure(store, member_id, at)  # while the id still gives the export pseudonym
     rows = erase_member_rows(store, member_id, f"erased-{secrets.token_hex(6)}", at)
     if rows is None:
         raise PrivacyError("error.member_not_found", member=member_id)

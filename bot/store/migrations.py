@@ -293,3 +293,35 @@ def m051_create_teams_conversations(db: Database) -> None:
         pk="member_id",
         not_null={"conversation_id", "service_url"},
     )
+
+
+@migrations()
+def m060_create_round_small_cells(db: Database) -> None:
+    # Which municipalities a closed round hides as 'other municipalities', decided once per round
+    # from its consenting answerers and kept, so every export and digest of the round agrees and
+    # a later consent change cannot make two exports of the same round differ.
+    db["round_small_cells"].create(
+        {
+            "round_id": int,
+            "municipality": str,
+            "members": int,
+            "hidden": int,
+            "min_group_size": int,
+            "decided_at": str,
+        },
+        pk=("round_id", "municipality"),
+        foreign_keys=[("round_id", "rounds", "id")],
+        not_null={"members", "hidden", "min_group_size", "decided_at"},
+    )
+
+
+@migrations()
+def m061_create_consent_log(db: Database) -> None:
+    # Consent changes and erasures by export pseudonym and time (never the member id), so a
+    # researcher can remove a withdrawn member's answers from a project imported earlier.
+    db["consent_log"].create(
+        {"id": int, "pseudonym": str, "event": str, "at": str},
+        pk="id",
+        not_null={"pseudonym", "event", "at"},
+    )
+    db["consent_log"].create_index(["at"])

@@ -1,0 +1,55 @@
+"""The consent log: consent changes and erasures by export pseudonym and time.
+
+A researcher who imported answers into a QDA project earlier cannot tell from a new export that
+a member withdrew (the answers are simply left out); the log names the pseudonyms to remove.
+The pseudonym is computed before an erasure replaces the member's id, so the log still matches
+the earlier exports. The log holds no member id and no name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+from bot.core.network import Network
+from bot.store.database import Store
+from bot.store.exports import consent_log, log_consent_event
+
+WITHDRAWN, GIVEN, ERASED = "consent_withdrawn", "consent_given", "erased"
+LOG_COLUMNS = ("pseudonym", "event", "at")
+
+
+def log_consent_change(
+    store: Store, member_id: str, consent: bool, was: bool | None, at: datetime
+) -> None:
+    """Log a member's consent choice if it changed what exports may hold."""
+    from bot.export.collect import project_key, pseudonym
+
+    if was is None or bool(was) == consent:
+        return
+    log_consent_event(
+        store, pseudonym(project_key(store), member_id), GIVEN if consent else WITHDRAWN, at
+    )
+
+
+def log_erasure(store: Store, member_id: str, at: datetime) -> None:
+    """Log an erasure (call it before the member's id is replaced); no-op for no such member."""
+    from bot.export.collect import project_key, pseudonym
+
+    found = store.member(member_id)
+    if found is None or found.get("erased_at"):
+        return
+    log_consent_event(store, pseudonym(project_key(store), member_id), ERASED, at)
+
+
+def consent_log_csv(store: Store, network: Network, since: date | None = None) -> bytes:
+    """The log as CSV (pseudonym, event, at in the network's time), from `since` on."""
+    start = datetime.combine(since, datetime.min.time(), tzinfo=network.tz) if since else None
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(LOG_COLUMNS)
+    for entry in consent_log(store, start):
+        moment = datetime.fromisoformat(entry["at"]).astimezone(network.tz)
+        writer.writerow([entry["pseudonym"], entry["event"], moment.isoformat()])
+    return out.getvalue().encode("utf-8")
