@@ -354,3 +354,30 @@ def test_a_municipality_that_talks_about_something_else_is_named_as_different():
 def test_no_sentence_is_quoted_twice(digest):
     spots = [(q.answer_id, q.question_id, q.start) for q in digest.all_quotes()]
     assert len(spots) == len(set(spots))
+
+
+def test_a_name_written_only_in_an_answer_without_consent_is_not_a_label():
+    # Found by the property test above: "Mira" was capitalised only in an answer that may not be
+    # used, so the engine saw "mira" as a plain word while the honesty check knew it as a name.
+    consenting = [
+        Answer(
+            id=f"c{i}",
+            municipality="herning",
+            texts={"q1": "mira mira møde tid jobcenter"},
+            quotable=True,
+            research_consent=True,
+            member=f"U{i}",
+        )
+        for i in range(4)
+    ]
+    refused = Answer(
+        id="r",
+        municipality="herning",
+        texts={"q1": "Vi talte med Mira om det."},
+        quotable=True,
+        research_consent=False,
+        member="U9",
+    )
+    digest = build([*consenting, refused])
+    assert all("mira" not in theme.terms for theme in digest.themes)
+    assert_digest_is_honest(digest, [*consenting, refused])

@@ -457,3 +457,10 @@ def test_words_around_personal_data_survive(parts):
             assert piece == part
         else:
             assert piece in ("[CPR]", "[TLF]", "[EMAIL]")
+
+
+@pytest.mark.parametrize("text", ["P 0101000000", "se 0101000000 i journalen"])
+def test_a_bare_letter_or_a_common_word_does_not_make_a_cpr_number_something_else(text):
+    # Found by the property test above: "P" and "se" were taken as labels of other numbers.
+    assert "0101000000" not in redact(text).text
+    assert redact(text).removed == {"cpr": 1}

@@ -100,7 +100,9 @@ def build_digest(
     quotable = [a for a in consenting if a.quotable]
     figures, total = _participation(answers, participation, grouper, language)
     texts = [a.text for a in consenting]
-    grouping = group_answers(texts, k, language=language, is_name=_names(texts, guard, language))
+    # A word capitalised as a name in any answer (consenting or not) is a name everywhere.
+    everyone = [a.text for a in answers]
+    grouping = group_answers(texts, k, language=language, is_name=_names(everyone, guard, language))
     themes = _themes(consenting, grouping, grouper, guard, number)
     # Each piece of an answer is quoted once: the dilemmas and questions skip what overlaps a
     # quote already shown.

@@ -85,7 +85,8 @@ def normalise(text: str) -> str:
 # The word right before a number, as in "sagsnr. ", "Lønnummer ", "cpr-nr.: ", "tlf. ".
 _LABEL = re.compile(r"([^\W\d_]+(?:[.-][^\W\d_]+)*)[.:]*\s*(?:(?:er|var)\s+)?[.:]?\s*$")
 # Numbers that are named by a short word alone, not by "...nr"/"...nummer".
-_OTHER_NUMBER_WORDS = {"cvr", "ean", "jnr", "gln", "id", "ref", "iban", "se", "p", "reg", "konto"}
+# Not "p" or "se": a bare letter or a common word ("se 0101001234") says nothing about the number.
+_OTHER_NUMBER_WORDS = {"cvr", "ean", "jnr", "gln", "id", "ref", "iban", "reg", "konto"}
 _PHONE_WORDS = ("tlf", "telefon", "mobil", "sms", "direkte", "fastnet", "hoved", "vagt", "kontakt")
 _CPR_WORDS = ("cpr", "person", "pers")
 
