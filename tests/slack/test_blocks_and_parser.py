@@ -128,3 +128,20 @@ def test_malformed_commands_become_help_with_the_problem(text, problem):
 def test_parse_command_never_raises(text):
     command = parse_command(text)
     assert command.name in SUBCOMMANDS
+
+
+def test_the_handlers_package_says_where_every_listener_lands():
+    import re
+    from pathlib import Path
+
+    import bot.slack.handlers as handlers
+
+    folder = Path(handlers.__file__).parent
+    documented = handlers.__doc__ or ""
+    registered = set()
+    for path in folder.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        registered |= set(re.findall(r"def (\w+)\(ack: Ack", text))
+        registered |= set(re.findall(r"@app\.event\(\"\w+\"\)\n    def (\w+)", text))
+    assert registered, "no listener found: the pattern no longer matches the handlers"
+    assert sorted(name for name in registered if name not in documented) == []

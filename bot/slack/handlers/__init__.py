@@ -1,4 +1,23 @@
-"""Slack listeners, one module per surface, each with register(app, services)."""
+"""Slack listeners, one module per surface, each with register(app, services). Where each click,
+command, view and event lands (ids are constants shared with the Block Kit builders):
+
+    /flip <command>                      -> commands.flip_command -> run_command -> do_<command>
+    button blocks.ANSWER / EDIT          -> actions.answer_button_clicked / edit_button_clicked
+                                            (opens the answer modal after the acknowledgement)
+    button blocks.SKIP / SNOOZE          -> actions.skip_button_clicked / snooze_button_clicked
+    App Home HOME_REMIND / CLOSE / START -> actions.home_remind_clicked / home_close_clicked /
+                                            home_start_clicked
+    digest draft ACTION_APPROVE / REBUILD / REJECT -> digests._review_listener (digest_review_clicked)
+    digest draft ACTION_EDIT, EDIT_MODAL -> digests.digest_edit_clicked / digest_edit_submitted
+    erase ERASE_CONFIRM / ERASE_CANCEL   -> privacy.erase_confirmed / erase_cancelled
+    view blocks.ANSWER_MODAL             -> views.answer_modal_submitted
+    view blocks.START_MODAL              -> views.start_modal_submitted
+    event message (DM, thread reply, edit) -> events.message_received
+    event app_home_opened                -> home.app_home_opened
+    every event_callback, first          -> events.register_dedupe (Slack's retries)
+
+A test checks that every listener registered in this package is named here.
+"""
 
 from __future__ import annotations
 
