@@ -138,7 +138,8 @@ def build_prompt_message(
                 block_id=f"round_{round.id}", elements=prompt_buttons(round.id, language, state)
             )
         )
-    return t("slack.prompt.fallback", language, title=text.title), blocks
+    # The notification names what it is: a dilemma or a reflection question.
+    return t(f"slack.prompt.fallback.{prompt.kind}", language, title=text.title), blocks
 
 
 @dataclass(frozen=True)
