@@ -36,7 +36,7 @@ def test_summary_and_draft_fit_slack_and_carry_the_three_buttons():
     ]
     assert [e["text"]["text"] for e in actions["elements"]] == [
         "Del i kanalen",
-        "Byg igen",
+        "Lav en ny kladde",
         "Del ikke",
     ]
     assert "runde 3" in draft[0]["text"]["text"]

@@ -44,9 +44,16 @@ def test_every_prompt_in_every_state_and_language_builds_within_slacks_limits(
         assert ("actions" in [b["type"] for b in dumped]) == (state != "closed")
 
 
-def test_the_deadline_is_shown_in_each_readers_time_with_a_local_fallback():
+def test_the_deadline_is_written_out_in_the_members_language_and_the_networks_time():
     text = blocks.deadline_text(datetime(2026, 11, 28, 15, tzinfo=UTC), "da", TZ)
-    assert text == "<!date^1795878000^{date_long_pretty} kl. {time}|2026-11-28 16:00>"
+    # Not Slack's <!date^…> token: Slack would render it in English for every reader.
+    assert text == "lørdag den 28. november kl. 16.00"
+    assert blocks.deadline_text(datetime(2026, 11, 28, 15, tzinfo=UTC), "nb", TZ) == (
+        "lørdag 28. november kl. 16.00"
+    )
+    assert blocks.deadline_text(datetime(2026, 11, 28, 15, tzinfo=UTC), "en", TZ) == (
+        "Saturday 28 November at 16:00"
+    )
 
 
 def test_answer_modal_round_trips_its_context_and_prefills_an_edit(library):
