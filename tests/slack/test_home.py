@@ -23,7 +23,7 @@ def action_ids(view: dict) -> list[str]:
 
 def test_a_broker_sees_open_prompts_and_their_own_answers_by_theme(flip):
     home = open_home(flip, BROKER)
-    assert "Der er ikke noget, der venter på dit svar" in str(home) and blocks.HOME_START not in action_ids(home)
+    assert "ikke noget, der venter" in str(home) and blocks.HOME_START not in action_ids(home)
     flip.server.command(FACILITATOR, "start samtale-01")
     flip.server.command(FACILITATOR, "start helhed-01")
     assert wait_idle()
