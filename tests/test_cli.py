@@ -52,10 +52,10 @@ def test_demo_runs_offline_and_prints_participation(runner, tmp_path, monkeypatc
     # The digest follows: printed, and written to out/ in the current directory.
     for heading in ("Overblik", "Temaer", "Dilemmaer i spil", "Åbne spørgsmål til mødet"):
         assert heading in out
-    assert "Digesten ligger i out/digest.md og out/digest.html." in out
+    assert "Opsamlingen ligger i out/digest.md og out/digest.html." in out
     md = (tmp_path / "out" / "digest.md").read_text(encoding="utf-8")
     html = (tmp_path / "out" / "digest.html").read_text(encoding="utf-8")
-    assert md.startswith("# FLIP-digest: ") and "## Dilemmaer i spil" in md
+    assert md.startswith("# FLIP-opsamling: ") and "## Dilemmaer i spil" in md
     assert html.startswith("<!DOCTYPE html>") and html.count("<svg") == 2
     assert "Signe Andersen" not in md + html + out  # a broker's name never appears
 

@@ -39,7 +39,7 @@ def test_summary_and_draft_fit_slack_and_carry_the_review_buttons():
     assert [e["text"]["text"] for e in actions["elements"]] == [
         "Del i kanalen",
         "Ret overskrifter",
-        "Byg igen",
+        "Lav en ny kladde",
         "Del ikke",
     ]
     assert "runde 3" in draft[0]["text"]["text"]

@@ -176,7 +176,10 @@ def test_cli_export_writes_the_file_and_counts_what_was_left_out(tmp_path, monke
     )
     assert result.exit_code == 0, result.output
     assert "answers written to" in result.output
-    assert "left out because the member has not consented" in result.output
+    assert (
+        "2 answers were left out because no consent was given to use them in research."
+        in result.output
+    )
     project = zipfile.ZipFile(out).read("project.qde").decode()
     xmlschema.XMLSchema(str(SCHEMA)).validate(project)
     wrong = runner.invoke(

@@ -312,19 +312,19 @@ def test_answers_are_redacted_per_question_and_counted_together():
         (
             {"cpr": 1, "phone": 1},
             "da",
-            "Jeg har fjernet et CPR-nummer og et telefonnummer fra dit svar, så det ikke bliver gemt.",
+            "Jeg har fjernet et CPR-nummer og et telefonnummer fra dit svar, før det blev gemt.",
         ),
         (
             {"phone": 2, "email": 1, "address": 1},
             "da",
-            "Jeg har fjernet en e-mailadresse, 2 telefonnumre og en adresse fra dit svar, "
-            "så det ikke bliver gemt.",
+            "Jeg har fjernet en mailadresse, 2 telefonnumre og en adresse fra dit svar, "
+            "før det blev gemt.",
         ),
-        ({"address": 3}, "en", "I removed 3 addresses from your answer so it isn't stored."),
+        ({"address": 3}, "en", "I removed 3 addresses from your answer before it was saved."),
         (
             {"email": 1},
             "nb",
-            "Jeg har fjernet en e-postadresse fra svaret ditt, så det ikke blir lagret.",
+            "Jeg har fjernet en e-postadresse fra svaret ditt før det ble lagret.",
         ),
     ],
 )

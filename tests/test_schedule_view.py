@@ -65,7 +65,7 @@ def test_a_deferred_reminder_shows_when_it_will_go(services_for, clock):
         ("close", "Thu 09:00", "Thu 09:00", 0),
     ]
     assert describe(items[1], services) == (
-        "26.11. 08:00: påmindelse i runde 1 til 9, der ikke har svaret endnu"
+        "26.11. 08:00: påmindelse i runde 1 til 9 vidensmæglere, der ikke har svaret endnu"
     )
     assert describe(items[2], services, "en") == "26.11. 09:00: round 1 closes"
 

@@ -101,16 +101,20 @@ def _optional_round(words: list[str]) -> dict:
     return {"round_id": _round_id(words[0])} if words else {}
 
 
+# The deadline option: Danish and Norwegian `--frist`, English `--closes`.
+_CLOSES_OPTIONS: dict[str, Callable[[str], object]] = {"frist": _duration, "closes": _duration}
+
+
 def _start(words: list[str]) -> dict:
     positional, options = _options(
-        words, {"closes": _duration, "kanal": _channel, "channel": _channel}
+        words, {**_CLOSES_OPTIONS, "kanal": _channel, "channel": _channel}
     )
     args: dict = {}
     if positional:
         args["target"] = positional[0].lower()
         args["municipalities"] = [w.lower() for w in positional[1:]]
-    if "closes" in options:
-        args["closes"] = options["closes"]
+    if "frist" in options or "closes" in options:
+        args["closes"] = options.get("frist") or options["closes"]
     channel = options.get("kanal") or options.get("channel")
     if channel:
         args["channel"] = channel
@@ -118,19 +122,19 @@ def _start(words: list[str]) -> dict:
 
 
 def _reopen(words: list[str]) -> dict:
-    positional, options = _options(words, {"closes": _duration})
+    positional, options = _options(words, _CLOSES_OPTIONS)
     if not positional:
         raise Malformed("slack.parse.missing_round")
     args = _optional_round(positional)
-    if "closes" in options:
-        args["closes"] = options["closes"]
+    if "frist" in options or "closes" in options:
+        args["closes"] = options.get("frist") or options["closes"]
     return args
 
 
 def _pause(words: list[str]) -> dict:
     if not words:
         raise Malformed("slack.parse.missing_pause")
-    if words[0].lower() in ("until", "til"):
+    if words[0].lower() in ("til", "until"):
         if len(words) != 2:
             raise Malformed("slack.parse.missing_date")
         return {"until": _date(words[1])}
@@ -193,21 +197,22 @@ def _export(words: list[str]) -> dict:
     return args
 
 
-# name -> (parser, aliases). Subcommands of other areas are added here the same way.
+# name -> (parser, aliases). The help texts show the Danish (or Norwegian) word first; the
+# English word always works too. Subcommands of other areas are added here the same way.
 SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], dict], tuple[str, ...]]] = {
     "help": (_nothing, ("hjælp", "hjelp", "?")),
     "start": (_start, ()),
     "status": (_nothing, ()),
-    "remind": (_optional_round, ("påmind",)),
-    "close": (_optional_round, ("luk",)),
-    "reopen": (_reopen, ("genåbn",)),
-    "digest": (_optional_round, ()),
-    "prompts": (_prompts, ("oplæg",)),
+    "remind": (_optional_round, ("påmind", "påminn")),
+    "close": (_optional_round, ("luk", "lukk")),
+    "reopen": (_reopen, ("genåbn", "genåben", "gjenåpne", "gjenåpn")),
+    "digest": (_optional_round, ("opsamling", "oppsummering")),
+    "prompts": (_prompts, ("bibliotek", "biblioteket", "oplæg")),
     "pause": (_pause, ()),
-    "resume": (_nothing, ("tilbage",)),
+    "resume": (_nothing, ("tilbage", "tilbake", "genoptag")),
     "samtykke": (_consent, ("consent", "samtykk")),
     "slet-mig": (_nothing, ("erase-me", "slett-meg")),
-    "export": (_export, ("eksport",)),
+    "export": (_export, ("eksport", "eksporter")),
 }
 _ALIASES = {alias: name for name, (_, aliases) in SUBCOMMANDS.items() for alias in aliases}
 

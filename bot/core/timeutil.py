@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from apscheduler.triggers.cron import CronTrigger
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_DURATION = re.compile(r"^\s*(\d+)\s*([mhtdwu])\s*$", re.IGNORECASE)
+# English units, plus the Danish and Norwegian t (time/timer) for hours and u (uge/uke) for weeks.
+_UNITS = {"m": "minutes", "h": "hours", "t": "hours", "d": "days", "w": "weeks", "u": "weeks"}
 _DOW_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -23,7 +24,7 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(
             f"not a duration: {text!r} (use a positive number and m, h, d or w: 90m, 36h, 5d, 2w)"
         )
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
 
 
 def format_duration(delta: timedelta) -> str:

@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.answering import MAX_ANSWER_CHARS
-from bot.core.i18n import t, theme_name
+from bot.core.i18n import format_datetime, t, theme_name
 from bot.core.models import Prompt, Response, Round
 from bot.core.text import escape_mrkdwn
 
@@ -65,12 +65,12 @@ def question_block_id(question_id: str) -> str:
 
 
 def deadline_text(moment: datetime, language: str, tz: tzinfo) -> str:
-    """A deadline Slack shows in each reader's own time zone, with a fallback in the network's."""
-    local = moment.astimezone(tz)
-    shown = t("slack.prompt.deadline_format", language).format(
-        date_long_pretty="{date_long_pretty}", time="{time}"
-    )
-    return f"<!date^{int(moment.timestamp())}^{shown}|{local:%Y-%m-%d %H:%M}>"
+    """A deadline in the member's language and the network's time zone, written out by Babel.
+
+    Not Slack's <!date^…> token: Slack renders that in the viewer's interface language, and
+    Slack has no Danish or Norwegian interface.
+    """
+    return format_datetime(moment, language, tz)
 
 
 def prompt_buttons(round_id: int, language: str, state: str) -> list[ButtonElement]:
@@ -138,7 +138,8 @@ def build_prompt_message(
                 block_id=f"round_{round.id}", elements=prompt_buttons(round.id, language, state)
             )
         )
-    return t("slack.prompt.fallback", language, title=text.title), blocks
+    # The notification names what it is: a dilemma or a reflection question.
+    return t(f"slack.prompt.fallback.{prompt.kind}", language, title=text.title), blocks
 
 
 @dataclass(frozen=True)

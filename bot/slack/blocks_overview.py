@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.core.i18n import t, theme_name
+from bot.core.i18n import format_date, format_short_date, t, theme_name
 from bot.core.models import Prompt, Response, Round
 from bot.core.participation import MunicipalityCount, Participation
 from bot.core.text import escape_mrkdwn
@@ -258,7 +258,7 @@ def build_home(
         blocks.append(DividerBlock())
     blocks.append(HeaderBlock(text=t("slack.home.open_title", language)))
     if paused_until is not None:
-        until = f"{paused_until.astimezone(tz):%Y-%m-%d}"
+        until = format_date(paused_until, language, tz)
         blocks.append(
             ContextBlock(
                 elements=[MarkdownTextObject(text=t("slack.home.paused", language, until=until))]
@@ -301,7 +301,7 @@ def build_home(
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=f"*{escape_mrkdwn(prompt.text(language).title)}* ({response.updated_at:%Y-%m-%d})\n{body}"
+                    text=f"*{escape_mrkdwn(prompt.text(language).title)}* ({format_short_date(response.updated_at, language, tz)})\n{body}"
                 )
             )
         )

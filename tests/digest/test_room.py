@@ -96,7 +96,7 @@ def test_the_digest_opens_with_the_prompt_the_brokers_answered():
         )
         assert "Spørgsmål 2:" in text and "Hvad har du brug for?" in text
     md = render(digest, "md")
-    assert md.index("Oplægget") < md.index("Overblik")
+    assert md.index("Det spurgte vi om") < md.index("Overblik")
 
 
 def test_a_prompt_id_from_the_library_brings_its_text():
@@ -108,10 +108,10 @@ def test_a_prompt_id_from_the_library_brings_its_text():
 @pytest.mark.parametrize(
     ("when", "language", "shown"),
     [
-        (datetime(2026, 11, 27, 12, 0, tzinfo=UTC), "da", "Bygget 27. november 2026 kl. 13:00."),
-        (datetime(2026, 6, 15, 10, 30, tzinfo=UTC), "da", "Bygget 15. juni 2026 kl. 12:30."),
-        (datetime(2026, 6, 15, 10, 30, tzinfo=UTC), "nb", "Laget 15. juni 2026 kl. 12:30."),
-        (datetime(2026, 6, 15, 10, 30, tzinfo=UTC), "en", "Built 15 June 2026 at 12:30."),
+        (datetime(2026, 11, 27, 12, 0, tzinfo=UTC), "da", "Lavet 27. november 2026 kl. 13.00."),
+        (datetime(2026, 6, 15, 10, 30, tzinfo=UTC), "da", "Lavet 15. juni 2026 kl. 12.30."),
+        (datetime(2026, 6, 15, 10, 30, tzinfo=UTC), "nb", "Laget 15. juni 2026 kl. 12.30."),
+        (datetime(2026, 6, 15, 10, 30, tzinfo=UTC), "en", "Made 15 June 2026 at 12:30."),
     ],
 )
 def test_the_footer_shows_local_time_with_a_date_in_the_digests_language(when, language, shown):

@@ -44,9 +44,54 @@ def test_every_prompt_in_every_state_and_language_builds_within_slacks_limits(
         assert ("actions" in [b["type"] for b in dumped]) == (state != "closed")
 
 
-def test_the_deadline_is_shown_in_each_readers_time_with_a_local_fallback():
+def test_the_deadline_is_written_out_in_the_members_language_and_the_networks_time():
     text = blocks.deadline_text(datetime(2026, 11, 28, 15, tzinfo=UTC), "da", TZ)
-    assert text == "<!date^1795878000^{date_long_pretty} kl. {time}|2026-11-28 16:00>"
+    # Not Slack's <!date^…> token: Slack would render it in English for every reader.
+    assert text == "lørdag den 28. november kl. 16.00"
+    assert blocks.deadline_text(datetime(2026, 11, 28, 15, tzinfo=UTC), "nb", TZ) == (
+        "lørdag 28. november kl. 16.00"
+    )
+    assert blocks.deadline_text(datetime(2026, 11, 28, 15, tzinfo=UTC), "en", TZ) == (
+        "Saturday 28 November at 16:00"
+    )
+
+
+@pytest.mark.parametrize(
+    ("prompt_id", "language", "expected", "deadline"),
+    [
+        (
+            "samtale-05",
+            "da",
+            "Nyt dilemma fra FLIP: Ahmad og de to udeblivelser",
+            "Svar senest lørdag den 28. november kl. 16.00",
+        ),
+        (
+            "samtale-01",
+            "da",
+            "Nyt refleksionsspørgsmål fra FLIP: En samtale, der flyttede noget",
+            "Svar senest lørdag den 28. november kl. 16.00",
+        ),
+        (
+            "samtale-01",
+            "nb",
+            "Nytt refleksjonsspørsmål fra FLIP: En samtale som flyttet noe",
+            "Svar innen lørdag 28. november kl. 16.00",
+        ),
+        (
+            "samtale-05",
+            "en",
+            "New FLIP dilemma: Ahmad and the two missed meetings",
+            "Please answer by Saturday 28 November at 16:00",
+        ),
+    ],
+)
+def test_the_notification_names_a_dilemma_or_a_reflection_question_and_the_deadline_is_local(
+    library, prompt_id, language, expected, deadline
+):
+    prompt = library.get(prompt_id)
+    text, built = blocks.build_prompt_message(prompt, a_round(), language, "open", TZ)
+    assert text == expected
+    assert deadline in str([b.to_dict() for b in built])
 
 
 def test_answer_modal_round_trips_its_context_and_prefills_an_edit(library):

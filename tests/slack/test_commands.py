@@ -133,7 +133,7 @@ def test_prompts_lists_a_theme(flip):
 def test_pause_skips_a_member_in_the_next_round_and_resume_brings_them_back(flip):
     assert "pause til 2026-12-07" in text_of(flip.server.command(BROKER, "pause 2w"))
     reply = text_of(flip.server.command(FACILITATOR, "start samtale-01"))
-    assert "49 vidensmæglere" in reply and "1 er på pause" in reply
+    assert "49 vidensmæglere" in reply and "1 vidensmægler er på pause" in reply
     assert wait_idle()
     assert flip.services.store.delivery(1, BROKER).status == DeliveryStatus.PAUSED
     assert flip.services.rounds.participation(1).total.paused == 1
@@ -189,7 +189,7 @@ def test_skip_and_snooze_buttons_update_the_dm(flip):
     updates = [c for c in flip.fake.calls_to("chat.update") if c.args["ts"] == delivery.ref.message]
     texts = [str(c.args["blocks"]) for c in updates]
     assert len(texts) == 2
-    assert "i morgen tidlig" in texts[0] and "sprunget over" in texts[1]
+    assert "i morgen tidlig" in texts[0] and "sprunget den over" in texts[1]
     # A second snooze is refused, ephemerally.
     flip.server.click(BROKER, blocks.SNOOZE, "1", delivery.ref.conversation, delivery.ref.message)
     assert wait_idle()
@@ -208,7 +208,7 @@ def test_a_dm_outside_a_thread_gets_help(flip):
         }
     )
     call = flip.fake.wait_for("chat.postMessage")[0]
-    assert call.args["channel"] == "D0SILK001" and "/flip help" in call.args["text"]
+    assert call.args["channel"] == "D0SILK001" and "/flip hjælp" in call.args["text"]
 
 
 def test_digest_shows_a_rounds_participation_to_facilitators_and_researchers(flip):
@@ -216,7 +216,7 @@ def test_digest_shows_a_rounds_participation_to_facilitators_and_researchers(fli
     assert wait_idle()
     flip.services.rounds.record_answer(1, BROKER, {"q1": "svar"})
     reply = text_of(flip.server.command(RESEARCHER, "digest 1"))
-    assert "(open)" in reply and "1 answers of 50" in reply  # the researcher reads English
+    assert "(open)" in reply and "1 answer of 50" in reply  # the researcher reads English
     assert "ikke adgang" in text_of(flip.server.command(BROKER, "digest"))
 
 

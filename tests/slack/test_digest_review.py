@@ -55,7 +55,7 @@ def digest_posts(flip: Flip) -> list:
     return [
         m
         for m in flip.fake.messages.get(DIGESTS, [])
-        if not m.thread_ts and m.text.startswith("Digest for runde")
+        if not m.thread_ts and m.text.startswith("Opsamling fra runde")
     ]
 
 
@@ -224,7 +224,7 @@ def test_flip_digest_shows_the_latest_digest_only_to_the_member(flip):
     shown = [c for c in flip.fake.calls_to("chat.postEphemeral") if c.args["user"] == RESEARCHER]
     assert shown and all(c.args["channel"] == "C0WORK" for c in shown)
     assert all(len(c.args["blocks"]) <= 50 for c in shown)
-    assert "Kladde til gennemsyn" in str(shown[0].args["blocks"])
+    assert "Kladde til gennemlæsning" in str(shown[0].args["blocks"])
     assert "Dilemmaer i spil" in str([c.args["blocks"] for c in shown])
 
     refused = flip.server.command(BROKER, "digest", channel="C0WORK")
@@ -237,7 +237,7 @@ def test_flip_digest_builds_an_unsaved_draft_for_a_closed_round_without_one(flip
     flip.services.rounds.close_round(round_id, FACILITATOR)
     assert wait_idle()
     reply = flip.server.command(FACILITATOR, f"digest {round_id}", channel="C0WORK")
-    assert "ingen digest endnu" in reply.json()["text"]
+    assert "ingen opsamling endnu" in reply.json()["text"]
     assert wait_idle()
     shown = [c for c in flip.fake.calls_to("chat.postEphemeral") if c.args["user"] == FACILITATOR]
     assert "hverken gemt eller delt" in str(shown[0].args["blocks"])

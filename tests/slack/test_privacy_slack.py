@@ -76,7 +76,7 @@ def test_a_modal_answer_in_a_dm_round_says_what_was_removed(flip):
     assert flip.services.store.response(1, BROKER).answers == {"q1": STORED}
     told = [c.args["text"] for c in flip.fake.calls_to("chat.postMessage")]
     assert any(
-        "Jeg har fjernet et CPR-nummer, en e-mailadresse og et telefonnummer" in t for t in told
+        "Jeg har fjernet et CPR-nummer, en mailadresse og et telefonnummer" in t for t in told
     )
     assert_nothing_unredacted(flip.fake)
 
@@ -141,7 +141,7 @@ def test_a_channel_round_posts_only_the_redacted_answer(flip):
     reply_in_thread(flip, "U0SILK002", f"Min kollega: {EMAIL}", CHANNEL, ts, "1900000000.000200")
     told = flip.fake.calls_to("chat.postEphemeral")[-1].args
     assert told["user"] == "U0SILK002"
-    assert "en e-mailadresse" in told["text"] and "Din egen besked" in told["text"]
+    assert "en mailadresse" in told["text"] and "Din egen besked" in told["text"]
     assert flip.services.store.response(1, "U0SILK002").answers == {"q1": "Min kollega: [EMAIL]"}
     assert_nothing_unredacted(flip.fake)
 
@@ -243,7 +243,7 @@ def test_yes_erases_the_clicking_member_and_says_so(flip):
     said = responses(flip)[-1]
     assert said["replace_original"] is True
     assert "Dine svar og din svarhistorik er slettet (1 svar)" in said["text"]
-    assert "Du får ikke flere oplæg fra flipbot" in said["text"]
+    assert "Du får ikke flere dilemmaer eller spørgsmål fra flipbot" in said["text"]
     erased = [e for e in store.audit_entries() if e["action"] == "erase_member"]
     assert [(e["actor"], e["subject"]) for e in erased] == [(BROKER, BROKER)]
     # Participation still counts the erased answer's delivery.
