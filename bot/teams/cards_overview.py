@@ -98,7 +98,7 @@ def _facilitator_part(
         facts = [
             Fact(
                 title=names.get(c.municipality, c.municipality),
-                value=f"{c.answered}/{c.delivered} ({percent(c.answered, c.delivered)}%)",
+                value=t("teams.home.fact", language, **figures(c, {})),
             )
             for c in item.participation.municipalities
         ]
