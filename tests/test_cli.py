@@ -152,3 +152,24 @@ def test_secrets_never_show_in_the_settings_repr(monkeypatch):
     assert settings.slack_bot_token == "xoxb-very-secret"
     shown = repr(settings) + str(settings)
     assert "very-secret" not in shown
+
+
+def test_the_demo_ends_with_commands_that_export_its_round(runner, tmp_path, monkeypatch):
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "demo.db"
+    shown = runner.invoke(cli, ["demo", "--db", str(db)], catch_exceptions=False).output
+    lines = [line.strip() for line in shown.splitlines() if "FLIPBOT_DB=" in line]
+    assert len(lines) == 3
+    for line in lines:
+        words = shlex.split(line)
+        env = dict(word.split("=", 1) for word in words[:2])
+        assert env["FLIPBOT_DB"] == str(db)
+        result = runner.invoke(cli, words[3:], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "flip-export.csv").read_text(encoding="utf-8").count("\n") > 30
+    assert (tmp_path / "out" / "flip-export.qdpx").stat().st_size > 1000
+    assert "Miras plan og lovens frist" in (tmp_path / "out" / "digest-round-1.md").read_text(
+        encoding="utf-8"
+    )

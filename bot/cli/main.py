@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import shlex
 import sys
 import tempfile
 from collections import Counter
@@ -96,6 +97,30 @@ def demo(db_path: Path | None):
         md, html = write_digest_files(result.digest, Path("out"))
         click.echo(t("demo.digest_written", language, md=md, html=html))
     click.echo(t("demo.database", language, path=db_path))
+    click.echo(t("demo.look_further", language))
+    for line in demo_commands(db_path, result.round_id):
+        click.echo(f"  {line}")
+
+
+def demo_commands(db_path: Path, round_id: int) -> list[str]:
+    """The commands that export the demo's round and build its digest, settings filled in (the
+    demo uses its own network file and database, never $FLIPBOT_CONFIG or $FLIPBOT_DB)."""
+    from bot.core.services import EXAMPLE_NETWORK
+
+    # The command as it was started: `make demo` runs .venv/bin/flipbot, which may not be on PATH.
+    flipbot = sys.argv[0] if Path(sys.argv[0]).name == "flipbot" else "flipbot"
+    prefix = " ".join(
+        [
+            f"FLIPBOT_DB={shlex.quote(str(db_path))}",
+            f"FLIPBOT_CONFIG={shlex.quote(str(EXAMPLE_NETWORK))}",
+            shlex.quote(flipbot),
+        ]
+    )
+    return [
+        f"{prefix} export --format csv --out out/flip-export.csv",
+        f"{prefix} export --format qdpx --out out/flip-export.qdpx",
+        f"{prefix} digest --round {round_id} --out out/digest-round-{round_id}.md",
+    ]
 
 
 # -- network ---------------------------------------------------------------------------------
