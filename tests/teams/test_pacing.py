@@ -46,8 +46,8 @@ def test_a_fan_out_never_exceeds_fifty_requests_in_any_second():
     pacer = Pacer(clock=clock)
     times = starts(pacer, clock, 600)
     assert most_in_window(times, 1.0) <= PER_TENANT_PER_SECOND
-    # ... and is not much slower than the limit allows (12 s at exactly 50 a second, 15 s at 40).
-    assert max(times) - clock.now < 15.5
+    # ... and is not much slower than the limit allows (12 s at exactly 50 a second, 17 s at 35).
+    assert max(times) - clock.now < 17.5
 
 
 def test_one_conversation_stays_under_each_of_its_limits():
