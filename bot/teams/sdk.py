@@ -37,6 +37,7 @@ from microsoft_teams.api.auth.cloud_environment import PUBLIC, CloudEnvironment,
 from microsoft_teams.apps import ActivityContext, App  # noqa: E402
 
 from bot.core.settings import Settings  # noqa: E402
+from bot.teams.pacing import Pacer, PacingMiddleware  # noqa: E402
 from bot.teams.retry import RetryMiddleware, Wait  # noqa: E402
 from bot.teams.server import LoopThreadAdapter  # noqa: E402
 from bot.teams.token import ClientCredentialsToken  # noqa: E402
@@ -117,6 +118,11 @@ def build_teams_app(
         retry = RetryMiddleware(wait=wait) if wait is not None else RetryMiddleware()
     client = common.Client(common.ClientOptions())
     client.use(retry)
+    # Under Teams' limits (per app ~50 requests/s, per conversation 7/1 s …): every Bot Connector
+    # request, retries included, waits its turn; one pacer for the process.
+    client.use(
+        PacingMiddleware(Pacer(), wait=wait) if wait is not None else PacingMiddleware(Pacer())
+    )
     cloud = cloud_for(settings)
     app = App(
         client_id=app_id,

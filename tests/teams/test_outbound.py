@@ -169,3 +169,14 @@ def test_an_unreachable_connector_is_transient(teams_app, adapter, connector):
         send(teams_app, adapter, "Hej")
 
     assert errors.failure_reason(raised.value) == errors.TRANSIENT
+
+
+def test_the_app_paces_its_requests_to_stay_under_teams_limits(
+    teams_app, adapter, connector, waits
+):
+    # Teams allows a bot 7 messages a second per conversation (and fewer over longer windows):
+    # past the pacer's burst, the next message to the same chat is told to wait.
+    for number in range(8):
+        send(teams_app, adapter, f"Besked {number}")
+    assert len(connector.calls_to("POST", ACTIVITIES)) == 8
+    assert any(wait >= 1.0 for wait in waits.seconds)
