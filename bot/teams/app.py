@@ -49,7 +49,7 @@ class TeamsEdge:
         self.adapter.accept = lambda payload: activity_tenant(payload) in self.tenants
 
     def register(self, services: Services) -> None:
-        self.handlers = register_handlers(self.app, services)
+        self.handlers = register_handlers(self.app, services, self.messenger.files)
 
     def wsgi(self):
         return teams_wsgi(self.adapter)

@@ -12,6 +12,7 @@ builders. Where a card action or a message lands:
     task/fetch ANSWER_DIALOG/EDIT     -> answer_dialog_opened  (the form, filled in when editing)
     task/submit ANSWER_SUBMIT         -> answer_dialog_submitted (stored, or the form again with
                                          the typed text and what is wrong)
+    fileConsent/invoke                -> file_consented (bot.teams.handlers_research: upload, or drop)
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from bot.privacy.erasure import set_consent
 from bot.privacy.redact import PrivacyError, redaction_notice
 from bot.store.privacy import has_consent
 from bot.store.teams import TeamsConversation, remember_conversation
-from bot.teams import actions, cards, cards_digest, cards_overview
+from bot.teams import actions, cards, cards_digest, cards_overview, handlers_research
+from bot.teams.files import PendingFiles
 from bot.teams.sdk import ActivityContext, App, activity_tenant_id, api
 
 logger = logging.getLogger(__name__)
@@ -466,14 +468,23 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "pause": TeamsHandlers.do_pause,
     "resume": TeamsHandlers.do_resume,
     "samtykke": TeamsHandlers.do_consent,
+    "export": handlers_research.do_export,
 }
 # A command typed without /flip in front still counts (in a 1:1 chat nothing else is meant).
 COMMAND_WORDS = set(COMMANDS) | {"hjælp", "hjelp", "påmind", "luk", "tilbage", "consent", "home"}
+COMMAND_WORDS |= {"eksport"}
 
 
-def register_handlers(app: App, services: Services) -> TeamsHandlers:
-    """Attach every flipbot callback to the Teams App (the map is in the module docstring)."""
+def register_handlers(
+    app: App, services: Services, files: PendingFiles | None = None
+) -> TeamsHandlers:
+    """Attach every flipbot callback to the Teams App (the map is in the module docstring).
+    `files` are the TeamsMessenger's files waiting for consent."""
     handlers = TeamsHandlers(services)
+    consent = handlers_research.FileConsentHandler(
+        handlers, files if files is not None else PendingFiles()
+    )
+    app.on_file_consent(consent.file_consented)
     app.on_install_add(handlers.app_installed)
     app.on_message(handlers.message_received)
     app.on_card_action_execute(actions.PROMPT_SKIP)(handlers.prompt_skipped)

@@ -24,7 +24,7 @@ from bot.core.timeutil import utcnow
 from bot.digest.model import Digest
 from bot.store.database import Store
 from bot.store.teams import TeamsConversation, conversation_of, remember_conversation
-from bot.teams import cards, cards_digest, cards_overview
+from bot.teams import cards, cards_digest, cards_overview, files
 from bot.teams.errors import error_code, failure_reason
 from bot.teams.sdk import Account, App, CreateConversationParams, MessageActivityInput
 from bot.teams.server import LoopThreadAdapter
@@ -49,6 +49,7 @@ class TeamsMessenger:
         self.adapter = adapter
         self.network = network
         self.store = store
+        self.files = files.PendingFiles()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -157,9 +158,20 @@ class TeamsMessenger:
         self._to_member(member, MessageActivityInput(text=text), "notice")
 
     def send_file(self, member: Member, data: bytes, filename: str, comment: str) -> None:
-        # Files to a member in Teams go through a FileConsentCard and an upload to OneDrive,
-        # which needs the consent invoke round trip; not built yet (see the README).
-        raise DeliveryFailed("no_permission", "files in Teams are not supported yet")
+        """Ask the member's consent with a FileConsentCard; the bytes wait in `self.files` until
+        their click (bot.teams.handlers uploads them then, or drops them on a decline)."""
+        try:
+            consent_id = self.files.add(member.id, filename, data)
+        except files.FileTooLarge as exc:
+            raise DeliveryFailed("rejected", f"file too large: {exc}") from exc
+        card = files.consent_attachment(filename, len(data), comment, consent_id)
+        try:
+            self._to_member(
+                member, MessageActivityInput(text=comment).add_attachments(card), "file"
+            )
+        except DeliveryFailed:
+            self.files.take(consent_id, member.id)  # nobody can click a card that never arrived
+            raise
 
     def delete_message(self, ref: MessageRef) -> None:
         self._run(
