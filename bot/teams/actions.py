@@ -26,6 +26,9 @@ ROUND_CLOSE = "flip.round.close"
 DIGEST_APPROVE = "flip.digest.approve"  # "Del i kanalen"
 DIGEST_REBUILD = "flip.digest.rebuild"  # "Byg igen"
 DIGEST_REJECT = "flip.digest.reject"  # "Del ikke"
+# Action.Execute verbs on the `slet-mig` question (no data: they act on whoever clicks).
+ERASE_CONFIRM = "flip.erase.confirm"
+ERASE_CANCEL = "flip.erase.cancel"
 # Dialogs opened with task/fetch (data: dialog_id, round_id): a new answer, or the stored one to edit.
 ANSWER_DIALOG = "flip.answer"
 EDIT_DIALOG = "flip.answer.edit"
@@ -51,7 +54,7 @@ RESERVED_KEYS = frozenset(
     | {QUOTABLE_INPUT, PRIVATE_INPUT}
 )
 
-Target = Literal["round", "digest"]
+Target = Literal["round", "digest", "clicker"]
 # Every verb and dialog id, and which record its data must name.
 VERBS: dict[str, Target] = {
     PROMPT_SKIP: "round",
@@ -61,6 +64,8 @@ VERBS: dict[str, Target] = {
     DIGEST_APPROVE: "digest",
     DIGEST_REBUILD: "digest",
     DIGEST_REJECT: "digest",
+    ERASE_CONFIRM: "clicker",
+    ERASE_CANCEL: "clicker",
     ANSWER_DIALOG: "round",
     EDIT_DIALOG: "round",
     ANSWER_SUBMIT: "round",
@@ -115,6 +120,8 @@ def _data(
     target = VERBS.get(verb)
     if target is None:
         raise ValueError(f"unknown verb {verb!r}")
+    if target == "clicker":
+        return {key: verb}
     record, value = (ROUND_KEY, round_id) if target == "round" else (DIGEST_KEY, digest_id)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < MAX_ID:
         raise ValueError(f"{verb} needs a positive integer {record}, got {value!r}")
@@ -135,6 +142,8 @@ def parse_action(data: object, *, verb: str | None = None) -> CardAction:
     if name in DIALOGS and data.get(DIALOG_KEY) != name:
         raise MalformedAction(f"{name} is a dialog and must arrive as a dialog_id")
     target = VERBS[name]
+    if target == "clicker":
+        return CardAction(name)
     key = ROUND_KEY if target == "round" else DIGEST_KEY
     record = _record_id(data.get(key), key)
     ids = {"round_id": record} if target == "round" else {"digest_id": record}

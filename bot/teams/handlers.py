@@ -13,6 +13,8 @@ builders. Where a card action or a message lands:
     task/submit ANSWER_SUBMIT         -> answer_dialog_submitted (stored, or the form again with
                                          the typed text and what is wrong)
     fileConsent/invoke                -> file_consented (bot.teams.handlers_research: upload, or drop)
+    Action.Execute ERASE_*            -> erase_clicked (bot.teams.handlers_commands, with the
+                                         commands digest, reopen, prompts and slet-mig)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, time
+from functools import partial
 from typing import Any
 
 from bot.core import facilitation
@@ -39,7 +42,14 @@ from bot.privacy.erasure import set_consent
 from bot.privacy.redact import PrivacyError, redaction_notice
 from bot.store.privacy import has_consent
 from bot.store.teams import TeamsConversation, remember_conversation
-from bot.teams import actions, cards, cards_digest, cards_overview, handlers_research
+from bot.teams import (
+    actions,
+    cards,
+    cards_digest,
+    cards_overview,
+    handlers_commands,
+    handlers_research,
+)
 from bot.teams.files import PendingFiles
 from bot.teams.sdk import ActivityContext, App, activity_tenant_id, api
 
@@ -469,10 +479,14 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "resume": TeamsHandlers.do_resume,
     "samtykke": TeamsHandlers.do_consent,
     "export": handlers_research.do_export,
+    "digest": handlers_commands.do_digest,
+    "reopen": handlers_commands.do_reopen,
+    "prompts": handlers_commands.do_prompts,
+    "slet-mig": handlers_commands.do_erase_self,
 }
 # A command typed without /flip in front still counts (in a 1:1 chat nothing else is meant).
 COMMAND_WORDS = set(COMMANDS) | {"hjælp", "hjelp", "påmind", "luk", "tilbage", "consent", "home"}
-COMMAND_WORDS |= {"eksport"}
+COMMAND_WORDS |= {"eksport", "genåbn", "oplæg", "erase-me", "slett-meg"}
 
 
 def register_handlers(
@@ -493,6 +507,8 @@ def register_handlers(
     app.on_card_action_execute(actions.ROUND_CLOSE)(handlers.round_closed)
     for verb in (actions.DIGEST_APPROVE, actions.DIGEST_REBUILD, actions.DIGEST_REJECT):
         app.on_card_action_execute(verb)(handlers.digest_reviewed)
+    for verb in (actions.ERASE_CONFIRM, actions.ERASE_CANCEL):
+        app.on_card_action_execute(verb)(partial(handlers_commands.erase_clicked, handlers))
     for dialog in (actions.ANSWER_DIALOG, actions.EDIT_DIALOG):
         app.on_dialog_open(dialog)(handlers.answer_dialog_opened)
     app.on_dialog_submit(actions.ANSWER_SUBMIT)(handlers.answer_dialog_submitted)

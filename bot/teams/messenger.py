@@ -154,6 +154,15 @@ class TeamsMessenger:
                 logger.warning("digest %s: its thread did not reach %s", digest.id, channel)
                 return
 
+    def send_digest_to(self, member: Member, digest: Digest, note: str) -> None:
+        """A digest shown to one member in their 1:1 chat (`/flip digest`): the summary card
+        with what became of it (`note`), then its full text, as a channel thread has it."""
+        card = cards_digest.build_digest_reviewed_card(digest, note)
+        self._to_member(member, card, "digest")
+        for piece in cards_digest.build_digest_thread_text(digest):
+            activity = MessageActivityInput(text=piece, text_format="markdown")
+            self._to_member(member, activity, "digest text")
+
     def send_notice(self, member: Member, text: str) -> None:
         self._to_member(member, MessageActivityInput(text=text), "notice")
 

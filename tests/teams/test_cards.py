@@ -30,6 +30,7 @@ from bot.teams.cards_digest import (
     build_digest_thread_text,
 )
 from bot.teams.cards_overview import HomeRound, build_home_card, build_round_summary_card
+from bot.teams.cards_privacy import build_erase_confirm_card
 from bot.teams.package import COMMANDS
 from tests.digest_helpers import build, demo_answers
 
@@ -275,6 +276,7 @@ def every_builder_button(library) -> list[dict]:
         build_answer_dialog(prompt, 7, "da"),
         home,
         build_digest_draft_card(digest),
+        build_erase_confirm_card("da"),
     ]
     return [b for card in cards for b in buttons(card)]
 
@@ -287,9 +289,8 @@ def test_every_verb_is_on_some_card_and_reads_back_to_itself(library):
         if button["type"] == "Action.Execute":
             assert action.verb == button["verb"] == button["data"]["action"]
         target = actions.VERBS[action.verb]
-        assert (action.round_id, action.digest_id) == (
-            (7, None) if target == "round" else (None, 17)
-        )
+        expected = {"round": (7, None), "digest": (None, 17), "clicker": (None, None)}
+        assert (action.round_id, action.digest_id) == expected[target]
 
 
 def test_ids_sent_back_as_digit_strings_are_read():

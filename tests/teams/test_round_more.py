@@ -5,9 +5,19 @@
 from __future__ import annotations
 
 from bot.core.command import parse_command
+from bot.core.models import MessageRef
+from bot.store.privacy import record_answer_post
+from bot.teams import actions
 from bot.teams.files import CONSENT_CARD, INFO_CARD
 from tests.teams.activities import installation_update_activity, message_activity
-from tests.teams.scenario import BROKERS, FACILITATOR, RESEARCHER, card_text, cards_to
+from tests.teams.scenario import (
+    BROKERS,
+    DIGESTS,
+    FACILITATOR,
+    RESEARCHER,
+    card_text,
+    cards_to,
+)
 
 
 def last_to(connector, aad: str) -> dict:
@@ -152,3 +162,97 @@ def test_hjem_typed_in_teams_shows_the_home_card(mixed, connector):
     teams.say(BROKERS[0], "/flip home")
     broker_home = card_text(last_to(connector, BROKERS[0])["attachments"][0]["content"])
     assert "Dine åbne oplæg" in broker_home
+
+
+def test_digest_in_teams_shows_the_stored_digest_only_to_the_member(mixed, connector):
+    teams, process = mixed
+    round = answered_round(teams, process, connector)
+
+    # While the round is open: how it goes so far, and when the digest comes.
+    teams.say(FACILITATOR, "/flip digest")
+    so_far = last_to(connector, FACILITATOR)
+    assert so_far["text"] == f"Runde {round.id} er stadig åben. Digesten bygges, når runden lukker."
+    assert "Herning Kommune" in card_text(so_far["attachments"][0]["content"])
+
+    teams.say(FACILITATOR, "/flip close")
+    digest = process.services.digests.latest(round.id)
+    before = len(connector.sent(f"a:chat-{FACILITATOR}"))
+    in_channel = len(connector.sent(DIGESTS))  # the close summary
+    teams.say(FACILITATOR, f"digest {round.id}")
+    shown = connector.sent(f"a:chat-{FACILITATOR}")[before:]
+    assert shown[0].json["text"].startswith(f"Her er digesten for runde {round.id}")
+    card = card_text(shown[1].json["attachments"][0]["content"])
+    assert "Kladde til gennemsyn" in card
+    assert actions.DIGEST_APPROVE not in card  # a look, not the review: no buttons
+    full_text = " ".join(c.json.get("text") or "" for c in shown[2:])
+    assert "Forskelle mellem kommunerne" in full_text and "dagsorden" in full_text
+    # Nothing went to the digests channel, and the digest is still a draft.
+    assert len(connector.sent(DIGESTS)) == in_channel
+    assert process.services.store.digest(digest.id).status == "draft"
+
+    # A broker may not see digests.
+    teams.say(BROKERS[1], f"/flip digest {round.id}")
+    assert last_to(connector, BROKERS[1])["text"].startswith("Det har du ikke adgang til.")
+
+
+def test_slet_mig_asks_first_then_erases_whoever_clicks(mixed, connector):
+    teams, process = mixed
+    round = answered_round(teams, process, connector)
+    store = process.services.store
+    post = MessageRef("teams", "19:round0channel@thread.tacv2", "1700000000999", connector.url)
+    record_answer_post(store, round.id, BROKERS[0], post)
+
+    teams.say(BROKERS[0], "/flip slet-mig")
+    question = last_to(connector, BROKERS[0])["attachments"][0]["content"]
+    verbs = [b["verb"] for b in question["body"][1]["actions"]]
+    assert verbs == [actions.ERASE_CONFIRM, actions.ERASE_CANCEL]
+    assert store.response(round.id, BROKERS[0]) is not None  # asking erased nothing
+
+    status, body = teams.click(BROKERS[0], actions.ERASE_CANCEL)
+    assert status == 200 and "der er ikke slettet noget" in card_text(body["value"])
+    assert store.response(round.id, BROKERS[0]) is not None
+
+    status, body = teams.click(BROKERS[0], actions.ERASE_CONFIRM)
+    assert status == 200
+    assert "Dine svar og din svarhistorik er slettet (1 svar)" in card_text(body["value"])
+    assert store.response(round.id, BROKERS[0]) is None
+    assert store.member(BROKERS[0]) is None
+    # The bot's post of their answer is gone from the channel too.
+    assert connector.calls_to(
+        "DELETE", r"/v3/conversations/19:round0channel@thread\.tacv2/activities/1700000000999"
+    )
+    # A second click is told, and erases nobody else.
+    status, body = teams.click(BROKERS[0], actions.ERASE_CONFIRM)
+    assert "allerede slettet" in card_text(body["value"])
+    assert store.member(BROKERS[1]) is not None
+
+
+def test_reopen_and_prompts_in_teams(mixed, connector):
+    teams, process = mixed
+    round = answered_round(teams, process, connector)
+    teams.say(FACILITATOR, "/flip close")
+    assert not process.services.rounds.get_round(round.id).is_open
+
+    teams.say(BROKERS[0], f"/flip reopen {round.id}")
+    assert last_to(connector, BROKERS[0])["text"].startswith("Det har du ikke adgang til.")
+    assert not process.services.rounds.get_round(round.id).is_open
+
+    teams.say(FACILITATOR, f"genåbn {round.id} --closes 2d")
+    reopened = process.services.rounds.get_round(round.id)
+    assert reopened.is_open
+    # 2 days from the test clock's Monday 09:00 in Copenhagen.
+    assert (
+        last_to(connector, FACILITATOR)["text"]
+        == f"Runde {round.id} er åben igen til 25.11.2026 09:00."
+    )
+    # The waiting prompts got their buttons back.
+    ref = process.services.store.delivery(round.id, BROKERS[1]).ref
+    updates = connector.calls_to(
+        "PUT", rf"/v3/conversations/{ref.conversation}/activities/{ref.message}"
+    )
+    assert "Svar" in card_text(updates[-1].json["attachments"][0]["content"])
+
+    teams.say(BROKERS[1], "oplæg samtale")
+    listing = card_text(last_to(connector, BROKERS[1])["attachments"][0]["content"])
+    assert "Samtaleflip" in listing and "samtale-01:" in listing
+    assert "Strategiflip" not in listing
