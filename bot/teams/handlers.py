@@ -13,6 +13,7 @@ builders. Where a card action or a message lands:
     task/submit ANSWER_SUBMIT         -> answer_dialog_submitted (stored, or the form again with
                                          the typed text and what is wrong)
     fileConsent/invoke                -> file_consented (bot.teams.handlers_research: upload, or drop)
+    task/fetch, task/submit DIGEST_EDIT_* -> "Ret overskrifter" (bot.teams.handlers_digest_edit)
     Action.Execute ERASE_*            -> erase_clicked (bot.teams.handlers_commands, with the
                                          commands digest, reopen, prompts and slet-mig)
 """
@@ -48,6 +49,7 @@ from bot.teams import (
     cards_digest,
     cards_overview,
     handlers_commands,
+    handlers_digest_edit,
     handlers_research,
 )
 from bot.teams.files import PendingFiles
@@ -512,4 +514,7 @@ def register_handlers(
     for dialog in (actions.ANSWER_DIALOG, actions.EDIT_DIALOG):
         app.on_dialog_open(dialog)(handlers.answer_dialog_opened)
     app.on_dialog_submit(actions.ANSWER_SUBMIT)(handlers.answer_dialog_submitted)
+    edit = handlers_digest_edit
+    app.on_dialog_open(actions.DIGEST_EDIT_DIALOG)(partial(edit.edit_dialog_opened, handlers))
+    app.on_dialog_submit(actions.DIGEST_EDIT_SUBMIT)(partial(edit.edit_dialog_submitted, handlers))
     return handlers

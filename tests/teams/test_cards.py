@@ -29,6 +29,7 @@ from bot.teams.cards_digest import (
     build_digest_summary_card,
     build_digest_thread_text,
 )
+from bot.teams.cards_digest_edit import build_digest_edit_dialog
 from bot.teams.cards_overview import HomeRound, build_home_card, build_round_summary_card
 from bot.teams.cards_privacy import build_erase_confirm_card
 from bot.teams.package import COMMANDS
@@ -277,6 +278,7 @@ def every_builder_button(library) -> list[dict]:
         home,
         build_digest_draft_card(digest),
         build_erase_confirm_card("da"),
+        build_digest_edit_dialog(digest),
     ]
     return [b for card in cards for b in buttons(card)]
 
@@ -473,9 +475,10 @@ def digest():
 
 def test_the_digest_draft_carries_share_rebuild_and_reject_for_its_digest(digest):
     card = build_digest_draft_card(digest)
-    assert [(b["title"], b["verb"], b["data"]["digest_id"]) for b in buttons(card)] == [
+    assert [(b["title"], read_back(b).verb, b["data"]["digest_id"]) for b in buttons(card)] == [
         ("Del i kanalen", actions.DIGEST_APPROVE, 17),
         ("Byg igen", actions.DIGEST_REBUILD, 17),
+        ("Ret overskrifter", actions.DIGEST_EDIT_DIALOG, 17),
         ("Del ikke", actions.DIGEST_REJECT, 17),
     ]
     shown = texts(card)

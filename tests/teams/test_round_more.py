@@ -9,7 +9,12 @@ from bot.core.models import MessageRef
 from bot.store.privacy import record_answer_post
 from bot.teams import actions
 from bot.teams.files import CONSENT_CARD, INFO_CARD
-from tests.teams.activities import installation_update_activity, message_activity
+from tests.teams.activities import (
+    installation_update_activity,
+    message_activity,
+    task_fetch_activity,
+    task_submit_activity,
+)
 from tests.teams.scenario import (
     BROKERS,
     DIGESTS,
@@ -256,3 +261,64 @@ def test_reopen_and_prompts_in_teams(mixed, connector):
     listing = card_text(last_to(connector, BROKERS[1])["attachments"][0]["content"])
     assert "Samtaleflip" in listing and "samtale-01:" in listing
     assert "Strategiflip" not in listing
+
+
+def test_ret_overskrifter_renames_a_theme_in_a_dialog(mixed, connector):
+    teams, process = mixed
+    round = answered_round(teams, process, connector)
+    teams.say(FACILITATOR, "/flip close")
+    draft = process.services.digests.latest(round.id)
+    old_label = draft.themes[0].label
+    who = teams.who(FACILITATOR)
+
+    status, body = teams.post(
+        task_fetch_activity(
+            {"dialog_id": actions.DIGEST_EDIT_DIALOG, "digest_id": draft.id},
+            service_url=connector.url,
+            **who,
+        )
+    )
+    assert status == 200 and body["task"]["type"] == "continue"
+    form = body["task"]["value"]["card"]["content"]
+    assert form["body"][1]["id"] == "theme_0" and form["body"][1]["value"] == old_label
+
+    # A label naming a member: the dialog again, with the typed text and what is wrong.
+    submit = {"action": actions.DIGEST_EDIT_SUBMIT, "digest_id": draft.id}
+    status, body = teams.post(
+        task_submit_activity(
+            {**submit, "theme_0": "Det Frida Facilitator sagde"}, service_url=connector.url, **who
+        )
+    )
+    assert status == 200 and body["task"]["type"] == "continue"
+    again = body["task"]["value"]["card"]["content"]["body"]
+    assert "nævner et medlem ved navn" in again[0]["text"]
+    assert [e.get("value") for e in again if e.get("id") == "theme_0"] == [
+        "Det Frida Facilitator sagde"
+    ]
+    assert process.services.digests.latest(round.id).id == draft.id  # nothing saved
+
+    before = len(connector.sent(f"a:chat-{FACILITATOR}"))
+    status, body = teams.post(
+        task_submit_activity(
+            {**submit, "theme_0": "Borgeren sætter dagsordenen"}, service_url=connector.url, **who
+        )
+    )
+    assert status == 200 and body["task"]["type"] == "message"
+    assert body["task"]["value"].startswith("Rettelserne er gemt.")
+    edited = process.services.digests.latest(round.id)
+    assert edited.id != draft.id and edited.themes[0].label == "Borgeren sætter dagsordenen"
+    assert process.services.store.digest(draft.id).status == "rejected"
+    # The edited draft reached the facilitator, with its buttons.
+    new_draft = card_text(connector.sent(f"a:chat-{FACILITATOR}")[before].json)
+    assert "Borgeren sætter dagsordenen" in new_draft and actions.DIGEST_APPROVE in new_draft
+
+    # A broker cannot open the dialog.
+    status, body = teams.post(
+        task_fetch_activity(
+            {"dialog_id": actions.DIGEST_EDIT_DIALOG, "digest_id": edited.id},
+            service_url=connector.url,
+            **teams.who(BROKERS[1]),
+        )
+    )
+    assert body["task"]["type"] == "message"
+    assert body["task"]["value"].startswith("Det har du ikke adgang til.")
