@@ -5,6 +5,8 @@ builders. Where a card action or a message lands:
     install (installationUpdate add)  -> app_installed: remember the 1:1 chat, welcome, retry DMs
     message in the 1:1 chat           -> message_received: a quoted reply to a prompt adds to the
                                          answer; a /flip command runs; anything else gets help
+    @mention in a channel             -> message_received: a reply in its thread pointing to the
+                                         card's dialog and the 1:1 chat (nothing private shown)
     Action.Execute PROMPT_SKIP        -> prompt_skipped        (the card turns "skipped")
     Action.Execute PROMPT_SNOOZE      -> prompt_snoozed        (the card turns "snoozed")
     Action.Execute ROUND_REMIND/CLOSE -> round_reminded / round_closed (home card, facilitators)
@@ -53,12 +55,13 @@ from bot.teams import (
     handlers_research,
 )
 from bot.teams.files import PendingFiles
-from bot.teams.sdk import ActivityContext, App, activity_tenant_id, api
+from bot.teams.sdk import ActivityContext, App, MessageActivityInput, activity_tenant_id, api
 
 logger = logging.getLogger(__name__)
 
 # Teams puts mentions and quoted messages into the text as markup; the member's words are the rest.
 MARKUP = re.compile(r"<at>.*?</at>|<quoted [^>]*/>|<[^>]+>", re.DOTALL)
+SHARED_CONVERSATIONS = ("channel", "groupChat")
 COMMAND_PREFIX = re.compile(r"^\s*/?flip\b", re.IGNORECASE)
 
 
@@ -96,8 +99,9 @@ def wait_for_background(timeout: float = 30.0) -> bool:
 class TeamsHandlers:
     """The callbacks, with the services they call (one instance per process)."""
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, app: App | None = None):
         self.services = services
+        self.app = app
 
     # -- who is asking ----------------------------------------------------------------------
 
@@ -151,6 +155,11 @@ class TeamsHandlers:
         if member is None:
             await ctx.send(t("teams_edge.not_member", lang))
             return
+        if ctx.activity.conversation.conversation_type in SHARED_CONVERSATIONS:
+            # Heard only because they @mentioned the bot: answers go through the card's dialog,
+            # and commands (which show a member's own answers) only in the 1:1 chat.
+            await self.reply_in_thread(ctx, t("teams_edge.channel_hint", lang))
+            return
         words = member_words(ctx.activity.text)
         quoted = [e.quoted_reply.message_id for e in ctx.activity.get_quoted_messages()]
         if quoted:
@@ -165,6 +174,17 @@ class TeamsHandlers:
             await ctx.send(answer)
             return
         await ctx.send(cards.build_help_card(lang))
+
+    async def reply_in_thread(self, ctx: ActivityContext[api.MessageActivity], text: str) -> None:
+        """Answer a channel message in its thread: the thread it was written in, or the one it
+        starts (a top-level post is its own thread's root)."""
+        conversation, _, root = ctx.activity.conversation.id.partition(";messageid=")
+        root = root or (ctx.activity.id or "")
+        if self.app is None or not root.isdigit() or root == "0":
+            await ctx.reply(text)
+            return
+        activity = MessageActivityInput(text=text)
+        await self.app.reply(conversation, root, activity, service_url=ctx.activity.service_url)
 
     def quoted_reply(
         self, member: Member, conversation: str, message: str, text: str
@@ -496,7 +516,7 @@ def register_handlers(
 ) -> TeamsHandlers:
     """Attach every flipbot callback to the Teams App (the map is in the module docstring).
     `files` are the TeamsMessenger's files waiting for consent."""
-    handlers = TeamsHandlers(services)
+    handlers = TeamsHandlers(services, app)
     consent = handlers_research.FileConsentHandler(
         handlers, files if files is not None else PendingFiles()
     )

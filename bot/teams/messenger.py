@@ -11,6 +11,7 @@ SDK's event loop through the adapter.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Coroutine
 from typing import Any
 
@@ -50,6 +51,10 @@ class TeamsMessenger:
         self.network = network
         self.store = store
         self.files = files.PendingFiles()
+        # A channel round's one card (by round), and the state it shows (by activity id).
+        self._channel_lock = threading.Lock()
+        self._channel_posts: dict[int, MessageRef] = {}
+        self._channel_states: dict[str, str] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -103,18 +108,48 @@ class TeamsMessenger:
 
     def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
         if round.channel:
-            language = self.network.language
-            card = cards.build_prompt_card(prompt, round, language, "open", self.network.tz)
-            return self._to_channel(round.channel, card, "channel prompt")
+            return self._channel_prompt(round, prompt)
         language = self._language(member)
         card = cards.build_prompt_card(prompt, round, language, "open", self.network.tz)
         return self._to_member(member, card, "prompt")
 
+    def _channel_prompt(self, round: Round, prompt: Prompt) -> MessageRef:
+        """A channel round's one card for all its members: posted once, then every member's
+        delivery points at it. After a restart the card is found in the round's deliveries
+        (the Bot Connector cannot list a channel's messages)."""
+        assert round.channel is not None
+        with self._channel_lock:
+            ref = self._channel_posts.get(round.id)
+            if ref is None:
+                ref = next(
+                    (
+                        d.ref
+                        for d in self.store.deliveries(round.id)
+                        if d.ref is not None
+                        and d.ref.platform == "teams"
+                        and d.ref.conversation == round.channel
+                    ),
+                    None,
+                )
+            if ref is None:
+                language = self.network.language
+                card = cards.build_prompt_card(prompt, round, language, "open", self.network.tz)
+                ref = self._to_channel(round.channel, card, "channel prompt")
+                self._channel_states[ref.message] = "open"
+            self._channel_posts[round.id] = ref
+            return ref
+
     def update_prompt(
         self, member: Member, round: Round, prompt: Prompt, ref: MessageRef, state: str
     ) -> None:
-        if round.channel and state not in ("open", "closed"):
-            return  # the shared channel card shows only the round's state
+        if round.channel:
+            if state not in ("open", "closed"):
+                return  # the shared channel card shows only the round's state
+            with self._channel_lock:
+                # Every member's delivery points at the one card: change it once per state.
+                if self._channel_states.get(ref.message) == state:
+                    return
+                self._channel_states[ref.message] = state
         language = self.network.language if round.channel else self._language(member)
         self._update(ref, cards.build_prompt_card(prompt, round, language, state, self.network.tz))
 

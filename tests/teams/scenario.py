@@ -20,6 +20,7 @@ OTHER_TENANT = "99999999-2222-4333-8444-555555555555"
 FACILITATOR = "aaaaaaaa-0000-4000-8000-00000000fac1"
 BROKERS = [f"aaaaaaaa-0000-4000-8000-0000000000b{i}" for i in range(1, 4)]
 DIGESTS = "19:digests0channel@thread.tacv2"
+ROUNDS = "19:rounds0channel@thread.tacv2"  # a programme's channel rounds
 SLACK_BROKERS = ["U0SILK001", "U0SILK002"]
 RESEARCHER = "aaaaaaaa-0000-4000-8000-0000000000e1"
 
@@ -60,7 +61,13 @@ members:
 '''
         for i, s in enumerate(SLACK_BROKERS, 1)
     )
-}"""
+}programmes:
+  - id: kanalrunde
+    theme: samtale
+    schedule: "0 9 * * mon"
+    start: 2030-01-06
+    channel: "{ROUNDS}"
+"""
 
 
 class Teams:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.core.command import parse_command
 from bot.core.models import MessageRef
 from bot.store.privacy import record_answer_post
@@ -20,6 +22,7 @@ from tests.teams.scenario import (
     DIGESTS,
     FACILITATOR,
     RESEARCHER,
+    ROUNDS,
     card_text,
     cards_to,
 )
@@ -322,3 +325,76 @@ def test_ret_overskrifter_renames_a_theme_in_a_dialog(mixed, connector):
     )
     assert body["task"]["type"] == "message"
     assert body["task"]["value"].startswith("Det har du ikke adgang til.")
+
+
+def in_channel(activity: dict) -> dict:
+    """An activity from the programme's Teams channel instead of the 1:1 chat."""
+    activity["conversation"] = {
+        "id": ROUNDS,
+        "conversationType": "channel",
+        "tenantId": activity["conversation"]["tenantId"],
+        "isGroup": True,
+    }
+    activity["channelData"]["channel"] = {"id": ROUNDS}
+    activity["channelData"]["team"] = {"id": "19:team0@thread.tacv2"}
+    return activity
+
+
+def test_a_channel_round_posts_one_card_and_takes_answers_through_the_dialog(mixed, connector):
+    teams, process = mixed
+    services = process.services
+    [programme] = services.network.programmes
+    assert programme.channel == ROUNDS  # the channel the network file names
+    # What the programme's slot does (bot.schedule.jobs): a round in its channel, then the fan-out.
+    prompt = services.library.get("samtale-01")
+    round = services.rounds.start_round(
+        prompt, "all", None, FACILITATOR, programme_id=programme.id, channel=ROUNDS, deliver=False
+    )
+    services.rounds.deliver(round.id)
+    [post] = connector.sent(ROUNDS)
+    assert "Svar" in card_text(post.json)
+    refs = {d.ref for d in services.store.deliveries(round.id)}
+    assert len(refs) == 1 and next(iter(refs)).conversation == ROUNDS
+    assert connector.calls_to("POST", r"/v3/conversations") == []  # no 1:1 chat was needed
+
+    # A broker opens the dialog from the channel card and answers there.
+    who = teams.who(BROKERS[0], conversation=ROUNDS)
+    status, body = teams.post(
+        in_channel(
+            task_fetch_activity(
+                {"dialog_id": actions.ANSWER_DIALOG, "round_id": round.id},
+                service_url=connector.url,
+                **who,
+            )
+        )
+    )
+    assert body["task"]["type"] == "continue"
+    form = body["task"]["value"]["card"]["content"]["body"]
+    assert "private" in {e.get("id") for e in form}  # a channel round may be answered privately
+    question = prompt.questions[0].id
+    answer = {"action": actions.ANSWER_SUBMIT, "round_id": round.id, question: "Vi gik en tur"}
+    status, body = teams.post(
+        in_channel(task_submit_activity(answer, service_url=connector.url, **who))
+    )
+    assert body["task"]["type"] == "message"
+    assert services.store.response(round.id, BROKERS[0]).answers[question] == "Vi gik en tur"
+    # The shared card does not show one member's state.
+    assert connector.calls_to("PUT", rf"/v3/conversations/{ROUNDS}/activities/.+") == []
+
+    # An @mention in the channel gets a hint in its thread, never a member's own home card.
+    mention = message_activity(
+        "<at>flipbot</at> hjem", service_url=connector.url, **teams.who(BROKERS[0], ROUNDS)
+    )
+    teams.post(in_channel(mention))
+    assert len(connector.sent(ROUNDS)) == 1  # nothing new at the channel's top level
+    [hint] = connector.calls_to(
+        "POST", rf"/v3/conversations/{re.escape(ROUNDS)};messageid={mention['id']}/activities"
+    )
+    assert "knappen Svar" in hint.json["text"] and "attachments" not in hint.json
+
+    # Closing turns the one card to closed, once.
+    teams.say(FACILITATOR, "/flip close")
+    [closed] = connector.calls_to("PUT", rf"/v3/conversations/{ROUNDS}/activities/.+")
+    answer_button = '"title": "Svar"'
+    assert answer_button in card_text(post.json)
+    assert answer_button not in card_text(closed.json)
