@@ -17,6 +17,7 @@ from tests.teams.activities import (
     task_fetch_activity,
     task_submit_activity,
 )
+from tests.teams.fakes import Answer
 from tests.teams.scenario import (
     BROKERS,
     DIGESTS,
@@ -398,3 +399,24 @@ def test_a_channel_round_posts_one_card_and_takes_answers_through_the_dialog(mix
     answer_button = '"title": "Svar"'
     assert answer_button in card_text(post.json)
     assert answer_button not in card_text(closed.json)
+
+
+def test_a_failed_upload_says_so_and_sends_no_file_card(mixed, connector):
+    teams, process = mixed
+    answered_round(teams, process, connector)
+    teams.say(RESEARCHER, "/flip export md")
+    [card] = consent_cards(connector, RESEARCHER)
+    connector.script("PUT", r"/upload/.+", Answer(507, {"error": {"code": "quotaLimitReached"}}))
+    teams.post(
+        file_consent_activity(
+            teams,
+            RESEARCHER,
+            "accept",
+            card["content"]["acceptContext"],
+            connector.upload_url("flip-export.md"),
+        )
+    )
+    assert connector.uploads == {}
+    told = last_to(connector, RESEARCHER)
+    assert told["text"].startswith("Filen kunne ikke gemmes i din OneDrive")
+    assert "attachments" not in told
