@@ -56,7 +56,7 @@ class TeamsEdge:
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until every activity is handled and the work it started is done (tests, shutdown)."""
-        from bot.teams.handlers import wait_for_background
+        from bot.teams.background import wait_for_background
 
         while True:
             if not self.adapter.wait_idle(timeout) or not wait_for_background(timeout):

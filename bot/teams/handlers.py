@@ -26,7 +26,6 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, time
 from functools import partial
 from typing import Any
@@ -54,10 +53,15 @@ from bot.teams import (
     handlers_digest_edit,
     handlers_research,
 )
+from bot.teams.background import later, wait_for_background
 from bot.teams.files import PendingFiles
+from bot.teams.responses import dialog as _dialog
+from bot.teams.responses import dialog_message as _dialog_message
+from bot.teams.responses import message as _message
 from bot.teams.sdk import ActivityContext, App, MessageActivityInput, activity_tenant_id, api
 
 logger = logging.getLogger(__name__)
+__all__ = ["TeamsHandlers", "later", "register_handlers", "wait_for_background"]
 
 # Teams puts mentions and quoted messages into the text as markup; the member's words are the rest.
 MARKUP = re.compile(r"<at>.*?</at>|<quoted [^>]*/>|<[^>]+>", re.DOTALL)
@@ -67,33 +71,6 @@ COMMAND_PREFIX = re.compile(r"^\s*/?flip\b", re.IGNORECASE)
 
 def member_words(text: str | None) -> str:
     return MARKUP.sub(" ", text or "").strip()
-
-
-# Work that may take minutes (a fan-out at Teams' rate limits) runs after Teams has its answer.
-_AFTER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="teams-after")
-_pending: set[Future] = set()
-
-
-def later(work: Callable[..., Any], *args: Any) -> None:
-    def run() -> None:
-        try:
-            work(*args)
-        except Exception:
-            logger.exception("Teams background work %s failed", getattr(work, "__name__", work))
-
-    future = _AFTER.submit(run)
-    _pending.add(future)
-    future.add_done_callback(_pending.discard)
-
-
-def wait_for_background(timeout: float = 30.0) -> bool:
-    """Wait until the work started after answering Teams is done (tests, a clean shutdown);
-    work that starts more work is waited for too. False if it did not finish in time."""
-    while _pending:
-        _, not_done = wait(list(_pending), timeout=timeout)
-        if not_done:
-            return False
-    return True
 
 
 class TeamsHandlers:
@@ -471,23 +448,6 @@ class TeamsHandlers:
             return await asyncio.to_thread(store_answer)
         except (AccessDenied, RoundError) as exc:
             return _dialog_message(self.explain(exc, lang))
-
-
-def _message(text: str) -> Any:
-    return api.AdaptiveCardActionMessageResponse(value=text)
-
-
-def _dialog(title: str, card: Any) -> Any:
-    attachment = api.card_attachment(api.AdaptiveCardAttachment(content=card))
-    return api.TaskModuleResponse(
-        task=api.TaskModuleContinueResponse(
-            value=api.CardTaskModuleTaskInfo(title=title, card=attachment)
-        )
-    )
-
-
-def _dialog_message(text: str) -> Any:
-    return api.TaskModuleResponse(task=api.TaskModuleMessageResponse(value=text))
 
 
 COMMANDS: dict[str, Callable[..., Any]] = {

@@ -33,6 +33,7 @@ from bot.privacy.erasure import erase_member
 from bot.privacy.redact import PrivacyError
 from bot.store.privacy import answer_posts
 from bot.teams import actions, cards_overview, cards_privacy
+from bot.teams.background import later
 from bot.teams.sdk import ActivityContext, MessageActivityInput, api
 
 if TYPE_CHECKING:
@@ -57,8 +58,6 @@ def teams_messenger(services: Services) -> TeamsMessenger:
 
 def do_digest(h: TeamsHandlers, member: Member, command: Command, lang: str) -> Any:
     """Check now; the digest (which may need building) follows after the answer."""
-    from bot.teams.handlers import later
-
     services = h.services
     require(services.network, member.id, "digest")
     round_id = command.args.get("round_id")
@@ -125,8 +124,6 @@ def show_digest(h: TeamsHandlers, member: Member, round_id: int, digest: Digest 
 
 
 def do_reopen(h: TeamsHandlers, member: Member, command: Command, lang: str) -> Any:
-    from bot.teams.handlers import later
-
     services = h.services
     require(services.network, member.id, "reopen_round")
     closes_at = services.rounds.clock() + command.args.get("closes", REOPEN_FOR)
@@ -189,8 +186,6 @@ async def erase_clicked(
     h: TeamsHandlers, ctx: ActivityContext[api.AdaptiveCardInvokeActivity]
 ) -> Any:
     """Yes or no on the `slet-mig` card: the card turns into what happened."""
-    from bot.teams.handlers import later
-
     member = h.member(ctx.activity)
     lang = h.language(member)
     try:

@@ -19,7 +19,7 @@ from bot.core.i18n import t
 from bot.digest.edit import MAX_LABEL, label_problem
 from bot.digest.model import Digest
 from bot.digest.service import DRAFT
-from bot.teams import actions, cards_digest_edit
+from bot.teams import actions, cards_digest_edit, responses
 from bot.teams.sdk import ActivityContext, api
 
 if TYPE_CHECKING:
@@ -39,36 +39,32 @@ def _draft(h: TeamsHandlers, member_id: str, digest_id: int) -> Digest:
 async def edit_dialog_opened(
     h: TeamsHandlers, ctx: ActivityContext[api.TaskFetchInvokeActivity]
 ) -> Any:
-    from bot.teams.handlers import _dialog, _dialog_message
-
     member = h.member(ctx.activity)
     lang = h.language(member)
     try:
         action = actions.parse_action(ctx.activity.value.data)
         if member is None:
-            return _dialog_message(t("teams_edge.not_member", lang))
+            return responses.dialog_message(t("teams_edge.not_member", lang))
         digest = await asyncio.to_thread(_draft, h, member.id, action.digest_id)
     except actions.MalformedAction:
-        return _dialog_message(t("slack.error.generic", lang))
+        return responses.dialog_message(t("slack.error.generic", lang))
     except (AccessDenied, RoundError) as exc:
-        return _dialog_message(h.explain(exc, lang))
+        return responses.dialog_message(h.explain(exc, lang))
     card = cards_digest_edit.build_digest_edit_dialog(digest)
-    return _dialog(cards_digest_edit.edit_dialog_title(digest.language), card)
+    return responses.dialog(cards_digest_edit.edit_dialog_title(digest.language), card)
 
 
 async def edit_dialog_submitted(
     h: TeamsHandlers, ctx: ActivityContext[api.TaskSubmitInvokeActivity]
 ) -> Any:
-    from bot.teams.handlers import _dialog, _dialog_message
-
     member = h.member(ctx.activity)
     lang = h.language(member)
     try:
         action = actions.parse_action(ctx.activity.value.data)
     except actions.MalformedAction:
-        return _dialog_message(t("slack.error.generic", lang))
+        return responses.dialog_message(t("slack.error.generic", lang))
     if member is None:
-        return _dialog_message(t("teams_edge.not_member", lang))
+        return responses.dialog_message(t("teams_edge.not_member", lang))
 
     def save() -> Any:
         digest = _draft(h, member.id, action.digest_id)  # type: ignore[arg-type]
@@ -95,17 +91,17 @@ async def edit_dialog_submitted(
                     if edited.id == digest.id
                     else "teams_edge.digest_edited"
                 )
-                return _dialog_message(t(key, lang))
+                return responses.dialog_message(t(key, lang))
         # The dialog again, with what was typed and what is wrong.
         card = cards_digest_edit.build_digest_edit_dialog(
             digest, labels=action.labels, left_out=action.left_out, problems=problems
         )
-        return _dialog(cards_digest_edit.edit_dialog_title(digest.language), card)
+        return responses.dialog(cards_digest_edit.edit_dialog_title(digest.language), card)
 
     try:
         return await asyncio.to_thread(save)
     except (AccessDenied, RoundError) as exc:
-        return _dialog_message(h.explain(exc, lang))
+        return responses.dialog_message(h.explain(exc, lang))
     except Exception:
         logger.exception("digest %s: the Teams edit failed", action.digest_id)
-        return _dialog_message(t("digest_review.failed", lang))
+        return responses.dialog_message(t("digest_review.failed", lang))

@@ -22,6 +22,7 @@ from bot.core.messenger import DeliveryFailed
 from bot.core.network import Member
 from bot.export.collect import ExportFilter, export_file
 from bot.teams import files
+from bot.teams.background import later
 from bot.teams.sdk import ActivityContext, MessageActivityInput, api
 
 if TYPE_CHECKING:
@@ -32,8 +33,6 @@ logger = logging.getLogger(__name__)
 
 def do_export(h: TeamsHandlers, member: Member, command: Command, lang: str) -> Any:
     """Check the role and the filters now; make the file and offer it after answering."""
-    from bot.teams.handlers import later
-
     services = h.services
     require(services.network, member.id, "export")
     args = dict(command.args)
