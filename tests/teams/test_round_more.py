@@ -420,3 +420,10 @@ def test_a_failed_upload_says_so_and_sends_no_file_card(mixed, connector):
     told = last_to(connector, RESEARCHER)
     assert told["text"].startswith("Filen kunne ikke gemmes i din OneDrive")
     assert "attachments" not in told
+
+
+def test_every_flip_subcommand_runs_in_teams():
+    from bot.core.command import SUBCOMMANDS
+    from bot.teams.handlers import COMMANDS
+
+    assert set(SUBCOMMANDS) == set(COMMANDS)
