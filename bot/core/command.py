@@ -213,6 +213,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], dict], tuple[str, ...]]] = {
     "samtykke": (_consent, ("consent", "samtykk")),
     "slet-mig": (_nothing, ("erase-me", "slett-meg")),
     "export": (_export, ("eksport", "eksporter")),
+    "hjem": (_nothing, ("home",)),
 }
 _ALIASES = {alias: name for name, (_, aliases) in SUBCOMMANDS.items() for alias in aliases}
 

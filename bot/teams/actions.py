@@ -26,9 +26,16 @@ ROUND_CLOSE = "flip.round.close"
 DIGEST_APPROVE = "flip.digest.approve"  # "Del i kanalen"
 DIGEST_REBUILD = "flip.digest.rebuild"  # "Byg igen"
 DIGEST_REJECT = "flip.digest.reject"  # "Del ikke"
+# Action.Execute verbs on the `slet-mig` question (no data: they act on whoever clicks).
+ERASE_CONFIRM = "flip.erase.confirm"
+ERASE_CANCEL = "flip.erase.cancel"
 # Dialogs opened with task/fetch (data: dialog_id, round_id): a new answer, or the stored one to edit.
 ANSWER_DIALOG = "flip.answer"
 EDIT_DIALOG = "flip.answer.edit"
+# "Ret overskrifter" on a digest draft: the dialog (data: dialog_id, digest_id) and its submit
+# (data: action, digest_id, then the inputs THEME_INPUT<n> and LEFT_OUT_INPUT<n>).
+DIGEST_EDIT_DIALOG = "flip.digest.edit"
+DIGEST_EDIT_SUBMIT = "flip.digest.edit.submit"
 # The answer dialog's submit action (data: action, round_id, the inputs by question id).
 ANSWER_SUBMIT = "flip.answer.submit"
 
@@ -42,6 +49,10 @@ TEAMS_KEY = "msteams"
 # Inputs of the answer dialog beside the questions (whose input ids are the question ids).
 QUOTABLE_INPUT = "quotable"
 PRIVATE_INPUT = "private"
+# Inputs of the digest edit dialog: a theme's label by theme index, a quote's "leave out" tick by
+# its place in bot.teams.cards_digest.edit_quotes (the card never carries a quote's key or text).
+THEME_INPUT = "theme_"
+LEFT_OUT_INPUT = "out_"
 TOGGLE_ON = "true"
 TOGGLE_OFF = "false"
 
@@ -51,7 +62,7 @@ RESERVED_KEYS = frozenset(
     | {QUOTABLE_INPUT, PRIVATE_INPUT}
 )
 
-Target = Literal["round", "digest"]
+Target = Literal["round", "digest", "clicker"]
 # Every verb and dialog id, and which record its data must name.
 VERBS: dict[str, Target] = {
     PROMPT_SKIP: "round",
@@ -61,11 +72,15 @@ VERBS: dict[str, Target] = {
     DIGEST_APPROVE: "digest",
     DIGEST_REBUILD: "digest",
     DIGEST_REJECT: "digest",
+    ERASE_CONFIRM: "clicker",
+    ERASE_CANCEL: "clicker",
+    DIGEST_EDIT_DIALOG: "digest",
+    DIGEST_EDIT_SUBMIT: "digest",
     ANSWER_DIALOG: "round",
     EDIT_DIALOG: "round",
     ANSWER_SUBMIT: "round",
 }
-DIALOGS = frozenset({ANSWER_DIALOG, EDIT_DIALOG})
+DIALOGS = frozenset({ANSWER_DIALOG, EDIT_DIALOG, DIGEST_EDIT_DIALOG})
 # Ids are SQLite integer keys: positive and below 2**62, as the /flip parser accepts them.
 MAX_ID = 2**62
 MAX_INPUT_CHARS = 20_000  # far above the dialog's own limit: anything longer is not our card
@@ -87,6 +102,8 @@ class CardAction:
     answers: dict[str, str] = field(default_factory=dict)
     quotable: bool = True
     private: bool = False
+    labels: dict[int, str] = field(default_factory=dict)  # the digest edit: index -> label
+    left_out: frozenset[int] = frozenset()  # the digest edit: places of quotes to leave out
 
 
 def execute_data(verb: str, *, round_id: int | None = None, digest_id: int | None = None) -> dict:
@@ -94,11 +111,18 @@ def execute_data(verb: str, *, round_id: int | None = None, digest_id: int | Non
     return _data(ACTION_KEY, verb, round_id=round_id, digest_id=digest_id)
 
 
-def dialog_data(dialog_id: str, round_id: int) -> dict:
+def dialog_data(
+    dialog_id: str, round_id: int | None = None, *, digest_id: int | None = None
+) -> dict:
     """Our part of a task/fetch Action.Submit's data (the builder adds `msteams`)."""
     if dialog_id not in DIALOGS:
         raise ValueError(f"unknown dialog id {dialog_id!r}")
-    return _data(DIALOG_KEY, dialog_id, round_id=round_id)
+    return _data(DIALOG_KEY, dialog_id, round_id=round_id, digest_id=digest_id)
+
+
+def edit_submit_data(digest_id: int) -> dict:
+    """The data of the digest edit dialog's submit action; Teams adds the inputs to it."""
+    return _data(ACTION_KEY, DIGEST_EDIT_SUBMIT, digest_id=digest_id)
 
 
 def submit_data(round_id: int, message_id: str | None = None) -> dict:
@@ -115,6 +139,8 @@ def _data(
     target = VERBS.get(verb)
     if target is None:
         raise ValueError(f"unknown verb {verb!r}")
+    if target == "clicker":
+        return {key: verb}
     record, value = (ROUND_KEY, round_id) if target == "round" else (DIGEST_KEY, digest_id)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < MAX_ID:
         raise ValueError(f"{verb} needs a positive integer {record}, got {value!r}")
@@ -135,9 +161,14 @@ def parse_action(data: object, *, verb: str | None = None) -> CardAction:
     if name in DIALOGS and data.get(DIALOG_KEY) != name:
         raise MalformedAction(f"{name} is a dialog and must arrive as a dialog_id")
     target = VERBS[name]
+    if target == "clicker":
+        return CardAction(name)
     key = ROUND_KEY if target == "round" else DIGEST_KEY
     record = _record_id(data.get(key), key)
     ids = {"round_id": record} if target == "round" else {"digest_id": record}
+    if name == DIGEST_EDIT_SUBMIT:
+        labels, left_out = _digest_edit(data)
+        return CardAction(name, **ids, labels=labels, left_out=left_out)
     if name != ANSWER_SUBMIT:
         return CardAction(name, **ids)
     message = data.get(MESSAGE_KEY)
@@ -174,6 +205,26 @@ def _answers(data: Mapping) -> dict[str, str]:
             raise MalformedAction(f"input {key!r} is longer than any answer dialog allows")
         answers[key] = value
     return answers
+
+
+def _digest_edit(data: Mapping) -> tuple[dict[int, str], frozenset[int]]:
+    """The labels by theme index and the places of the ticked quotes; other keys are ours."""
+    labels: dict[int, str] = {}
+    left_out: set[int] = set()
+    for key, value in data.items():
+        if not isinstance(key, str):
+            raise MalformedAction("input ids must be text")
+        for prefix in (THEME_INPUT, LEFT_OUT_INPUT):
+            place = key[len(prefix) :]
+            if not key.startswith(prefix) or not (place.isascii() and place.isdigit()):
+                continue
+            if not isinstance(value, str) or len(value) > MAX_INPUT_CHARS:
+                raise MalformedAction(f"input {key!r} must be text")
+            if prefix == THEME_INPUT:
+                labels[int(place)] = value
+            elif _toggle(data, key, default=False):
+                left_out.add(int(place))
+    return labels, frozenset(left_out)
 
 
 def _toggle(data: Mapping, key: str, *, default: bool) -> bool:

@@ -49,14 +49,14 @@ class TeamsEdge:
         self.adapter.accept = lambda payload: activity_tenant(payload) in self.tenants
 
     def register(self, services: Services) -> None:
-        self.handlers = register_handlers(self.app, services)
+        self.handlers = register_handlers(self.app, services, self.messenger.files)
 
     def wsgi(self):
         return teams_wsgi(self.adapter)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until every activity is handled and the work it started is done (tests, shutdown)."""
-        from bot.teams.handlers import wait_for_background
+        from bot.teams.background import wait_for_background
 
         while True:
             if not self.adapter.wait_idle(timeout) or not wait_for_background(timeout):

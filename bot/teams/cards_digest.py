@@ -15,6 +15,7 @@ from bot.digest.model import Digest, Quote
 from bot.digest.render_md import difference_line, notes
 from bot.teams import actions
 from bot.teams.cards import execute, new_card, subtle, text
+from bot.teams.cards_digest_edit import open_edit_dialog
 
 # A Teams message holds about 28 KB; each thread reply stays well under it, counted in UTF-8.
 MAX_MESSAGE_BYTES = 20_000
@@ -74,7 +75,8 @@ def build_digest_summary_card(digest: Digest) -> AdaptiveCard:
 
 
 def build_digest_draft_card(digest: Digest) -> AdaptiveCard:
-    """The facilitator's draft: what this is, the summary, and share / build again / do not share."""
+    """The facilitator's draft: what this is, the summary, and share / build again / rename
+    themes (a dialog) / do not share."""
     if digest.id is None:
         raise ValueError("only a stored digest (with an id) can be reviewed")
     lang = digest.language
@@ -87,6 +89,7 @@ def build_digest_draft_card(digest: Digest) -> AdaptiveCard:
             style="positive",
         ),
         execute(actions.DIGEST_REBUILD, t("digest.button.rebuild", lang), digest_id=digest.id),
+        open_edit_dialog(digest.id, lang),
         execute(
             actions.DIGEST_REJECT,
             t("digest.button.reject", lang),

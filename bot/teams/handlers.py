@@ -5,6 +5,8 @@ builders. Where a card action or a message lands:
     install (installationUpdate add)  -> app_installed: remember the 1:1 chat, welcome, retry DMs
     message in the 1:1 chat           -> message_received: a quoted reply to a prompt adds to the
                                          answer; a /flip command runs; anything else gets help
+    @mention in a channel             -> message_received: a reply in its thread pointing to the
+                                         card's dialog and the 1:1 chat (nothing private shown)
     Action.Execute PROMPT_SKIP        -> prompt_skipped        (the card turns "skipped")
     Action.Execute PROMPT_SNOOZE      -> prompt_snoozed        (the card turns "snoozed")
     Action.Execute ROUND_REMIND/CLOSE -> round_reminded / round_closed (home card, facilitators)
@@ -12,6 +14,10 @@ builders. Where a card action or a message lands:
     task/fetch ANSWER_DIALOG/EDIT     -> answer_dialog_opened  (the form, filled in when editing)
     task/submit ANSWER_SUBMIT         -> answer_dialog_submitted (stored, or the form again with
                                          the typed text and what is wrong)
+    fileConsent/invoke                -> file_consented (bot.teams.handlers_research: upload, or drop)
+    task/fetch, task/submit DIGEST_EDIT_* -> "Ret overskrifter" (bot.teams.handlers_digest_edit)
+    Action.Execute ERASE_*            -> erase_clicked (bot.teams.handlers_commands, with the
+                                         commands digest, reopen, prompts and slet-mig)
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, time
+from functools import partial
 from typing import Any
 
 from bot.core import facilitation
@@ -38,13 +44,28 @@ from bot.privacy.erasure import set_consent
 from bot.privacy.redact import PrivacyError, redaction_notice
 from bot.store.privacy import has_consent
 from bot.store.teams import TeamsConversation, remember_conversation
-from bot.teams import actions, cards, cards_digest, cards_overview
-from bot.teams.sdk import ActivityContext, App, activity_tenant_id, api
+from bot.teams import (
+    actions,
+    cards,
+    cards_digest,
+    cards_overview,
+    handlers_commands,
+    handlers_digest_edit,
+    handlers_research,
+)
+from bot.teams.background import later, wait_for_background
+from bot.teams.files import PendingFiles
+from bot.teams.responses import dialog as _dialog
+from bot.teams.responses import dialog_message as _dialog_message
+from bot.teams.responses import message as _message
+from bot.teams.sdk import ActivityContext, App, MessageActivityInput, activity_tenant_id, api
 
 logger = logging.getLogger(__name__)
+__all__ = ["TeamsHandlers", "later", "register_handlers", "wait_for_background"]
 
 # Teams puts mentions and quoted messages into the text as markup; the member's words are the rest.
 MARKUP = re.compile(r"<at>.*?</at>|<quoted [^>]*/>|<[^>]+>", re.DOTALL)
+SHARED_CONVERSATIONS = ("channel", "groupChat")
 COMMAND_PREFIX = re.compile(r"^\s*/?flip\b", re.IGNORECASE)
 
 
@@ -52,38 +73,12 @@ def member_words(text: str | None) -> str:
     return MARKUP.sub(" ", text or "").strip()
 
 
-# Work that may take minutes (a fan-out at Teams' rate limits) runs after Teams has its answer.
-_AFTER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="teams-after")
-_pending: set[Future] = set()
-
-
-def later(work: Callable[..., Any], *args: Any) -> None:
-    def run() -> None:
-        try:
-            work(*args)
-        except Exception:
-            logger.exception("Teams background work %s failed", getattr(work, "__name__", work))
-
-    future = _AFTER.submit(run)
-    _pending.add(future)
-    future.add_done_callback(_pending.discard)
-
-
-def wait_for_background(timeout: float = 30.0) -> bool:
-    """Wait until the work started after answering Teams is done (tests, a clean shutdown);
-    work that starts more work is waited for too. False if it did not finish in time."""
-    while _pending:
-        _, not_done = wait(list(_pending), timeout=timeout)
-        if not_done:
-            return False
-    return True
-
-
 class TeamsHandlers:
     """The callbacks, with the services they call (one instance per process)."""
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, app: App | None = None):
         self.services = services
+        self.app = app
 
     # -- who is asking ----------------------------------------------------------------------
 
@@ -137,6 +132,11 @@ class TeamsHandlers:
         if member is None:
             await ctx.send(t("teams_edge.not_member", lang))
             return
+        if ctx.activity.conversation.conversation_type in SHARED_CONVERSATIONS:
+            # Heard only because they @mentioned the bot: answers go through the card's dialog,
+            # and commands (which show a member's own answers) only in the 1:1 chat.
+            await self.reply_in_thread(ctx, t("teams_edge.channel_hint", lang))
+            return
         words = member_words(ctx.activity.text)
         quoted = [e.quoted_reply.message_id for e in ctx.activity.get_quoted_messages()]
         if quoted:
@@ -151,6 +151,17 @@ class TeamsHandlers:
             await ctx.send(answer)
             return
         await ctx.send(cards.build_help_card(lang))
+
+    async def reply_in_thread(self, ctx: ActivityContext[api.MessageActivity], text: str) -> None:
+        """Answer a channel message in its thread: the thread it was written in, or the one it
+        starts (a top-level post is its own thread's root)."""
+        conversation, _, root = ctx.activity.conversation.id.partition(";messageid=")
+        root = root or (ctx.activity.id or "")
+        if self.app is None or not root.isdigit() or root == "0":
+            await ctx.reply(text)
+            return
+        activity = MessageActivityInput(text=text)
+        await self.app.reply(conversation, root, activity, service_url=ctx.activity.service_url)
 
     def quoted_reply(
         self, member: Member, conversation: str, message: str, text: str
@@ -439,23 +450,6 @@ class TeamsHandlers:
             return _dialog_message(self.explain(exc, lang))
 
 
-def _message(text: str) -> Any:
-    return api.AdaptiveCardActionMessageResponse(value=text)
-
-
-def _dialog(title: str, card: Any) -> Any:
-    attachment = api.card_attachment(api.AdaptiveCardAttachment(content=card))
-    return api.TaskModuleResponse(
-        task=api.TaskModuleContinueResponse(
-            value=api.CardTaskModuleTaskInfo(title=title, card=attachment)
-        )
-    )
-
-
-def _dialog_message(text: str) -> Any:
-    return api.TaskModuleResponse(task=api.TaskModuleMessageResponse(value=text))
-
-
 COMMANDS: dict[str, Callable[..., Any]] = {
     "help": TeamsHandlers.do_help,
     "hjem": TeamsHandlers.do_home,
@@ -466,14 +460,27 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "pause": TeamsHandlers.do_pause,
     "resume": TeamsHandlers.do_resume,
     "samtykke": TeamsHandlers.do_consent,
+    "export": handlers_research.do_export,
+    "digest": handlers_commands.do_digest,
+    "reopen": handlers_commands.do_reopen,
+    "prompts": handlers_commands.do_prompts,
+    "slet-mig": handlers_commands.do_erase_self,
 }
 # A command typed without /flip in front still counts (in a 1:1 chat nothing else is meant).
 COMMAND_WORDS = set(COMMANDS) | {"hjælp", "hjelp", "påmind", "luk", "tilbage", "consent", "home"}
+COMMAND_WORDS |= {"eksport", "genåbn", "oplæg", "erase-me", "slett-meg"}
 
 
-def register_handlers(app: App, services: Services) -> TeamsHandlers:
-    """Attach every flipbot callback to the Teams App (the map is in the module docstring)."""
-    handlers = TeamsHandlers(services)
+def register_handlers(
+    app: App, services: Services, files: PendingFiles | None = None
+) -> TeamsHandlers:
+    """Attach every flipbot callback to the Teams App (the map is in the module docstring).
+    `files` are the TeamsMessenger's files waiting for consent."""
+    handlers = TeamsHandlers(services, app)
+    consent = handlers_research.FileConsentHandler(
+        handlers, files if files is not None else PendingFiles()
+    )
+    app.on_file_consent(consent.file_consented)
     app.on_install_add(handlers.app_installed)
     app.on_message(handlers.message_received)
     app.on_card_action_execute(actions.PROMPT_SKIP)(handlers.prompt_skipped)
@@ -482,7 +489,12 @@ def register_handlers(app: App, services: Services) -> TeamsHandlers:
     app.on_card_action_execute(actions.ROUND_CLOSE)(handlers.round_closed)
     for verb in (actions.DIGEST_APPROVE, actions.DIGEST_REBUILD, actions.DIGEST_REJECT):
         app.on_card_action_execute(verb)(handlers.digest_reviewed)
+    for verb in (actions.ERASE_CONFIRM, actions.ERASE_CANCEL):
+        app.on_card_action_execute(verb)(partial(handlers_commands.erase_clicked, handlers))
     for dialog in (actions.ANSWER_DIALOG, actions.EDIT_DIALOG):
         app.on_dialog_open(dialog)(handlers.answer_dialog_opened)
     app.on_dialog_submit(actions.ANSWER_SUBMIT)(handlers.answer_dialog_submitted)
+    edit = handlers_digest_edit
+    app.on_dialog_open(actions.DIGEST_EDIT_DIALOG)(partial(edit.edit_dialog_opened, handlers))
+    app.on_dialog_submit(actions.DIGEST_EDIT_SUBMIT)(partial(edit.edit_dialog_submitted, handlers))
     return handlers

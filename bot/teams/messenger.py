@@ -11,6 +11,7 @@ SDK's event loop through the adapter.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Coroutine
 from typing import Any
 
@@ -24,7 +25,7 @@ from bot.core.timeutil import utcnow
 from bot.digest.model import Digest
 from bot.store.database import Store
 from bot.store.teams import TeamsConversation, conversation_of, remember_conversation
-from bot.teams import cards, cards_digest, cards_overview
+from bot.teams import cards, cards_digest, cards_overview, files
 from bot.teams.errors import error_code, failure_reason
 from bot.teams.sdk import Account, App, CreateConversationParams, MessageActivityInput
 from bot.teams.server import LoopThreadAdapter
@@ -49,6 +50,11 @@ class TeamsMessenger:
         self.adapter = adapter
         self.network = network
         self.store = store
+        self.files = files.PendingFiles()
+        # A channel round's one card (by round), and the state it shows (by activity id).
+        self._channel_lock = threading.Lock()
+        self._channel_posts: dict[int, MessageRef] = {}
+        self._channel_states: dict[str, str] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -102,18 +108,48 @@ class TeamsMessenger:
 
     def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
         if round.channel:
-            language = self.network.language
-            card = cards.build_prompt_card(prompt, round, language, "open", self.network.tz)
-            return self._to_channel(round.channel, card, "channel prompt")
+            return self._channel_prompt(round, prompt)
         language = self._language(member)
         card = cards.build_prompt_card(prompt, round, language, "open", self.network.tz)
         return self._to_member(member, card, "prompt")
 
+    def _channel_prompt(self, round: Round, prompt: Prompt) -> MessageRef:
+        """A channel round's one card for all its members: posted once, then every member's
+        delivery points at it. After a restart the card is found in the round's deliveries
+        (the Bot Connector cannot list a channel's messages)."""
+        assert round.channel is not None
+        with self._channel_lock:
+            ref = self._channel_posts.get(round.id)
+            if ref is None:
+                ref = next(
+                    (
+                        d.ref
+                        for d in self.store.deliveries(round.id)
+                        if d.ref is not None
+                        and d.ref.platform == "teams"
+                        and d.ref.conversation == round.channel
+                    ),
+                    None,
+                )
+            if ref is None:
+                language = self.network.language
+                card = cards.build_prompt_card(prompt, round, language, "open", self.network.tz)
+                ref = self._to_channel(round.channel, card, "channel prompt")
+                self._channel_states[ref.message] = "open"
+            self._channel_posts[round.id] = ref
+            return ref
+
     def update_prompt(
         self, member: Member, round: Round, prompt: Prompt, ref: MessageRef, state: str
     ) -> None:
-        if round.channel and state not in ("open", "closed"):
-            return  # the shared channel card shows only the round's state
+        if round.channel:
+            if state not in ("open", "closed"):
+                return  # the shared channel card shows only the round's state
+            with self._channel_lock:
+                # Every member's delivery points at the one card: change it once per state.
+                if self._channel_states.get(ref.message) == state:
+                    return
+                self._channel_states[ref.message] = state
         language = self.network.language if round.channel else self._language(member)
         self._update(ref, cards.build_prompt_card(prompt, round, language, state, self.network.tz))
 
@@ -153,13 +189,33 @@ class TeamsMessenger:
                 logger.warning("digest %s: its thread did not reach %s", digest.id, channel)
                 return
 
+    def send_digest_to(self, member: Member, digest: Digest, note: str) -> None:
+        """A digest shown to one member in their 1:1 chat (`/flip digest`): the summary card
+        with what became of it (`note`), then its full text, as a channel thread has it."""
+        card = cards_digest.build_digest_reviewed_card(digest, note)
+        self._to_member(member, card, "digest")
+        for piece in cards_digest.build_digest_thread_text(digest):
+            activity = MessageActivityInput(text=piece, text_format="markdown")
+            self._to_member(member, activity, "digest text")
+
     def send_notice(self, member: Member, text: str) -> None:
         self._to_member(member, MessageActivityInput(text=text), "notice")
 
     def send_file(self, member: Member, data: bytes, filename: str, comment: str) -> None:
-        # Files to a member in Teams go through a FileConsentCard and an upload to OneDrive,
-        # which needs the consent invoke round trip; not built yet (see the README).
-        raise DeliveryFailed("no_permission", "files in Teams are not supported yet")
+        """Ask the member's consent with a FileConsentCard; the bytes wait in `self.files` until
+        their click (bot.teams.handlers uploads them then, or drops them on a decline)."""
+        try:
+            consent_id = self.files.add(member.id, filename, data)
+        except files.FileTooLarge as exc:
+            raise DeliveryFailed("rejected", f"file too large: {exc}") from exc
+        card = files.consent_attachment(filename, len(data), comment, consent_id)
+        try:
+            self._to_member(
+                member, MessageActivityInput(text=comment).add_attachments(card), "file"
+            )
+        except DeliveryFailed:
+            self.files.take(consent_id, member.id)  # nobody can click a card that never arrived
+            raise
 
     def delete_message(self, ref: MessageRef) -> None:
         self._run(

@@ -37,6 +37,7 @@ BROKERS = frozenset({"broker"})
 # subcommand -> (the text sent, the roles that may use it; the stranger never may, except help)
 COMMANDS = {
     "help": ("help", EVERYONE | {"stranger"}),
+    "hjem": ("hjem", EVERYONE | {"stranger"}),
     "start": ("start samtale-02 silkeborg", FACILITATORS),
     "status": ("status", FACILITATORS),
     "remind": ("remind 1", FACILITATORS),

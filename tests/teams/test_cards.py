@@ -29,7 +29,9 @@ from bot.teams.cards_digest import (
     build_digest_summary_card,
     build_digest_thread_text,
 )
+from bot.teams.cards_digest_edit import build_digest_edit_dialog
 from bot.teams.cards_overview import HomeRound, build_home_card, build_round_summary_card
+from bot.teams.cards_privacy import build_erase_confirm_card
 from tests.digest_helpers import build, demo_answers
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -274,6 +276,8 @@ def every_builder_button(library) -> list[dict]:
         build_answer_dialog(prompt, 7, "da"),
         home,
         build_digest_draft_card(digest),
+        build_erase_confirm_card("da"),
+        build_digest_edit_dialog(digest),
     ]
     return [b for card in cards for b in buttons(card)]
 
@@ -286,9 +290,8 @@ def test_every_verb_is_on_some_card_and_reads_back_to_itself(library):
         if button["type"] == "Action.Execute":
             assert action.verb == button["verb"] == button["data"]["action"]
         target = actions.VERBS[action.verb]
-        assert (action.round_id, action.digest_id) == (
-            (7, None) if target == "round" else (None, 17)
-        )
+        expected = {"round": (7, None), "digest": (None, 17), "clicker": (None, None)}
+        assert (action.round_id, action.digest_id) == expected[target]
 
 
 def test_ids_sent_back_as_digit_strings_are_read():
@@ -485,9 +488,10 @@ def digest():
 
 def test_the_digest_draft_carries_share_rebuild_and_reject_for_its_digest(digest):
     card = build_digest_draft_card(digest)
-    assert [(b["title"], b["verb"], b["data"]["digest_id"]) for b in buttons(card)] == [
+    assert [(b["title"], read_back(b).verb, b["data"]["digest_id"]) for b in buttons(card)] == [
         ("Del i kanalen", actions.DIGEST_APPROVE, 17),
         ("Lav en ny kladde", actions.DIGEST_REBUILD, 17),
+        ("Ret overskrifter", actions.DIGEST_EDIT_DIALOG, 17),
         ("Del ikke", actions.DIGEST_REJECT, 17),
     ]
     shown = texts(card)

@@ -4,164 +4,29 @@ mixed network in which one round reaches Teams and Slack members and one digest 
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.error
-import urllib.request
-from textwrap import dedent
 
 import pytest
 
-from bot.cli.serve import build_process
 from bot.core.models import DeliveryStatus
-from bot.core.settings import Settings
 from bot.teams import actions
-from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import AppServer
 from tests.teams.activities import (
-    APP_ID,
-    card_action_activity,
     installation_update_activity,
     message_activity,
-    sign_activity,
     task_fetch_activity,
     task_submit_activity,
 )
 from tests.teams.fakes import Answer, connector_error
-
-TENANT = "11111111-2222-4333-8444-555555555555"  # the municipality's tenant (and the bot's)
-OTHER_TENANT = "99999999-2222-4333-8444-555555555555"
-FACILITATOR = "aaaaaaaa-0000-4000-8000-00000000fac1"
-BROKERS = [f"aaaaaaaa-0000-4000-8000-0000000000b{i}" for i in range(1, 4)]
-DIGESTS = "19:digests0channel@thread.tacv2"
-SLACK_BROKERS = ["U0SILK001", "U0SILK002"]
-
-NETWORK = f"""\
-name: Testnetværk
-channels:
-  digests: "{DIGESTS}"
-municipalities:
-  - id: herning
-    name: Herning Kommune
-    teams_tenant: {TENANT}
-  - id: silkeborg
-    name: Silkeborg Kommune
-members:
-  - teams: {FACILITATOR}
-    name: Frida Facilitator
-    municipality: herning
-    roles: [facilitator]
-{
-    "".join(
-        f'''  - teams: {b}
-    name: Broker {i}
-    municipality: herning
-    roles: [broker]
-'''
-        for i, b in enumerate(BROKERS, 1)
-    )
-}{
-    "".join(
-        f'''  - slack_id: {s}
-    name: Slack {i}
-    municipality: silkeborg
-    roles: [broker]
-'''
-        for i, s in enumerate(SLACK_BROKERS, 1)
-    )
-}"""
-
-
-class Teams:
-    """Sends signed activities into the running app as Teams would."""
-
-    def __init__(self, server: AppServer, key, connector, idle):
-        self.server, self.key, self.connector, self.idle = server, key, connector, idle
-
-    def post(self, activity: dict, *, key=None, **claims) -> tuple[int, dict | None]:
-        header = sign_activity(activity, key=key or self.key, **claims)
-        request = urllib.request.Request(
-            self.server.url + "/api/messages",
-            data=json.dumps(activity).encode(),
-            headers={"Content-Type": "application/json", "Authorization": header},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                status, body = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, body = error.code, error.read()
-        # The SDK answers a message at once and handles it after: wait for that, and for the
-        # work it started (a fan-out), so each step sees what the last one did.
-        assert self.idle()
-        return status, (json.loads(body) if body else None)
-
-    def who(self, aad: str, conversation: str | None = None) -> dict:
-        return {
-            "user_aad_id": aad,
-            "user_id": f"29:{aad}",
-            "conversation_id": conversation or f"a:chat-{aad}",
-            "tenant_id": TENANT,
-        }
-
-    def say(self, aad: str, text: str, conversation=None, **extra) -> tuple[int, dict | None]:
-        who = self.who(aad, conversation)
-        activity = message_activity(text, service_url=self.connector.url, **who)
-        activity.update(extra)
-        return self.post(activity)
-
-    def click(self, aad: str, verb: str, **data) -> tuple[int, dict | None]:
-        payload = {"action": verb, "verb": verb, **data}
-        return self.post(
-            card_action_activity(verb, payload, service_url=self.connector.url, **self.who(aad))
-        )
-
-
-@pytest.fixture
-def slack():
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def mixed(tmp_path, identity, connector, slack, signing_key, waits, clock):
-    config = tmp_path / "network.yaml"
-    config.write_text(dedent(NETWORK), encoding="utf-8")
-    settings = Settings(
-        flipbot_db=str(tmp_path / "flip.db"),
-        flipbot_config=str(config),
-        teams_app_id=APP_ID,
-        teams_app_password="not-a-real-secret",
-        teams_tenant_id=TENANT,
-        teams_openid_metadata_url=identity.openid_metadata_url,
-        teams_token_url=identity.token_url(TENANT),
-        teams_service_url=connector.url,
-        slack_bot_token="xoxb-test",
-        slack_signing_secret="secret",
-        slack_api_url=slack.url,
-    )
-    process = build_process(settings, teams_wait=waits, clock=clock)
-    # The scheduler's sweep would also send waiting prompts, from its own thread and on the real
-    # clock; its work is tested in tests/test_schedule*.py. Here each step waits for its own.
-    process.services.scheduler.shutdown(wait=True)
-    process.services.scheduler = None
-    with AppServer(process.wsgi) as server:
-        yield Teams(server, signing_key, connector, process.teams.wait_idle), process
-    assert process.teams.wait_idle()
-    process.close()
-
-
-def cards_to(connector, conversation: str) -> list[dict]:
-    """The Adaptive Cards the bot posted to a conversation."""
-    found = []
-    for call in connector.sent(conversation):
-        for attachment in (call.json or {}).get("attachments") or []:
-            found.append(attachment["content"])
-    return found
-
-
-def card_text(card: dict) -> str:
-    return json.dumps(card, ensure_ascii=False)
+from tests.teams.scenario import (
+    BROKERS,
+    DIGESTS,
+    FACILITATOR,
+    OTHER_TENANT,
+    SLACK_BROKERS,
+    TENANT,
+    card_text,
+    cards_to,
+)
 
 
 def test_the_whole_round_in_teams_and_slack(mixed, connector, slack):
