@@ -170,7 +170,7 @@ def test_hjem_typed_in_teams_shows_the_home_card(mixed, connector):
     assert "Åbne runder" in home and "Runde 1" in home
     teams.say(BROKERS[0], "/flip home")
     broker_home = card_text(last_to(connector, BROKERS[0])["attachments"][0]["content"])
-    assert "Dine åbne oplæg" in broker_home
+    assert "Venter på dit svar" in broker_home
 
 
 def test_digest_in_teams_shows_the_stored_digest_only_to_the_member(mixed, connector):
@@ -180,7 +180,10 @@ def test_digest_in_teams_shows_the_stored_digest_only_to_the_member(mixed, conne
     # While the round is open: how it goes so far, and when the digest comes.
     teams.say(FACILITATOR, "/flip digest")
     so_far = last_to(connector, FACILITATOR)
-    assert so_far["text"] == f"Runde {round.id} er stadig åben. Digesten bygges, når runden lukker."
+    assert (
+        so_far["text"]
+        == f"Runde {round.id} er stadig åben. Opsamlingen bliver lavet, når runden lukker."
+    )
     assert "Herning Kommune" in card_text(so_far["attachments"][0]["content"])
 
     teams.say(FACILITATOR, "/flip close")
@@ -189,9 +192,9 @@ def test_digest_in_teams_shows_the_stored_digest_only_to_the_member(mixed, conne
     in_channel = len(connector.sent(DIGESTS))  # the close summary
     teams.say(FACILITATOR, f"digest {round.id}")
     shown = connector.sent(f"a:chat-{FACILITATOR}")[before:]
-    assert shown[0].json["text"].startswith(f"Her er digesten for runde {round.id}")
+    assert shown[0].json["text"].startswith(f"Her er opsamlingen fra runde {round.id}")
     card = card_text(shown[1].json["attachments"][0]["content"])
-    assert "Kladde til gennemsyn" in card
+    assert "Kladde til gennemlæsning" in card
     assert actions.DIGEST_APPROVE not in card  # a look, not the review: no buttons
     full_text = " ".join(c.json.get("text") or "" for c in shown[2:])
     assert "Forskelle mellem kommunerne" in full_text and "dagsorden" in full_text
