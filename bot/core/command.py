@@ -216,6 +216,8 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], dict], tuple[str, ...]]] = {
     "hjem": (_nothing, ("home",)),
 }
 _ALIASES = {alias: name for name, (_, aliases) in SUBCOMMANDS.items() for alias in aliases}
+# Every word that starts a command, in any language (a chat without a slash command uses these).
+COMMAND_WORDS = frozenset(SUBCOMMANDS) | frozenset(_ALIASES)
 
 
 def parse_command(text: str) -> Command:

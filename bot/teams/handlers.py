@@ -33,7 +33,7 @@ from typing import Any
 from bot.core import facilitation
 from bot.core.access import AccessDenied, require
 from bot.core.answering import RoundError
-from bot.core.command import Command, parse_command
+from bot.core.command import COMMAND_WORDS, Command, parse_command
 from bot.core.home import home_of
 from bot.core.i18n import t
 from bot.core.network import Member
@@ -146,6 +146,7 @@ class TeamsHandlers:
             if reply is not None:
                 await ctx.send(reply)
                 return
+        # A command typed without /flip in front still counts (in a 1:1 chat nothing else is meant).
         if COMMAND_PREFIX.match(words) or words.split(" ", 1)[0].lower() in COMMAND_WORDS:
             answer = await asyncio.to_thread(self.run_command, member, words)
             await ctx.send(answer)
@@ -466,9 +467,6 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "prompts": handlers_commands.do_prompts,
     "slet-mig": handlers_commands.do_erase_self,
 }
-# A command typed without /flip in front still counts (in a 1:1 chat nothing else is meant).
-COMMAND_WORDS = set(COMMANDS) | {"hjælp", "hjelp", "påmind", "luk", "tilbage", "consent", "home"}
-COMMAND_WORDS |= {"eksport", "genåbn", "oplæg", "erase-me", "slett-meg"}
 
 
 def register_handlers(

@@ -430,3 +430,11 @@ def test_every_flip_subcommand_runs_in_teams():
     from bot.teams.handlers import COMMANDS
 
     assert set(SUBCOMMANDS) == set(COMMANDS)
+
+
+def test_a_command_typed_without_flip_in_norwegian_still_runs(mixed, connector):
+    teams, process = mixed
+    status, _ = teams.say(FACILITATOR, "lukk")
+    assert status == 200
+    # "lukk" is close: with no open round the facilitator is told so, not shown the help card.
+    assert last_to(connector, FACILITATOR)["text"].startswith("Der er ingen åben runde")
