@@ -281,6 +281,18 @@ class DigestService:
         records = self.store.round_digests(round_id)
         return from_record(records[-1]) if records else None
 
+    def asked_for(self, round_id: int | None, by: str) -> tuple[Round, Digest | None]:
+        """What `/flip digest [round]` is about on any platform: the named round (else the newest)
+        and its latest digest, once the member's role allows it."""
+        require(self.network, by, "digest")
+        if round_id is None:
+            rounds = self.store.rounds()
+            if not rounds:
+                raise RoundError("no_open_round")
+            round_id = rounds[-1].id
+        round = self.rounds.get_round(round_id)
+        return round, self.latest(round.id)
+
     def reviewed(self, round_id: int) -> Digest | None:
         """The digest a round is known by: the newest approved one (what the channel got),
         else the newest of any status; None when none was stored."""

@@ -367,3 +367,30 @@ def digest_with_export_ids(store: Store, content: dict) -> dict:
         return node
 
     return walk(content)
+
+
+def export_request(network: Network, member_id: str, args: dict) -> tuple[str, ExportFilter]:
+    """Check an `/flip export` request on any platform before the file is made: the role, and the
+    municipality it names. Returns (format, filters); raises ExportRequestRefused naming the problem."""
+    from bot.core.access import require
+
+    require(network, member_id, "export")
+    args = dict(args)
+    fmt = args.pop("format", "csv")
+    municipalities = [m.id for m in network.municipalities]
+    if args.get("municipality") and args["municipality"] not in municipalities:
+        raise ExportRequestRefused(
+            "export.command.unknown_municipality",
+            municipality=args["municipality"],
+            example=municipalities[0] if municipalities else "",
+        )
+    return fmt, ExportFilter(**args)
+
+
+class ExportRequestRefused(Exception):
+    """An export request that names something that is not there; `key` is the catalogue text."""
+
+    def __init__(self, key: str, **params: object):
+        self.key = key
+        self.params = params
+        super().__init__(key)

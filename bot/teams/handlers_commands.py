@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core import facilitation
 from bot.core.access import AccessDenied, require
-from bot.core.answering import RoundError
 from bot.core.command import Command
 from bot.core.i18n import t
 from bot.core.messenger import DeliveryFailed, PlatformMessengers
@@ -59,15 +58,7 @@ def teams_messenger(services: Services) -> TeamsMessenger:
 def do_digest(h: TeamsHandlers, member: Member, command: Command, lang: str) -> Any:
     """Check now; the digest (which may need building) follows after the answer."""
     services = h.services
-    require(services.network, member.id, "digest")
-    round_id = command.args.get("round_id")
-    if round_id is None:
-        rounds = services.store.rounds()
-        if not rounds:
-            raise RoundError("no_open_round")
-        round_id = rounds[-1].id
-    round = services.rounds.get_round(round_id)
-    latest = services.digests.latest(round.id)  # type: ignore[union-attr]
+    round, latest = services.digests.asked_for(command.args.get("round_id"), member.id)  # type: ignore[union-attr]
     if latest is None and round.is_open:
         # No digest before the round closes: how it is going so far, and when the digest comes.
         names = {m.id: m.name for m in services.network.municipalities}

@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from bot.core.access import require
 from bot.core.command import Command
 from bot.core.i18n import t
 from bot.core.messenger import DeliveryFailed
 from bot.core.network import Member
-from bot.export.collect import ExportFilter, export_file
+from bot.export.collect import ExportFilter, ExportRequestRefused, export_file, export_request
 from bot.teams import files
 from bot.teams.background import later
 from bot.teams.sdk import ActivityContext, MessageActivityInput, api
@@ -33,19 +32,11 @@ logger = logging.getLogger(__name__)
 
 def do_export(h: TeamsHandlers, member: Member, command: Command, lang: str) -> Any:
     """Check the role and the filters now; make the file and offer it after answering."""
-    services = h.services
-    require(services.network, member.id, "export")
-    args = dict(command.args)
-    fmt = args.pop("format", "csv")
-    municipalities = [m.id for m in services.network.municipalities]
-    if args.get("municipality") and args["municipality"] not in municipalities:
-        return t(
-            "export.command.unknown_municipality",
-            lang,
-            municipality=args["municipality"],
-            example=municipalities[0] if municipalities else "",
-        )
-    later(send_export, h, member, fmt, ExportFilter(**args))
+    try:
+        fmt, filters = export_request(h.services.network, member.id, command.args)
+    except ExportRequestRefused as refused:
+        return t(refused.key, lang, **refused.params)
+    later(send_export, h, member, fmt, filters)
     return t("teams_edge.export_started", lang, format=fmt)
 
 

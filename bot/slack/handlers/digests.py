@@ -21,7 +21,7 @@ from bot.core.services import Services
 from bot.digest.edit import MAX_LABEL, label_problem
 from bot.digest.model import Digest
 from bot.digest.service import APPROVED, DRAFT, REJECTED, from_record
-from bot.export.collect import ExportFilter, export_file
+from bot.export.collect import ExportFilter, ExportRequestRefused, export_file, export_request
 from bot.slack import blocks_overview as overview
 from bot.slack.digest_blocks import (
     ACTION_APPROVE,
@@ -229,15 +229,7 @@ def do_digest(services: Services, user: str, channel: str | None, command: Comma
     """The round's latest digest (or a fresh, unsaved draft of a closed round without one),
     shown only to the member; the reply says what comes, the digest follows after the ack."""
     lang = language(services, user)
-    require(services.network, user, "digest")
-    round_id = command.args.get("round_id")
-    if round_id is None:
-        rounds = services.store.rounds()
-        if not rounds:
-            raise RoundError("no_open_round")
-        round_id = rounds[-1].id
-    round = services.rounds.get_round(round_id)
-    latest = services.digests.latest(round.id)  # type: ignore[union-attr]
+    round, latest = services.digests.asked_for(command.args.get("round_id"), user)  # type: ignore[union-attr]
     if latest is None and round.is_open:
         # No digest before the round closes: how it is going so far, and when the digest comes.
         return (
@@ -295,18 +287,11 @@ def show_digest(
 def do_export(services: Services, user: str, command: Command) -> str:
     """Check the role and the filters now; make and upload the file after the ack."""
     lang = language(services, user)
-    require(services.network, user, "export")
-    args = dict(command.args)
-    fmt = args.pop("format", "csv")
-    municipalities = [m.id for m in services.network.municipalities]
-    if args.get("municipality") and args["municipality"] not in municipalities:
-        return t(
-            "export.command.unknown_municipality",
-            lang,
-            municipality=args["municipality"],
-            example=municipalities[0] if municipalities else "",
-        )
-    after_ack(send_export, services, user, fmt, ExportFilter(**args))
+    try:
+        fmt, filters = export_request(services.network, user, command.args)
+    except ExportRequestRefused as refused:
+        return t(refused.key, lang, **refused.params)
+    after_ack(send_export, services, user, fmt, filters)
     return t("export.command.started", lang, format=fmt)
 
 
