@@ -35,7 +35,7 @@ from bot.core.access import AccessDenied, require
 from bot.core.answering import RoundError
 from bot.core.command import COMMAND_WORDS, Command, parse_command
 from bot.core.home import home_of
-from bot.core.i18n import t
+from bot.core.i18n import format_date, format_datetime, t
 from bot.core.network import Member
 from bot.core.services import Services
 from bot.core.timeutil import utcnow
@@ -266,7 +266,7 @@ class TeamsHandlers:
         else:
             until = services.rounds.clock() + command.args["for"]
         services.store.set_paused_until(member.id, until)
-        return t("teams_edge.pause_ok", lang, until=f"{until.astimezone(tz):%d.%m.%Y}")
+        return t("teams_edge.pause_ok", lang, until=format_date(until, lang, tz))
 
     def do_resume(self, member: Member, command: Command, lang: str) -> Any:
         require(self.services.network, member.id, "pause")
@@ -371,7 +371,7 @@ class TeamsHandlers:
             key,
             lang,
             name=member.name,
-            when=f"{utcnow().astimezone(self.services.network.tz):%d.%m.%Y %H:%M}",
+            when=format_datetime(utcnow(), lang, self.services.network.tz),
         )
         return api.AdaptiveCardActionCardResponse(
             value=cards_digest.build_digest_reviewed_card(digest, note)

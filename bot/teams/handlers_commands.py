@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core import facilitation
 from bot.core.access import AccessDenied, require
 from bot.core.command import Command
-from bot.core.i18n import t
+from bot.core.i18n import format_datetime, t
 from bot.core.messenger import DeliveryFailed, PlatformMessengers
 from bot.core.models import MessageRef
 from bot.core.network import Member
@@ -88,7 +88,7 @@ def digest_note(services: Services, digest: Digest) -> str:
         key,
         digest.language,
         name=decider.name if decider else (record.decided_by or "flipbot"),
-        when=f"{when.astimezone(services.network.tz):%d.%m.%Y %H:%M}",
+        when=format_datetime(when, digest.language, services.network.tz),
     )
 
 
@@ -120,7 +120,7 @@ def do_reopen(h: TeamsHandlers, member: Member, command: Command, lang: str) -> 
     closes_at = services.rounds.clock() + command.args.get("closes", REOPEN_FOR)
     round = services.rounds.reopen_round(command.args["round_id"], closes_at, member.id)
     later(facilitation.reopen_prompts, services, round.id)
-    closes = f"{round.closes_at.astimezone(services.network.tz):%d.%m.%Y %H:%M}"
+    closes = format_datetime(round.closes_at, lang, services.network.tz)
     return t("slack.reopen.ok", lang, round_id=round.id, closes=closes)
 
 

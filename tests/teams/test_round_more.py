@@ -255,7 +255,7 @@ def test_reopen_and_prompts_in_teams(mixed, connector):
     # 2 days from the test clock's Monday 09:00 in Copenhagen.
     assert (
         last_to(connector, FACILITATOR)["text"]
-        == f"Runde {round.id} er åben igen til 25.11.2026 09:00."
+        == f"Runde {round.id} er åben igen til onsdag den 25. november kl. 09.00."
     )
     # The waiting prompts got their buttons back.
     ref = process.services.store.delivery(round.id, BROKERS[1]).ref

@@ -15,7 +15,7 @@ from slack_bolt import Ack, App
 from bot.core import facilitation
 from bot.core.access import AccessDenied, require
 from bot.core.command import Command, parse_command
-from bot.core.i18n import t
+from bot.core.i18n import format_date, format_datetime, t
 from bot.core.models import DeliveryStatus
 from bot.core.rounds import RoundError
 from bot.core.services import Services
@@ -57,7 +57,7 @@ class Request:
         return self.services.rounds.clock()
 
     def date(self, moment: datetime) -> str:
-        return f"{moment.astimezone(self.services.network.tz):%Y-%m-%d %H:%M}"
+        return format_datetime(moment, self.language, self.services.network.tz)
 
 
 def do_help(req: Request, command: Command) -> str:
@@ -210,7 +210,7 @@ def do_pause(req: Request, command: Command) -> str:
         return t("slack.pause.in_past", req.language)
     services.store.set_paused_until(req.user, until)
     return t(
-        "slack.pause.ok", req.language, until=f"{until.astimezone(services.network.tz):%Y-%m-%d}"
+        "slack.pause.ok", req.language, until=format_date(until, req.language, services.network.tz)
     )
 
 

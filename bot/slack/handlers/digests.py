@@ -14,7 +14,7 @@ from slack_bolt import Ack, App
 
 from bot.core.access import AccessDenied, require
 from bot.core.command import Command
-from bot.core.i18n import t
+from bot.core.i18n import format_datetime, t
 from bot.core.messenger import DeliveryFailed, MessageRef
 from bot.core.rounds import RoundError
 from bot.core.services import Services
@@ -65,9 +65,8 @@ def _clicked(services: Services, body: dict) -> tuple[str, int | None, MessageRe
     )
 
 
-def _when(services: Services, moment: datetime | None) -> str:
-    moment = moment or services.rounds.clock()
-    return f"{moment.astimezone(services.network.tz):%Y-%m-%d %H:%M}"
+def _when(services: Services, moment: datetime | None, lang: str) -> str:
+    return format_datetime(moment or services.rounds.clock(), lang, services.network.tz)
 
 
 def _name(services: Services, member_id: str | None) -> str:
@@ -89,7 +88,7 @@ def outcome_note(services: Services, digest_id: int) -> str | None:
             edited = edit.get("replaces") == record.id
             key = "digest_review.replaced" if edited else "digest.review.replaced"
     name = _name(services, record.decided_by)
-    return t(key, lang, name=name, when=_when(services, record.decided_at))
+    return t(key, lang, name=name, when=_when(services, record.decided_at, lang))
 
 
 def show_outcome(
