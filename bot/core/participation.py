@@ -64,3 +64,22 @@ def count_participation(round_id: int, rows: list[dict], order: list[str]) -> Pa
         for field in COUNTS:
             setattr(total, field, getattr(total, field) + getattr(entry, field))
     return Participation(round_id=round_id, municipalities=municipalities, total=total)
+
+
+def percent(answered: int, delivered: int) -> int:
+    """The share answered, in whole percent (0 when nothing was delivered)."""
+    return round(100 * answered / delivered) if delivered else 0
+
+
+def figures(count: MunicipalityCount, names: dict[str, str]) -> dict:
+    """One municipality's figures as catalogue parameters (each line uses the ones it names)."""
+    return {
+        "municipality": names.get(count.municipality, count.municipality),
+        "answered": count.answered,
+        "delivered": count.delivered,
+        "rate": percent(count.answered, count.delivered),
+        "skipped": count.skipped,
+        "waiting": count.waiting,
+        "paused": count.paused,
+        "failed": count.failed,
+    }

@@ -26,7 +26,7 @@ from slack_sdk.models.views import View
 
 from bot.core.i18n import format_date, format_short_date, t, theme_name
 from bot.core.models import Prompt, Response, Round
-from bot.core.participation import MunicipalityCount, Participation
+from bot.core.participation import Participation, figures, percent
 from bot.core.text import escape_mrkdwn
 from bot.slack.blocks import (
     HOME_CLOSE,
@@ -43,27 +43,9 @@ from bot.slack.blocks import (
 )
 
 
-def _percent(answered: int, delivered: int) -> int:
-    return round(100 * answered / delivered) if delivered else 0
-
-
-def _figures(count: MunicipalityCount, names: dict[str, str]) -> dict:
-    """One municipality's figures as catalogue parameters (each line uses the ones it names)."""
-    return {
-        "municipality": names.get(count.municipality, count.municipality),
-        "answered": count.answered,
-        "delivered": count.delivered,
-        "rate": _percent(count.answered, count.delivered),
-        "skipped": count.skipped,
-        "waiting": count.waiting,
-        "paused": count.paused,
-        "failed": count.failed,
-    }
-
-
 def participation_lines(participation: Participation, names: dict[str, str], language: str) -> str:
     return "\n".join(
-        t("slack.status.line", language, **_figures(c, names)) for c in participation.municipalities
+        t("slack.status.line", language, **figures(c, names)) for c in participation.municipalities
     )
 
 
@@ -74,8 +56,7 @@ def build_round_summary(
     key = "slack.summary.title_open" if round.is_open else "slack.summary.title"
     title = t(key, language, round_id=round.id, title=prompt.text(language).title)
     lines = [
-        t("slack.summary.line", language, **_figures(c, names))
-        for c in participation.municipalities
+        t("slack.summary.line", language, **figures(c, names)) for c in participation.municipalities
     ]
     total = participation.total
     lines.append(
@@ -84,7 +65,7 @@ def build_round_summary(
             language,
             answered=total.answered,
             delivered=total.delivered,
-            rate=_percent(total.answered, total.delivered),
+            rate=percent(total.answered, total.delivered),
         )
     )
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"*{escape_mrkdwn(title)}*"))]
@@ -225,7 +206,7 @@ def build_home(
             )
         for item in facilitator_rounds[:8]:
             lines = "\n".join(
-                t("slack.home.rate_line", language, **_figures(c, names))
+                t("slack.home.rate_line", language, **figures(c, names))
                 for c in item.participation.municipalities
             )
             text = t(

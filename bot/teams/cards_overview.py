@@ -11,7 +11,7 @@ from microsoft_teams.cards import ActionSet, AdaptiveCard, CardElement, Containe
 
 from bot.core.i18n import t, theme_name
 from bot.core.models import Prompt, Response, Round
-from bot.core.participation import MunicipalityCount, Participation
+from bot.core.participation import Participation, figures, percent
 from bot.teams import actions
 from bot.teams.cards import (
     deadline_line,
@@ -39,24 +39,6 @@ class HomeRound:
     round: Round
     prompt: Prompt
     participation: Participation
-
-
-def percent(answered: int, delivered: int) -> int:
-    return round(100 * answered / delivered) if delivered else 0
-
-
-def figures(count: MunicipalityCount, names: dict[str, str]) -> dict:
-    """One municipality's figures as catalogue parameters (each line uses the ones it names)."""
-    return {
-        "municipality": names.get(count.municipality, count.municipality),
-        "answered": count.answered,
-        "delivered": count.delivered,
-        "rate": percent(count.answered, count.delivered),
-        "skipped": count.skipped,
-        "waiting": count.waiting,
-        "paused": count.paused,
-        "failed": count.failed,
-    }
 
 
 def build_round_summary_card(
