@@ -6,18 +6,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.core.access import allowed
 from bot.core.models import DeliveryStatus, Prompt, Response, Round
 from bot.core.participation import Participation
-from bot.core.services import Services
+
+if TYPE_CHECKING:  # the edges' card builders import HomeRound; only the type is needed here
+    from bot.core.services import Services
+
+
+@dataclass(frozen=True)
+class HomeRound:
+    """One open round as a facilitator's home shows it (App Home in Slack, the home card in Teams)."""
+
+    round: Round
+    prompt: Prompt
+    participation: Participation
 
 
 @dataclass(frozen=True)
 class Home:
     open_prompts: list[tuple[Round, Prompt, str]]
     journal: list[tuple[Round, Prompt, Response]]
-    facilitator_rounds: list[tuple[Round, Prompt, Participation]] | None
+    facilitator_rounds: list[HomeRound] | None
     paused_until: datetime | None
 
 
@@ -42,7 +54,8 @@ def home_of(services: Services, member_id: str) -> Home:
     facilitator_rounds = None
     if allowed(services.network, member_id, "status"):
         facilitator_rounds = [
-            (r, rounds.prompt_of(r), rounds.participation(r.id)) for r in rounds.open_rounds()
+            HomeRound(r, rounds.prompt_of(r), rounds.participation(r.id))
+            for r in rounds.open_rounds()
         ]
     paused = store.paused_until(member_id)
     if paused is not None and paused <= rounds.clock():

@@ -3,7 +3,6 @@ summary, /flip status, the prompt list, the start-a-round modal and App Home."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from slack_sdk.models.blocks import (
@@ -24,6 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.core.home import HomeRound
 from bot.core.i18n import format_date, format_short_date, t, theme_name
 from bot.core.models import Prompt, Response, Round
 from bot.core.participation import Participation, figures, percent
@@ -163,15 +163,6 @@ def build_start_modal(
         close=t("slack.modal.cancel", language),
         blocks=blocks,
     )
-
-
-@dataclass(frozen=True)
-class HomeRound:
-    """One open round as App Home shows it to a facilitator."""
-
-    round: Round
-    prompt: Prompt
-    participation: Participation
 
 
 def build_home(

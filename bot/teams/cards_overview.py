@@ -4,11 +4,11 @@ summary posted to a channel. Pure functions, like bot.teams.cards."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from microsoft_teams.cards import ActionSet, AdaptiveCard, CardElement, Container, Fact, FactSet
 
+from bot.core.home import HomeRound
 from bot.core.i18n import t, theme_name
 from bot.core.models import Prompt, Response, Round
 from bot.core.participation import Participation, figures, percent
@@ -30,15 +30,6 @@ MAX_HOME_ROUNDS = 8
 MAX_HOME_PROMPTS = 8
 MAX_JOURNAL = 10
 MAX_JOURNAL_CHARS = 1000
-
-
-@dataclass(frozen=True)
-class HomeRound:
-    """One open round as the home card shows it to a facilitator."""
-
-    round: Round
-    prompt: Prompt
-    participation: Participation
 
 
 def build_round_summary_card(

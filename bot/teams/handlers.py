@@ -36,6 +36,7 @@ from bot.core.answering import RoundError
 from bot.core.command import COMMAND_WORDS, Command, parse_command
 from bot.core.home import home_of
 from bot.core.i18n import format_date, format_datetime, t
+from bot.core.models import DeliveryStatus
 from bot.core.network import Member
 from bot.core.services import Services
 from bot.core.timeutil import utcnow
@@ -121,7 +122,7 @@ class TeamsHandlers:
         rounds = self.services.rounds
         for round in rounds.open_rounds():
             delivery = self.services.store.delivery(round.id, member.id)
-            if delivery is not None and delivery.status == "failed":
+            if delivery is not None and delivery.status == DeliveryStatus.FAILED:
                 rounds.deliver(round.id)
 
     # -- messages ---------------------------------------------------------------------------
@@ -203,16 +204,13 @@ class TeamsHandlers:
 
     def do_home(self, member: Member, command: Command, lang: str) -> Any:
         home = home_of(self.services, member.id)
-        facilitator_rounds = None
-        if home.facilitator_rounds is not None:
-            facilitator_rounds = [cards_overview.HomeRound(*row) for row in home.facilitator_rounds]
         return cards_overview.build_home_card(
             language=lang,
             tz=self.services.network.tz,
             open_prompts=home.open_prompts,
             journal=home.journal,
             paused_until=home.paused_until,
-            facilitator_rounds=facilitator_rounds,
+            facilitator_rounds=home.facilitator_rounds,
             names={m.id: m.name for m in self.services.network.municipalities},
         )
 

@@ -17,16 +17,13 @@ logger = logging.getLogger(__name__)
 def build_home_for(services: Services, user: str):
     """The App Home view of one member, from the store."""
     home = home_of(services, user)
-    facilitator_rounds = None
-    if home.facilitator_rounds is not None:
-        facilitator_rounds = [overview.HomeRound(*row) for row in home.facilitator_rounds]
     return overview.build_home(
         language=language(services, user),
         tz=services.network.tz,
         open_prompts=home.open_prompts,
         journal=home.journal,
         paused_until=home.paused_until,
-        facilitator_rounds=facilitator_rounds,
+        facilitator_rounds=home.facilitator_rounds,
         names={m.id: m.name for m in services.network.municipalities},
     )
 
