@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
+from bot.core.i18n import t
+
 PLACEHOLDERS = {"name": "[NAVN]", "health": "[HELBRED]", "age_place": "[ALDER OG STED]"}
 FLAG_KINDS = tuple(PLACEHOLDERS)
 
@@ -276,3 +278,15 @@ def remove_flagged_answers(
         question: remove_flagged(text, find_flags(text, names))
         for question, text in answers.items()
     }
+
+
+def flag_question(flagged: list[str], kinds: Mapping[str, int], language: str | None = None) -> str:
+    """The question put to the member: what seems to be about a citizen, and whether to remove it."""
+    items = ", ".join(flagged)
+    if set(kinds) == {"name"}:
+        key = "flag.ask.name" if kinds["name"] == 1 else "flag.ask.names"
+    elif len(kinds) == 1:
+        key = f"flag.ask.{next(iter(kinds))}"
+    else:
+        key = "flag.ask.mixed"
+    return t(key, language, items=items)
