@@ -44,6 +44,12 @@ def submit(teams, connector, broker, round, text):
     return inputs[0]["id"], body
 
 
+def asked(teams, connector, broker, round) -> tuple[str, list[dict]]:
+    """Submit the named answer; the question id and the buttons of the card that comes back."""
+    question, body = submit(teams, connector, broker, round, NAMED)
+    return question, buttons(body["task"]["value"]["card"]["content"])
+
+
 def buttons(card: dict) -> list[dict]:
     return [
         action
@@ -103,8 +109,7 @@ def test_the_dialog_asks_first_and_fjern_stores_the_placeholder_everywhere(mixed
 def test_behold_stores_the_answer_as_typed(mixed, connector):
     teams, process = mixed
     round = start_round(teams, process)
-    question, body = submit(teams, connector, BROKERS[1], round, NAMED)
-    keep = buttons(body["task"]["value"]["card"]["content"])[1]
+    question, (_, keep) = asked(teams, connector, BROKERS[1], round)
     status, body = teams.click(BROKERS[1], cards_flags.FLAG_KEEP, **keep["data"])
     assert "gemt, som du skrev det" in card_text(body["value"])
     assert process.services.store.response(round.id, BROKERS[1]).answers == {question: NAMED}
@@ -137,8 +142,7 @@ def test_a_quoted_reply_gets_the_question_card_in_the_chat(mixed, connector):
 def test_someone_else_cannot_choose_for_the_broker(mixed, connector):
     teams, process = mixed
     round = start_round(teams, process)
-    _, body = submit(teams, connector, BROKERS[0], round, NAMED)
-    keep = buttons(body["task"]["value"]["card"]["content"])[1]
+    _, (_, keep) = asked(teams, connector, BROKERS[0], round)
     status, body = teams.click(BROKERS[1], cards_flags.FLAG_KEEP, **keep["data"])
     assert status == 200
     assert process.services.store.response(round.id, BROKERS[0]) is None
