@@ -5,7 +5,7 @@ import sys
 import pytest
 import yaml
 
-from bot.privacy.flag import find_flags, first_names, flag_answers, remove_flagged
+from bot.privacy.flag import find_flags, first_names, flag_answers, preload, remove_flagged
 
 
 def _flagged(text, members=()):
@@ -104,3 +104,11 @@ def test_the_demo_answers_flag_only_names_and_health_words():
     texts = [value for sample in samples for value in sample["answers"].values()]
     flagged = {(f.kind, f.text) for text in texts for f in find_flags(text)}
     assert flagged == {("name", "Mira"), ("health", "angst"), ("health", "angsten")}
+
+
+def test_preload_fills_the_name_lists_in_a_thread_of_its_own():
+    thread = preload()
+    assert thread.daemon and thread.name == "flipbot-names"
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert first_names.cache_info().currsize == 1

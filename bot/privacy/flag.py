@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -152,6 +153,14 @@ class Flag:
     end: int
     kind: str
     text: str
+
+
+def preload() -> threading.Thread:
+    """Load the name lists in the background (importing Faker's providers takes a second or more
+    on a busy machine, which the first answer must not wait for inside a 3 s acknowledgement)."""
+    thread = threading.Thread(target=first_names, name="flipbot-names", daemon=True)
+    thread.start()
+    return thread
 
 
 @cache
