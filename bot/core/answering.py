@@ -261,7 +261,9 @@ class Answering:
         row = pending_store.pending(self.store, pending_id)
         if row is None or row["member_id"] != member_id:
             raise RoundError("pending_gone")
-        pending_store.take_pending(self.store, pending_id)
+        # Taken in one transaction: of two clicks at once, only one stores the answer.
+        if pending_store.take_pending(self.store, pending_id) is None:
+            raise RoundError("pending_gone")
         return self._store_pending(PendingAnswer.from_row(row), remove, member_id)
 
     def _store_pending(self, pending: PendingAnswer, remove: bool, actor: str) -> AnswerResult:
