@@ -7,10 +7,12 @@ import pytest
 
 from bot.core.i18n import (
     LANGUAGES,
+    _Formatter,
     catalogue,
     format_date,
     format_datetime,
     format_short_date,
+    format_short_datetime,
     t,
     theme_name,
 )
@@ -204,7 +206,22 @@ def test_text_is_filled_in_and_unknown_language_falls_back_to_danish():
 
 def test_a_strftime_spec_is_not_taken_for_plural_forms():
     moment = datetime(2026, 12, 1, 16, tzinfo=COPENHAGEN)
-    assert t("teams.date_format", "da", moment=moment) == "01.12.2026"
+    assert _Formatter("da").format("{moment:%d.%m.%Y}", moment=moment) == "01.12.2026"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("da", "1. dec. 2026 kl. 16.00"),
+        ("en", "1 Dec 2026, 16:00"),
+        ("nb", "1. des. 2026 kl. 16.00"),
+    ],
+)
+def test_a_short_date_and_time_for_files(language, expected):
+    assert (
+        format_short_datetime(datetime(2026, 12, 1, 15, tzinfo=UTC), language, COPENHAGEN)
+        == expected
+    )
 
 
 def test_unknown_key_is_an_error():

@@ -87,8 +87,12 @@ def test_status_shows_what_the_scheduler_does_next(flip):
     assert wait_idle()
     status = status_of(flip)
     coming = status.split("Det næste, der sker:")[1]
-    assert "24.11. 09:00" in coming and "samtale-efteraar" in coming  # next Tuesday, local time
-    assert "25.11. 09:00" in coming  # round 1 closes two days after Monday 09:00 local
+    assert (
+        "tirsdag den 24. november kl. 09.00" in coming and "samtale-efteraar" in coming
+    )  # next Tuesday, local time
+    assert (
+        "onsdag den 25. november kl. 09.00: runde 1 lukker" in coming
+    )  # round 1 closes two days after Monday 09:00 local
 
 
 def test_remind_sends_one_reminder_in_each_waiting_thread(flip):
