@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.core.answering import Answering, RoundError
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_RESPOND_WITHIN = timedelta(days=5)
 DEFAULT_REMIND_BEFORE_CLOSE = timedelta(days=1)
+NEVER = datetime.min.replace(tzinfo=UTC)  # when a prompt not yet used was last used
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,22 @@ class RoundService(Answering):
         return self.store.rounds(RoundStatus.OPEN)
 
     def next_prompt(self, theme: str, audience: Literal["all"] | list[str] = "all") -> Prompt:
-        """The first prompt of a theme this audience has not had; when all were used, the least
-        recently used one."""
+        """The prompt of a theme least recently started in a round that reached this audience
+        (never used counts as oldest). Ties go by a stable order that takes the library's first
+        and last in turn, so dilemmas added at the end of a theme come up as early as old ones."""
         candidates = self.library.by_theme(theme)
         if not candidates:
             raise RoundError("no_prompts_for_theme", theme=theme)
-        used = self.store.prompt_use(audience)
-        fresh = [p for p in candidates if p.id not in used]
-        if fresh:
-            return fresh[0]
-        return min(candidates, key=lambda p: used[p.id])
+        reach = None if audience == "all" else set(audience)
+        last_used: dict[str, datetime] = {}
+        for earlier in self.store.rounds():
+            reached = reach is None or earlier.audience == "all" or reach & set(earlier.audience)
+            if reached and earlier.started_at > last_used.get(earlier.prompt_id, NEVER):
+                last_used[earlier.prompt_id] = earlier.started_at
+        count = len(candidates)
+        # 0, n-1, 1, n-2, …: first, last, second, second-to-last, …
+        turn = {p.id: min(2 * i, 2 * (count - 1 - i) + 1) for i, p in enumerate(candidates)}
+        return min(candidates, key=lambda p: (last_used.get(p.id, NEVER), turn[p.id]))
 
     # -- start and deliver ------------------------------------------------------------------
 
