@@ -1,8 +1,9 @@
 """Research exports: one row per answered question, pseudonymised, consent-filtered.
 
-Pseudonyms are an HMAC of the member's neutral id with a per-database secret (project_secrets),
-so they stay the same across exports of one project, differ between projects and cannot be
-turned back into an id or a name. Answer ids are an HMAC of (round, member) with the same
+Pseudonyms are an HMAC of the member's neutral id with a per-project key kept outside the
+database and its backups (the setting FLIPBOT_PSEUDONYM_KEY or a key file beside the database,
+see project_key), so they stay the same across exports of one project, differ between projects
+and cannot be turned back into an id or a name by whoever holds a copy of the database. Answer ids are an HMAC of (round, member) with the same
 secret: stable across exports, never the database id. Answers from members without research
 consent are left out and counted. Municipalities too small to name are hidden per round (see
 bot/export/cells.py), the same in every export and digest of the round.
@@ -10,10 +11,7 @@ bot/export/cells.py), the same in every export and digest of the round.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
@@ -22,13 +20,13 @@ from bot.core.i18n import t
 from bot.core.network import Network
 from bot.core.timeutil import parse_iso, utcnow
 from bot.export.cells import hidden_municipalities
+from bot.export.keys import answer_id, key_fingerprint, project_key, pseudonym
 from bot.prompts import Library
 from bot.store.database import Store
 from bot.store.exports import consent_log, export_rows
 
 FORMATS = ("csv", "json", "md", "html", "qdpx")
 SCHEMA_VERSION = "2.0"
-SECRET_NAME = "export_pseudonym_key"
 COLUMNS = (
     "id",
     "answer_id",
@@ -128,27 +126,6 @@ class Export:
             "withdrawn_since": self.withdrawn_since.isoformat() if self.withdrawn_since else None,
             "withdrawn": self.withdrawn,
         }
-
-
-def pseudonym(secret: str, member_id: str) -> str:
-    """A stable, non-reversible name for a member within one project: 'P-' and 10 hex digits."""
-    digest = hmac.new(secret.encode(), member_id.encode(), hashlib.sha256).hexdigest()
-    return f"P-{digest[:10]}"
-
-
-def answer_id(secret: str, round_id: int, member_id: str) -> str:
-    """A stable export id for one answer (a member's response to a round): 'A-' and 10 hex."""
-    key = f"answer/{round_id}/{member_id}"
-    return "A-" + hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()[:10]
-
-
-def key_fingerprint(secret: str) -> str:
-    """Tells whether two exports used the same pseudonym key, and nothing about the key."""
-    return hmac.new(secret.encode(), b"fingerprint", hashlib.sha256).hexdigest()[:16]
-
-
-def project_key(store: Store) -> str:
-    return store.project_secret(SECRET_NAME, lambda: secrets.token_hex(32))
 
 
 def export_answer_ids(store: Store) -> dict[int, str]:

@@ -226,3 +226,34 @@ def backup_counts(path: str | Path) -> dict[str, int]:
         }
     finally:
         conn.close()
+
+
+# -- the pseudonym key's fingerprint ------------------------------------------------------------
+# The key itself lives outside the database (bot/store/files.py); its fingerprint stays here, so
+# a lost or swapped key file is noticed instead of silently starting new pseudonyms.
+
+KEY_FINGERPRINT_NAME = "export_key_fingerprint"
+
+
+def recorded_key_fingerprint(store: Store) -> str | None:
+    """The fingerprint of the key this database's exports were made with, if any."""
+    rows = store._rows("select value from project_secrets where name = ?", [KEY_FINGERPRINT_NAME])
+    return rows[0]["value"] if rows else None
+
+
+def record_key_fingerprint(store: Store, fingerprint: str, at: datetime) -> None:
+    """Remember the key in force (after a first export, a move or a rotation)."""
+    with store.atomic() as db:
+        db.execute(
+            "insert into project_secrets (name, value, created_at) values (?, ?, ?) "
+            "on conflict(name) do update set value = excluded.value, created_at = excluded.created_at",
+            [KEY_FINGERPRINT_NAME, fingerprint, iso(at)],
+        )
+
+
+def unerased_member_ids(store: Store) -> list[str]:
+    """Every member not erased (active or not): those an export or the consent log can name."""
+    return [
+        row["id"]
+        for row in store._rows("select id from members where erased_at is null order by id")
+    ]
