@@ -197,6 +197,13 @@ def _digest_of_database(round_id, rebuild, theme, since, until):
     "export's manifest; with --format consent-log, only entries from this date on.",
 )
 @click.option(
+    "--times",
+    type=click.Choice(("day", "hour", "exact")),
+    default="day",
+    show_default=True,
+    help="How precisely answer times are exported (the manifest says which).",
+)
+@click.option(
     "--out",
     "out",
     required=True,
@@ -205,7 +212,7 @@ def _digest_of_database(round_id, rebuild, theme, since, until):
 )
 @reports_errors
 def export_command(
-    fmt, round_id, theme, since, until, municipality, excel, withdrawn_since, out: Path
+    fmt, round_id, theme, since, until, municipality, excel, withdrawn_since, times, out: Path
 ):
     """Export pseudonymised answers for research (members without research consent are left out)."""
     from bot.core.i18n import t
@@ -261,6 +268,7 @@ def export_command(
         None,
         excel=excel,
         withdrawn_since=withdrawn,
+        times=times,
     )
     out.write_bytes(data)
     click.echo(t("export.written", "en", rows=len(export.rows), path=out))

@@ -26,6 +26,9 @@ from bot.store.database import Store
 from bot.store.exports import consent_log, export_rows
 
 FORMATS = ("csv", "json", "md", "html", "qdpx")
+# How precisely answer times are exported: a stable pseudonym with a time to the second can be
+# matched against chat logs or calendars; the day is enough for most analyses.
+TIME_PRECISIONS = ("day", "hour", "exact")
 SCHEMA_VERSION = "2.0"
 COLUMNS = (
     "id",
@@ -68,8 +71,8 @@ class ExportRow:
     theme: str  # the prompt's FLIP theme id
     municipality: str  # its name, or 'other municipalities' where the round hides it
     pseudonym: str
-    answered_at: str  # ISO 8601 with the network's UTC offset
-    edited_at: str | None  # the last edit, if the member edited the answer
+    answered_at: str  # in the network's time: a date (day), or ISO 8601 with the UTC offset
+    edited_at: str | None  # the last edit, if the member edited the answer (same precision)
     question_id: str
     question: str  # the question's label in prompt_language
     text: str  # verbatim, as stored (after the redaction of personal data)
@@ -105,6 +108,7 @@ class Export:
     response_ids: dict[str, int] = field(default_factory=dict)  # answer_id -> response id
     # round -> the themes of its digest (approved, else the latest draft), with export answer ids
     suggested_themes: dict[int, list[SuggestedTheme]] = field(default_factory=dict)
+    times: str = "day"  # one of TIME_PRECISIONS
 
     def manifest(self) -> dict:
         """What a reader needs to know about how this file was made (no municipality named)."""
@@ -112,6 +116,7 @@ class Export:
             "schema_version": SCHEMA_VERSION,
             "flipbot_version": bot.__version__,
             "exported_at": self.exported_at.isoformat(),
+            "time_precision": self.times,
             "filters": {
                 k: (str(v) if v is not None else None) for k, v in asdict(self.filters).items()
             },
@@ -137,6 +142,17 @@ def export_answer_ids(store: Store) -> dict[int, str]:
     }
 
 
+def exported_time(moment: datetime, times: str) -> str:
+    """An answer's time as an export shows it: the date, the hour, or to the microsecond."""
+    if times == "day":
+        return moment.date().isoformat()
+    if times == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0).isoformat()
+    if times == "exact":
+        return moment.isoformat()
+    raise ValueError(f"unknown time precision {times!r} ({', '.join(TIME_PRECISIONS)})")
+
+
 def _in_filters(row: dict, answered: datetime, filters: ExportFilter) -> bool:
     if filters.round_id is not None and row["round_id"] != filters.round_id:
         return False
@@ -156,8 +172,11 @@ def collect(
     filters: ExportFilter,
     now: datetime | None = None,
     withdrawn_since: date | None = None,
+    times: str = "day",
 ) -> Export:
-    """The rows a researcher may have under these filters, and how many were left out."""
+    """The rows a researcher may have under these filters, and how many were left out; answer
+    times rounded to `times` (see TIME_PRECISIONS)."""
+    exported_time(utcnow(), times)  # an unknown precision fails before any work
     secret = project_key(store)
     tz = network.tz
     names = {m.id: m.name for m in network.municipalities}
@@ -212,8 +231,10 @@ def collect(
                     if small
                     else names.get(row["municipality"], row["municipality"]),
                     pseudonym=pseudonym(secret, row["member_id"]),
-                    answered_at=parse_iso(row["created_at"]).astimezone(tz).isoformat(),
-                    edited_at=parse_iso(edited).astimezone(tz).isoformat() if edited else None,
+                    answered_at=exported_time(parse_iso(row["created_at"]).astimezone(tz), times),
+                    edited_at=exported_time(parse_iso(edited).astimezone(tz), times)
+                    if edited
+                    else None,
                     question_id=question_id,
                     question=questions.get(question_id, question_id),
                     text=text,
@@ -240,6 +261,7 @@ def collect(
         withdrawn=consent_log(store, since),
         response_ids=response_ids,
         suggested_themes=themes,
+        times=times,
     )
 
 
@@ -297,6 +319,7 @@ def export_file(
     *,
     excel: bool = False,
     withdrawn_since: date | None = None,
+    times: str = "day",
 ) -> tuple[bytes, str, Export]:
     """What `/flip export` and the CLI call: checks the role, audits, returns (bytes, file name,
     export). `by` is the member asking; None is the command line (whoever holds the database)."""
@@ -304,7 +327,7 @@ def export_file(
 
     if by is not None:
         require(network, by, "export")
-    export = collect(store, network, library, filters, withdrawn_since=withdrawn_since)
+    export = collect(store, network, library, filters, withdrawn_since=withdrawn_since, times=times)
     data = render_export(export, fmt, excel=excel)
     store.audit(
         by or "cli",
@@ -314,6 +337,7 @@ def export_file(
             "format": fmt,
             "rows": len(export.rows),
             "left_out_no_consent": export.left_out_no_consent,
+            "time_precision": times,
             "filters": {k: str(v) for k, v in asdict(filters).items() if v is not None},
         },
         at=export.exported_at,
