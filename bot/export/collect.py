@@ -20,7 +20,7 @@ from bot.core.i18n import t
 from bot.core.network import Network
 from bot.core.timeutil import parse_iso, utcnow
 from bot.export.cells import hidden_municipalities
-from bot.export.keys import answer_id, key_fingerprint, project_key, pseudonym
+from bot.export.keys import answer_id, key_fingerprint, project_key, pseudonym, round_pseudonym
 from bot.prompts import Library
 from bot.store.database import Store
 from bot.store.exports import consent_log, export_rows
@@ -70,7 +70,7 @@ class ExportRow:
     prompt_language: str
     theme: str  # the prompt's FLIP theme id
     municipality: str  # its name, or 'other municipalities' where the round hides it
-    pseudonym: str
+    pseudonym: str  # the member's, or the round's own where municipality is hidden
     answered_at: str  # in the network's time: a date (day), or ISO 8601 with the UTC offset
     edited_at: str | None  # the last edit, if the member edited the answer (same precision)
     question_id: str
@@ -122,6 +122,8 @@ class Export:
             },
             "min_group_size": self.min_group_size,
             "small_cell_rule": "per_round",
+            # Rows shown as 'other municipalities' carry a pseudonym of that round only.
+            "pseudonyms": "per_member_except_hidden_rows_per_round",
             "rows": len(self.rows),
             "rows_hidden": {
                 "no_research_consent": self.left_out_no_consent,
@@ -230,7 +232,11 @@ def collect(
                     municipality=other
                     if small
                     else names.get(row["municipality"], row["municipality"]),
-                    pseudonym=pseudonym(secret, row["member_id"]),
+                    # A stable pseudonym on a row that hides the municipality would tie it to
+                    # the member's named rows in other rounds: such rows get the round's own.
+                    pseudonym=round_pseudonym(secret, row["round_id"], row["member_id"])
+                    if small
+                    else pseudonym(secret, row["member_id"]),
                     answered_at=exported_time(parse_iso(row["created_at"]).astimezone(tz), times),
                     edited_at=exported_time(parse_iso(edited).astimezone(tz), times)
                     if edited

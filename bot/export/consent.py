@@ -16,6 +16,7 @@ from datetime import date, datetime
 from bot.core.network import Network
 from bot.store.database import Store, StoreError
 from bot.store.exports import consent_log, log_consent_event
+from bot.store.privacy import hidden_round_ids
 
 WITHDRAWN, GIVEN, ERASED = "consent_withdrawn", "consent_given", "erased"
 LOG_COLUMNS = ("pseudonym", "event", "at")
@@ -40,7 +41,7 @@ def log_erasure(store: Store, member_id: str, at: datetime) -> None:
 
 
 def _log(store: Store, member_id: str, event: str, at: datetime) -> None:
-    from bot.export.keys import project_key, pseudonym
+    from bot.export.keys import project_key, pseudonym, round_pseudonym
 
     try:
         key = project_key(store)
@@ -51,7 +52,13 @@ def _log(store: Store, member_id: str, event: str, at: datetime) -> None:
             "consent log: no %s entry written, the pseudonym key is unavailable", event
         )
         return
-    log_consent_event(store, pseudonym(key, member_id), event, at)
+    # Rows that hid the member's municipality carry a pseudonym of their round only: those are
+    # logged too (one line each, at the same time), so a researcher can remove every row of the
+    # member. This links them for as long as the researcher keeps rows they must remove anyway.
+    names = [pseudonym(key, member_id)]
+    names += [round_pseudonym(key, r, member_id) for r in hidden_round_ids(store, member_id)]
+    for name in names:
+        log_consent_event(store, name, event, at)
 
 
 def consent_log_csv(store: Store, network: Network, since: date | None = None) -> bytes:

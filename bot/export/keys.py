@@ -45,6 +45,14 @@ def pseudonym(secret: str, member_id: str) -> str:
     return f"P-{digest[:10]}"
 
 
+def round_pseudonym(secret: str, round_id: int, member_id: str) -> str:
+    """The pseudonym a member carries in one round only, where that round shows their
+    municipality as 'other municipalities': shaped like a stable one ('P-' and 10 hex), so a
+    reader cannot tell which kind a row has, and linked to no other round."""
+    key = f"round/{round_id}/{member_id}"
+    return "P-" + hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()[:10]
+
+
 def answer_id(secret: str, round_id: int, member_id: str) -> str:
     """A stable export id for one answer (a member's response to a round): 'A-' and 10 hex."""
     key = f"answer/{round_id}/{member_id}"
@@ -132,14 +140,17 @@ def rotate_key(store: Store, mapping: Path | None = None, at: datetime | None = 
 
 def _write_mapping(store: Store, target: Path, old: str, new: str) -> int:
     rows = [("pseudonym", pseudonym(old, m), pseudonym(new, m)) for m in unerased_member_ids(store)]
-    rows += [
-        (
-            "answer_id",
-            answer_id(old, row["round_id"], row["member_id"]),
-            answer_id(new, row["round_id"], row["member_id"]),
-        )
-        for row in export_rows(store)
-    ]
+    for row in export_rows(store):
+        for kind, make in (("pseudonym", round_pseudonym), ("answer_id", answer_id)):
+            rows.append(
+                (
+                    kind,
+                    make(old, row["round_id"], row["member_id"]),
+                    make(new, row["round_id"], row["member_id"]),
+                )
+            )
+    # Sorted by the old value, so no line's place tells whose it is or which lines go together.
+    rows.sort()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(MAPPING_COLUMNS)

@@ -257,3 +257,15 @@ def unerased_member_ids(store: Store) -> list[str]:
         row["id"]
         for row in store._rows("select id from members where erased_at is null order by id")
     ]
+
+
+def hidden_round_ids(store: Store, member_id: str) -> list[int]:
+    """The rounds a member answered whose recorded small-cell decision hides their
+    municipality (the rows that carry their per-round export pseudonym)."""
+    rows = store._rows(
+        "select distinct r.round_id from responses r join members m on m.id = r.member_id "
+        "join round_small_cells c on c.round_id = r.round_id and c.municipality = m.municipality "
+        "where r.member_id = ? and c.hidden = 1 order by r.round_id",
+        [member_id],
+    )
+    return [row["round_id"] for row in rows]
