@@ -335,20 +335,25 @@ def export_file(
         require(network, by, "export")
     export = collect(store, network, library, filters, withdrawn_since=withdrawn_since, times=times)
     data = render_export(export, fmt, excel=excel)
+    name = f"flip-export-{export.exported_at.astimezone(network.tz):%Y%m%d-%H%M}.{fmt}"
+    # The record of what left flipbot: a chat export goes to the asking member's DM (Slack file
+    # or Teams file consent) under this name; see docs/privacy.md ("Exports sent in chat").
     store.audit(
         by or "cli",
         "export",
-        None,
+        by,
         {
             "format": fmt,
             "rows": len(export.rows),
             "left_out_no_consent": export.left_out_no_consent,
-            "time_precision": times,
             "filters": {k: str(v) for k, v in asdict(filters).items() if v is not None},
+            "time_precision": times,
+            "file": name,
+            "sent_to": "chat_dm" if by is not None else "cli",
+            "key_fingerprint": export.key_fingerprint,
         },
         at=export.exported_at,
     )
-    name = f"flip-export-{export.exported_at.astimezone(network.tz):%Y%m%d-%H%M}.{fmt}"
     return data, name, export
 
 
