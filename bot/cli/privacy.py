@@ -116,6 +116,48 @@ def delete_answer_posts(posts: list) -> None:
         click.echo("Could not delete, please do it in Slack: " + ", ".join(failed))
 
 
+@member.command("access")
+@click.argument("member_id")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON file to write (0600): give it to the member only.",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@reports_errors
+def member_access_command(member_id: str, out: Path, force: bool):
+    """Write everything flipbot holds about MEMBER_ID (their answers with rounds and prompts,
+    deliveries, consent log, audit entries) to one JSON file, for their access request."""
+    from bot.cli.digest import write_file
+    from bot.core.network import load_network
+    from bot.export.access import NoSuchMember, member_access, member_access_json
+    from bot.prompts import load_library
+
+    settings = load_settings()
+    store = open_store()
+    if out.exists() and not force:
+        raise click.ClickException(f"{out} exists; use --force to replace it")
+    try:
+        data = member_access(
+            store,
+            load_network(settings.flipbot_config),
+            load_library(settings.flipbot_prompts),
+            member_id,
+        )
+    except NoSuchMember:
+        raise click.ClickException(
+            f"no member {member_id} in {store.path} (an erased member has nothing left)"
+        ) from None
+    write_file(out, member_access_json(data))
+    store.audit(cli_actor(), "member_access", member_id, {"answers": len(data["answers"])})
+    click.echo(
+        f"Wrote {len(data['answers'])} answer(s), {len(data['deliveries'])} delivery record(s) "
+        f"and {len(data['audit'])} audit entr{'y' if len(data['audit']) == 1 else 'ies'} "
+        f"about {member_id} to {out} (0600)."
+    )
+
+
 @member.command("readmit")
 @click.argument("member_id")
 @reports_errors

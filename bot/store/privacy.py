@@ -269,3 +269,12 @@ def hidden_round_ids(store: Store, member_id: str) -> list[int]:
         [member_id],
     )
     return [row["round_id"] for row in rows]
+
+
+def deliveries_of(store: Store, member_id: str) -> list[dict]:
+    """Every delivery to a member, any round and status (for their access request)."""
+    return store._rows(
+        "select round_id, status, attempts, sent_at, answered_at, skipped_at, snoozed_until, "
+        "reminded_at, platform, error from deliveries where member_id = ? order by round_id",
+        [member_id],
+    )
