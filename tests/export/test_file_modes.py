@@ -13,15 +13,6 @@ from bot.cli.main import cli
 
 
 @pytest.fixture
-def demo_db(tmp_path, monkeypatch):
-    path = tmp_path / "demo.db"
-    monkeypatch.chdir(tmp_path)
-    CliRunner().invoke(cli, ["demo", "--db", str(path)], catch_exceptions=False)
-    monkeypatch.setenv("FLIPBOT_DB", str(path))
-    return path
-
-
-@pytest.fixture
 def open_umask():
     before = os.umask(0o022)
     yield

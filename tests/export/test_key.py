@@ -8,21 +8,18 @@ import io
 import os
 import sqlite3
 import stat
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
 from bot.cli.main import cli
-from bot.core.messenger import LocalMessenger
-from bot.core.rounds import RoundService
 from bot.export.collect import ExportFilter, collect
 from bot.export.keys import project_key, pseudonym
 from bot.store.database import Store, StoreError
 from bot.store.migrations import migrations
 from bot.store.privacy import recorded_key_fingerprint
-from tests.conftest import Clock
+from tests.export.helpers import silkeborg_round_at_flipbot_db
 
 OLD_KEY = "ab" * 32
 KEY_MIGRATION = "m072_move_pseudonym_key_out_of_the_database"
@@ -112,15 +109,9 @@ def test_a_lost_key_file_is_an_error_not_new_pseudonyms(db_path):
 @pytest.fixture
 def filled(network, library):
     """The database at $FLIPBOT_DB with one round answered by two brokers, and the key made."""
-    store = Store(os.environ["FLIPBOT_DB"])
-    store.migrate()
-    clock = Clock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
-    store.sync_members(network, clock())
-    rounds = RoundService(store, network, library, LocalMessenger(), clock=clock)
-    prompt = library.get("inddragelse-05")
-    round_ = rounds.start_round(prompt, ["silkeborg"], clock() + timedelta(days=5), "U0FACI001")
+    store, rounds, round_, question, _ = silkeborg_round_at_flipbot_db(network, library)
     for member in ("U0SILK001", "U0SILK002"):
-        rounds.record_answer(round_.id, member, {prompt.questions[0].id: "mit svar"})
+        rounds.record_answer(round_.id, member, {question: "mit svar"})
     project_key(store)
     yield store
     store.close()

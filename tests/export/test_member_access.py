@@ -5,31 +5,20 @@ from __future__ import annotations
 import json
 import os
 import stat
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli.main import cli
-from bot.core.messenger import LocalMessenger
-from bot.core.rounds import RoundService
 from bot.privacy.erasure import erase_member, set_consent
-from bot.store.database import Store
-from tests.conftest import Clock
+from tests.export.helpers import silkeborg_round_at_flipbot_db
 
 MEMBER = "U0SILK001"
 
 
 @pytest.fixture
 def filled(network, library):
-    store = Store(os.environ["FLIPBOT_DB"])
-    store.migrate()
-    clock = Clock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
-    store.sync_members(network, clock())
-    rounds = RoundService(store, network, library, LocalMessenger(), clock=clock)
-    prompt = library.get("inddragelse-05")
-    round_ = rounds.start_round(prompt, ["silkeborg"], clock() + timedelta(days=5), "U0FACI001")
-    q = prompt.questions[0].id
+    store, rounds, round_, q, clock = silkeborg_round_at_flipbot_db(network, library)
     rounds.record_answer(round_.id, MEMBER, {q: "Første udgave"})
     clock.advance(minutes=10)
     rounds.record_answer(round_.id, MEMBER, {q: "Rettet udgave"})

@@ -76,11 +76,7 @@ def test_an_unknown_precision_is_refused(db, network, library, both):
         collect(db, network, library, ExportFilter(), times="minute")
 
 
-def test_the_cli_takes_times_and_the_manifest_says_which(tmp_path, monkeypatch):
-    path = tmp_path / "demo.db"
-    monkeypatch.chdir(tmp_path)
-    CliRunner().invoke(cli, ["demo", "--db", str(path)], catch_exceptions=False)
-    monkeypatch.setenv("FLIPBOT_DB", str(path))
+def test_the_cli_takes_times_and_the_manifest_says_which(demo_db, tmp_path):
     out = tmp_path / "hour.json"
     result = CliRunner().invoke(
         cli, ["export", "--format", "json", "--times", "hour", "--out", str(out)]
