@@ -117,12 +117,18 @@ class Rotation:
 def rotate_key(store: Store, mapping: Path | None = None, at: datetime | None = None) -> Rotation:
     """Replace the key file's key with a new random one. With `mapping`, first write there (CSV,
     0600) each old pseudonym and answer id with its new one, for members not erased, so a
-    researcher can carry an earlier project over. Refuses a key given as a setting."""
-    if key_from_setting() is not None:
-        raise KeyFileError(
-            f"the pseudonym key is the setting {KEY_SETTING}: put a new key there yourself, or "
-            "unset it to keep the key in a key file that this command can rotate"
-        )
+    researcher can carry an earlier project over. A key given as the setting cannot be written:
+    the setting's current key (changed by hand) is accepted as the new one, without a mapping."""
+    given = key_from_setting()
+    if given is not None:
+        if mapping is not None:
+            raise KeyFileError(
+                f"the pseudonym key is the setting {KEY_SETTING}, and the old key is not known "
+                "here, so no mapping can be made; without --mapping its current value is accepted"
+            )
+        recorded = recorded_key_fingerprint(store)
+        record_key_fingerprint(store, key_fingerprint(given), at or utcnow())
+        return Rotation(recorded, key_fingerprint(given), 0)
     path = key_file_for(store.path)
     if path is None:
         raise KeyFileError("an in-memory database has no key file to rotate")

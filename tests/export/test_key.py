@@ -165,11 +165,19 @@ def test_rotate_key_writes_a_private_mapping_and_new_pseudonyms(filled, network,
     assert filled.audit_entries()[-1]["action"] == "rotate_pseudonym_key"
 
 
-def test_rotate_key_refuses_a_key_given_as_a_setting(filled, monkeypatch):
-    monkeypatch.setenv("FLIPBOT_PSEUDONYM_KEY", OLD_KEY)
+def test_a_key_changed_in_the_setting_is_accepted_by_rotate_key_without_a_mapping(
+    filled, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("FLIPBOT_PSEUDONYM_KEY", "cd" * 32)
+    with pytest.raises(StoreError, match="is not the one"):
+        project_key(filled)
+    mapping = tmp_path / "m.csv"
+    refused = CliRunner().invoke(cli, ["privacy", "rotate-key", "--yes", "--mapping", str(mapping)])
+    assert refused.exit_code == 1 and "no mapping can be made" in refused.output
+    assert not mapping.exists()
     result = CliRunner().invoke(cli, ["privacy", "rotate-key", "--yes"])
-    assert result.exit_code == 1
-    assert "FLIPBOT_PSEUDONYM_KEY" in result.output
+    assert result.exit_code == 0, result.output
+    assert project_key(filled) == "cd" * 32
 
 
 def test_a_withdrawal_still_counts_when_the_key_file_is_lost(filled, db_path, caplog):
