@@ -300,23 +300,36 @@ class RoundService(Answering):
         prompt = self.prompt_of(closed)
         self.show_waiting_prompts(closed, "closed")
         participation = self.participation(round_id)
+        summary = self.grouped_participation(participation).model_dump()
         programme = self.network.programme(closed.programme_id) if closed.programme_id else None
         channel = (programme and programme.digest_channel) or self.network.channels.digests
         # Without review the digest itself goes to the channel, participation included; the
         # summary alone is then only a stand-in for a digest that could not be built.
         digest_direct = self.on_closed is not None and not self.network.digest_review
         if channel and not digest_direct:
-            self.messenger.post_round_summary(closed, prompt, participation.model_dump(), channel)
+            self.messenger.post_round_summary(closed, prompt, summary, channel)
         if self.on_closed is not None:
             try:
                 self.on_closed(closed)
             except Exception:  # the round is closed either way; the digest can be rebuilt
                 logger.exception("building the digest of round %s failed", round_id)
                 if channel and digest_direct:
-                    self.messenger.post_round_summary(
-                        closed, prompt, participation.model_dump(), channel
-                    )
+                    self.messenger.post_round_summary(closed, prompt, summary, channel)
         return participation
+
+    def grouped_participation(
+        self, participation: Participation, language: str | None = None
+    ) -> Participation:
+        """A round's participation as every member reads it in the digest channel's close
+        summary: municipalities with too few answers grouped as 'other municipalities' (the
+        facilitators' /flip status keeps them apart). Of a closed round, the small-cell decision
+        is recorded now, so every export and digest of the round follows it."""
+        from bot.core.i18n import t
+        from bot.export.cells import group_small_cells, summary_hidden
+
+        hidden = summary_hidden(self.store, self.network, participation, self.clock())
+        label = t("digest.other_municipalities", language or self.network.language)
+        return group_small_cells(participation, hidden, label)
 
     def show_waiting_prompts(self, round: Round, state: str) -> None:
         """Show a state (closed, open again) on every prompt still waiting for an answer. A

@@ -15,15 +15,6 @@ from bot.privacy.erasure import set_consent
 from bot.store.database import Store
 
 
-@pytest.fixture
-def demo_db(tmp_path, monkeypatch):
-    path = tmp_path / "demo.db"
-    monkeypatch.chdir(tmp_path)
-    CliRunner().invoke(cli, ["demo", "--db", str(path)], catch_exceptions=False)
-    monkeypatch.setenv("FLIPBOT_DB", str(path))
-    return path
-
-
 def run(*args: str):
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
