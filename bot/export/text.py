@@ -13,10 +13,10 @@ import io
 import json
 from collections import defaultdict
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 
-from bot.core.i18n import format_short_datetime, t, theme_name
+from bot.core.i18n import format_short_date, format_short_datetime, t, theme_name
 from bot.export.collect import COLUMNS, Export, ExportRow
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -86,6 +86,10 @@ def _answered(row: ExportRow, lang: str) -> str:
     """When an answer was given, for people to read (the JSON and CSV keep the ISO time); its
     stored offset is the network's at that moment, so the wall time is the network's."""
     moment = datetime.fromisoformat(row.answered_at)
+    if moment.tzinfo is None:
+        # Rounded to the day (the default, `--times day`): a date, with no time to show.
+        day = moment.replace(tzinfo=UTC)
+        return format_short_date(day, lang, UTC)
     return format_short_datetime(moment, lang, moment.tzinfo)
 
 

@@ -20,7 +20,7 @@ def export(db, network, rounds, library, clock):
     )
     clock.advance(minutes=5)
     rounds.record_answer(round.id, "U0SILK001", {"q1": "Planen først.", "q2": "Tid."})
-    return collect(db, network, library, ExportFilter())
+    return collect(db, network, library, ExportFilter(), times="exact")
 
 
 @pytest.mark.parametrize(
@@ -36,6 +36,13 @@ def test_a_readable_export_says_when_in_words(export, language, fmt, expected):
     data = render_export(dataclasses.replace(export, language=language), fmt).decode()
     assert expected in data
     assert "2026-11-23T09:05" not in data.split("```json")[0].split("<pre>")[0]
+
+
+def test_rounded_to_the_day_the_readable_export_shows_only_the_date(export, db, network, library):
+    by_day = collect(db, network, library, ExportFilter())  # the default: times to the day
+    data = render_export(by_day, "md").decode()
+    assert ", 23. nov. 2026 — " in data
+    assert "09.05" not in data.split("```json")[0]
 
 
 def test_the_json_keeps_the_iso_time(export):
