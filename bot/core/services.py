@@ -16,6 +16,7 @@ from bot.core.settings import Settings
 from bot.core.timeutil import utcnow
 from bot.digest.llm import llm_enhancer
 from bot.digest.service import DigestService
+from bot.export.consent import log_file_opt_outs
 from bot.prompts import Library, load_library
 from bot.store.database import Store
 
@@ -53,6 +54,8 @@ def build_services(
     store = store or Store(settings.flipbot_db)
     store.migrate()
     synced = store.sync_members(network, clock())
+    # A network-file opt-out the sync just applied goes into the consent log (with a pseudonym).
+    log_file_opt_outs(store)
     if synced["erased"]:
         listed = {m.id for m in network.members}
         logger.warning(

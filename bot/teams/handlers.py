@@ -399,7 +399,7 @@ class TeamsHandlers:
                     round.id,
                     lang,
                     answers=stored.answers if stored else None,
-                    quotable=stored.quotable if stored else True,
+                    quotable=stored.quotable if stored else False,
                     in_channel=round.channel is not None,
                     message_id=action.message_id,
                 )
