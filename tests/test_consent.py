@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
+from bot.core.consent import answer_consent_request, text_version
+from bot.core.messenger import LocalMessenger, PlatformMessengers
 from bot.core.network import Network
-from bot.export.collect import project_key, pseudonym
+from bot.core.services import EXAMPLE_NETWORK, build_services
+from bot.core.settings import Settings
+from bot.export.collect import ExportFilter, collect, project_key, pseudonym
 from bot.export.consent import consent_log_csv, log_file_opt_outs
 from bot.privacy.erasure import set_consent
 from bot.store.database import Store
@@ -154,3 +158,95 @@ def test_a_yes_is_recorded_with_its_time_and_version(db, network, clock):
         "text_version": "da-0f1e2d3c",
         "asked_at": "2026-11-23T09:15:00+00:00",
     }
+
+
+# -- asked once, before the first prompt ---------------------------------------------------
+
+
+def serve(tmp_path, network, library, clock, local=None):
+    """A process over the example network whose members are reached through one messenger
+    that keeps what it sent (as PlatformMessengers routes to Slack or Teams in `flipbot serve`)."""
+    local = local or LocalMessenger()
+    messengers = PlatformMessengers(network, {"slack": local, "local": local})
+    settings = Settings(flipbot_db=str(tmp_path / "flip.db"), flipbot_config=str(EXAMPLE_NETWORK))
+    services = build_services(
+        settings,
+        messengers,
+        network=network,
+        library=library,
+        store=Store(tmp_path / "flip.db"),
+        clock=clock,
+    )
+    return services, local
+
+
+def kinds_to(local: LocalMessenger, member_id: str) -> list[str]:
+    return [s.kind for s in local.sent if s.member_id == member_id]
+
+
+def start(services, library, clock, prompt="inddragelse-05"):
+    return services.rounds.start_round(
+        library.get(prompt), ["silkeborg"], clock() + timedelta(days=5), "U0FACI001"
+    )
+
+
+def test_one_consent_request_before_the_first_prompt_and_none_after_a_restart(
+    tmp_path, network, library, clock
+):
+    services, local = serve(tmp_path, network, library, clock)
+    first = start(services, library, clock)
+    brokers = [m.id for m in network.brokers(["silkeborg"])]
+    for broker in brokers:
+        assert kinds_to(local, broker) == ["consent_request", "prompt"]
+    assert local.of_kind("consent_request")[0].detail == {"version": text_version("da")}
+    services.rounds.close_round(first.id, "U0FACI001")
+    services.store.close()
+    # A restart on the same database: nobody is asked again, answered or not.
+    services, local = serve(tmp_path, network, library, clock)
+    start(services, library, clock, prompt="samtale-01")
+    for broker in brokers:
+        assert kinds_to(local, broker) == ["prompt"]
+
+
+def test_a_request_that_does_not_arrive_is_asked_again_and_the_prompt_waits(
+    tmp_path, network, library, clock
+):
+    local = LocalMessenger(fail_for={BROKER})
+    services, local = serve(tmp_path, network, library, clock, local)
+    round = start(services, library, clock)
+    assert kinds_to(local, BROKER) == []
+    assert consent_record(services.store, BROKER)["asked_at"] is None
+    local.fail_for.clear()
+    services.rounds.deliver(round.id)
+    assert kinds_to(local, BROKER) == ["consent_request", "prompt"]
+
+
+def test_members_who_chose_or_are_opted_out_are_not_asked(tmp_path, network, library, clock):
+    file = opted_out(network, OTHER)
+    services, local = serve(tmp_path, file, library, clock)
+    set_consent(services, BROKER, False, by=BROKER, at=clock())
+    start(services, library, clock)
+    assert kinds_to(local, BROKER) == ["prompt"]
+    assert kinds_to(local, OTHER) == ["prompt"]
+    assert kinds_to(local, "U0SILK003") == ["consent_request", "prompt"]
+
+
+def test_a_member_without_an_answer_is_neither_exported_nor_quoted(
+    tmp_path, network, library, clock
+):
+    services, local = serve(tmp_path, network, library, clock)
+    round = start(services, library, clock)
+    answer_consent_request(services, BROKER, True, text_version("da"))
+    question = services.rounds.prompt_of(round).questions[0].id
+    for member, text in (
+        (BROKER, "Jeg ville spørge borgeren først."),
+        (OTHER, "Vi venter og ser."),
+    ):
+        services.rounds.record_answer(round.id, member, {question: text}, quotable=True)
+    services.rounds.close_round(round.id, "U0FACI001")
+    export = collect(services.store, network, library, ExportFilter(round_id=round.id))
+    assert {r.text for r in export.rows} == {"Jeg ville spørge borgeren først."}
+    assert export.left_out_no_consent == 1
+    digest = services.digests.latest(round.id)
+    assert digest is not None and digest.answers_used == 1
+    assert "Vi venter og ser" not in digest.model_dump_json()

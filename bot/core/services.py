@@ -9,7 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.core.messenger import Messenger
+from bot.core.consent import ConsentRequests
+from bot.core.messenger import Messenger, PlatformMessengers
 from bot.core.network import Network, load_network
 from bot.core.rounds import RoundService
 from bot.core.settings import Settings
@@ -64,6 +65,8 @@ def build_services(
             ", ".join(sorted(listed & store.erased_member_ids())),
             settings.flipbot_config,
         )
+    if isinstance(messenger, PlatformMessengers):
+        messenger.consent_requests = ConsentRequests(store, network, clock)
     rounds = RoundService(store, network, library, messenger, clock=clock)
     digests = DigestService(
         store, network, rounds, messenger, enhancer=llm_enhancer(settings), clock=clock

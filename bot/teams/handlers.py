@@ -18,6 +18,8 @@ builders. Where a card action or a message lands:
     task/fetch, task/submit DIGEST_EDIT_* -> "Ret overskrifter" (bot.teams.handlers_digest_edit)
     Action.Execute ERASE_*            -> erase_clicked (bot.teams.handlers_commands, with the
                                          commands digest, reopen, prompts and slet-mig)
+    Action.Execute CONSENT_YES / _NO  -> consent_clicked (bot.teams.handlers_consent: the consent
+                                         request's Ja / Nej, recorded with the text version)
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from bot.teams import (
     cards_digest,
     cards_overview,
     handlers_commands,
+    handlers_consent,
     handlers_digest_edit,
     handlers_research,
 )
@@ -493,4 +496,5 @@ def register_handlers(
     edit = handlers_digest_edit
     app.on_dialog_open(actions.DIGEST_EDIT_DIALOG)(partial(edit.edit_dialog_opened, handlers))
     app.on_dialog_submit(actions.DIGEST_EDIT_SUBMIT)(partial(edit.edit_dialog_submitted, handlers))
+    handlers_consent.register(app, handlers)
     return handlers

@@ -10,6 +10,7 @@ command, view and event lands (ids are constants shared with the Block Kit build
     digest draft ACTION_APPROVE / REBUILD / REJECT -> digests._review_listener (digest_review_clicked)
     digest draft ACTION_EDIT, EDIT_MODAL -> digests.digest_edit_clicked / digest_edit_submitted
     erase ERASE_CONFIRM / ERASE_CANCEL   -> privacy.erase_confirmed / erase_cancelled
+    consent request CONSENT_YES / CONSENT_NO -> consent.consent_yes_clicked / consent_no_clicked
     view blocks.ANSWER_MODAL             -> views.answer_modal_submitted
     view blocks.START_MODAL              -> views.start_modal_submitted
     event message (DM, thread reply, edit) -> events.message_received
@@ -24,7 +25,16 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core.services import Services
-from bot.slack.handlers import actions, commands, digests, events, home, privacy, views
+from bot.slack.handlers import (
+    actions,
+    commands,
+    consent,
+    digests,
+    events,
+    home,
+    privacy,
+    views,
+)
 
 
 def register_handlers(app: App, services: Services) -> None:
@@ -37,3 +47,4 @@ def register_handlers(app: App, services: Services) -> None:
     events.register(app, services)
     home.register(app, services)
     privacy.register(app, services)
+    consent.register(app, services)
