@@ -52,12 +52,14 @@ def run_demo(db_path: Path, seed: int = 2026) -> DemoResult:
     services = build_services(
         settings, messenger, network=network, library=load_library(), store=Store(db_path)
     )
-    # The fictional members answer the consent request with yes, as real members would. Stored
-    # as their choice, but kept out of the consent log: no earlier export holds a demo member.
+    # The fictional members answer the consent request with yes, as real members would (but the
+    # one the network file opts out, who is never asked). Stored as their choice, but kept out of
+    # the consent log: no earlier export holds a demo member.
     for member in network.members:
-        record_consent(
-            services.store, member.id, True, services.rounds.clock(), DEMO_CONSENT_VERSION
-        )
+        if member.research_consent is not False:
+            record_consent(
+                services.store, member.id, True, services.rounds.clock(), DEMO_CONSENT_VERSION
+            )
     rounds = services.rounds
     prompt = services.library.get(DEMO_PROMPT)
     assert prompt is not None, f"the demo prompt {DEMO_PROMPT} is missing from the library"
