@@ -129,3 +129,31 @@ def test_nobody_is_asked_twice_also_after_a_restart(fake, tmp_path, clock, netwo
         for broker in [m.id for m in network.brokers(["silkeborg"])]:
             assert sum(is_consent_request(c) for c in dms_to(fake, broker)) == 1
         assert len([c for c in dms_to(fake, BROKER) if c.args.get("metadata")]) == 2
+
+
+def test_app_home_shows_the_choice_and_a_button_that_changes_it(flip):
+    def home() -> dict:
+        before = len(flip.fake.calls_to("views.publish"))
+        flip.server.event({"type": "app_home_opened", "user": BROKER, "tab": "home"})
+        assert wait_idle()
+        calls = flip.fake.calls_to("views.publish")
+        assert len(calls) == before + 1
+        return calls[-1].args["view"]
+
+    def consent_buttons(view: dict) -> list[tuple[str, str]]:
+        found = [
+            b for b in view["blocks"] if b.get("block_id") == blocks_consent.CONSENT_HOME_BLOCK
+        ]
+        return [(e["action_id"], e["value"]) for b in found for e in b["elements"]]
+
+    # The flip fixture's members said yes: Home says so and offers to say no.
+    view = home()
+    assert "Du har sagt *ja*" in str(view)
+    assert consent_buttons(view) == [(blocks_consent.CONSENT_NO, text_version("da"))]
+    reply = flip.server.click(BROKER, blocks_consent.CONSENT_NO, text_version("da"))
+    assert reply.status == 200 and wait_idle()
+    assert not has_consent(flip.services.store, BROKER)
+    # The click republished Home with the new choice.
+    published = flip.fake.calls_to("views.publish")[-1].args["view"]
+    assert "Du har sagt *nej*" in str(published)
+    assert consent_buttons(published) == [(blocks_consent.CONSENT_YES, text_version("da"))]

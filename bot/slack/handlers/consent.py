@@ -16,6 +16,7 @@ from bot.privacy.redact import PrivacyError
 from bot.slack import blocks_consent
 from bot.slack.errors import slack_ref
 from bot.slack.handlers.common import after_ack, explain, language, member_of, messenger
+from bot.slack.handlers.home import publish_home
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ def show_answer(services: Services, body: dict, outcome: Outcome) -> None:
     """Replace the request with the recorded answer (a refusal goes to the member's DM)."""
     lang = language(services, outcome.member_id)
     container = body.get("container") or {}
+    if container.get("type") == "view" and outcome.key is not None:
+        publish_home(services, outcome.member_id)  # clicked on App Home: show the new choice
+        return
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if outcome.key is None or not (channel and ts):
         text = outcome.refusal or t(outcome.key or "", lang)
