@@ -22,7 +22,7 @@ from bot.core.messenger import DeliveryFailed, Messenger
 from bot.core.network import Member, Network
 from bot.core.timeutil import utcnow
 from bot.store.database import Store
-from bot.store.privacy import claim_consent_request, release_consent_request
+from bot.store.privacy import claim_consent_request, consent_record, release_consent_request
 
 if TYPE_CHECKING:
     from bot.core.services import Services
@@ -70,6 +70,16 @@ class ConsentRequests:
             if required:
                 raise
             logger.warning("the consent request to %s did not arrive; asked again later", member.id)
+
+
+def consent_state(store: Store, member_id: str) -> str | None:
+    """What a member's home shows: 'yes', 'no', 'none' (not answered), or None if no member."""
+    record = consent_record(store, member_id)
+    if record is None:
+        return None
+    if record["source"] == "none":
+        return "none"
+    return "yes" if record["consent"] else "no"
 
 
 def answer_consent_request(

@@ -37,3 +37,18 @@ def build_consent_answered_card(language: str, key: str) -> AdaptiveCard:
     """What replaces the request once answered (key: consent.answered_yes / _no): no buttons."""
     message = t(key, language, command=t(COMMAND_KEY, language))
     return new_card([text(message)], language, fallback=message)
+
+
+def consent_home_elements(language: str, state: str, text_version: str) -> list:
+    """For the home card: the member's choice (state: yes, no or none) and a button to change
+    it (the request's verbs, so one handler records both)."""
+    status = text(
+        f"**{t('consent.home_title', language)}**\n\n{t(f'consent.home_{state}', language)}"
+    )
+    if state == "yes":
+        button = _button(CONSENT_NO, t("consent.home_say_no", language), text_version)
+    else:
+        button = _button(
+            CONSENT_YES, t("consent.home_say_yes", language), text_version, style="positive"
+        )
+    return [status, ActionSet(actions=[button])]

@@ -36,6 +36,7 @@ from bot.core import facilitation
 from bot.core.access import AccessDenied, require
 from bot.core.answering import RoundError
 from bot.core.command import COMMAND_WORDS, Command, parse_command
+from bot.core.consent import consent_state, text_version
 from bot.core.home import home_of
 from bot.core.i18n import format_date, format_datetime, t
 from bot.core.models import DeliveryStatus
@@ -50,6 +51,7 @@ from bot.store.teams import TeamsConversation, remember_conversation
 from bot.teams import (
     actions,
     cards,
+    cards_consent,
     cards_digest,
     cards_overview,
     handlers_commands,
@@ -207,7 +209,7 @@ class TeamsHandlers:
 
     def do_home(self, member: Member, command: Command, lang: str) -> Any:
         home = home_of(self.services, member.id)
-        return cards_overview.build_home_card(
+        card = cards_overview.build_home_card(
             language=lang,
             tz=self.services.network.tz,
             open_prompts=home.open_prompts,
@@ -216,6 +218,10 @@ class TeamsHandlers:
             facilitator_rounds=home.facilitator_rounds,
             names={m.id: m.name for m in self.services.network.municipalities},
         )
+        state = consent_state(self.services.store, member.id)
+        if state is not None:
+            card.body.extend(cards_consent.consent_home_elements(lang, state, text_version(lang)))
+        return card
 
     def do_start(self, member: Member, command: Command, lang: str) -> Any:
         services = self.services

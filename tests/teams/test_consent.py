@@ -84,3 +84,19 @@ def test_a_card_without_a_version_records_nothing(mixed_unasked, connector):
     assert status == 200
     assert consent_record(process.services.store, BROKERS[1])["source"] == "none"
     assert "ja eller nej" in card_text(body["value"])
+
+
+def test_the_home_card_shows_the_choice_with_a_button_to_change_it(mixed, connector):
+    teams, process = mixed
+    status, _ = teams.say(BROKERS[0], "hjem")
+    assert status == 200
+    assert process.teams.wait_idle()
+    home = [c for c in connector.sent(f"a:chat-{BROKERS[0]}") if (c.json or {}).get("attachments")]
+    card = home[-1].json["attachments"][0]["content"]
+    assert "Du har sagt *ja*" in card_text(card)  # the mixed fixture's members said yes
+    assert (cards_consent.CONSENT_NO, text_version("da")) in verbs(card)
+    status, body = teams.click(
+        BROKERS[0], cards_consent.CONSENT_NO, **{cards_consent.VERSION_KEY: text_version("da")}
+    )
+    assert status == 200 and "*nej*" in card_text(body["value"])
+    assert not has_consent(process.services.store, BROKERS[0])

@@ -6,14 +6,13 @@ import logging
 
 from slack_bolt import App
 
-from bot.core.consent import text_version
+from bot.core.consent import consent_state, text_version
 from bot.core.home import home_of
 from bot.core.services import Services
 from bot.slack import blocks_consent
 from bot.slack import blocks_overview as overview
 from bot.slack.blocks import MAX_BLOCKS
 from bot.slack.handlers.common import after_ack, language, member_of, messenger
-from bot.store.privacy import consent_record
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +37,10 @@ def build_home_for(services: Services, user: str):
 
 def consent_home_blocks(services: Services, user: str) -> list:
     """The member's consent choice, with a button to change it."""
-    record = consent_record(services.store, user)
-    if record is None:
+    state = consent_state(services.store, user)
+    if state is None:
         return []
     lang = language(services, user)
-    state = "none" if record["source"] == "none" else ("yes" if record["consent"] else "no")
     return blocks_consent.build_consent_home(lang, state, text_version(lang))
 
 
