@@ -285,6 +285,8 @@ class RoundService(Answering):
         round = self.get_round(round_id)
         if not round.is_open:
             raise RoundError("round_closed", round_id=round_id)
+        # Answers still waiting for Fjern / Behold are stored with the default (Fjern) first.
+        self.settle_pending_answers(round_id)
         self.store.set_round_status(round_id, RoundStatus.CLOSED, self.clock())
         self.store.audit(by, "close_round", str(round_id), at=self.clock())
         closed = self.get_round(round_id)

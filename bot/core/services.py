@@ -18,6 +18,7 @@ from bot.core.timeutil import utcnow
 from bot.digest.llm import llm_enhancer
 from bot.digest.service import DigestService
 from bot.export.consent import log_file_opt_outs
+from bot.privacy.flag import preload as preload_names
 from bot.prompts import Library, load_library
 from bot.store.database import Store
 
@@ -68,6 +69,7 @@ def build_services(
     if isinstance(messenger, PlatformMessengers):
         messenger.consent_requests = ConsentRequests(store, network, clock)
     rounds = RoundService(store, network, library, messenger, clock=clock)
+    preload_names()  # for the flagging of names in answers (bot.privacy.flag), off this thread
     digests = DigestService(
         store, network, rounds, messenger, enhancer=llm_enhancer(settings), clock=clock
     )

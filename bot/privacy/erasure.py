@@ -15,6 +15,7 @@ from bot.core.timeutil import utcnow
 from bot.export.consent import log_consent_change, log_erasure
 from bot.privacy.redact import PrivacyError
 from bot.store.database import Store
+from bot.store.pending import prune_pending
 from bot.store.privacy import (
     COMMAND_VERSION,
     consenting_member_ids,
@@ -303,6 +304,9 @@ def run_retention(store: Store, network: Network, now: datetime | None = None) -
     digest quotes), and audit entries older than AUDIT_RETENTION_DAYS (erasures excepted)."""
     now = now or utcnow()
     result = prune(store, now, network.retention_days, by="scheduler")
+    # Answers left waiting for Fjern / Behold are stored with the default when their round
+    # closes; any row a day past its expiry was never stored and goes.
+    prune_pending(store, now - timedelta(days=1))
     if prune_audit(store, now - timedelta(days=AUDIT_RETENTION_DAYS)):
         store.checkpoint()
     return result

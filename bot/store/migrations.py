@@ -352,3 +352,29 @@ def m070_consent_only_from_the_member(db: Database) -> None:
         "where consent_source = 'member' and erased_at is null"
     )
     db["consent_log"].add_column("text_version", str)
+
+
+@migrations()
+def m071_create_pending_answers(db: Database) -> None:
+    # An answer that seems to name a citizen waits here, redacted but not yet stored as a
+    # response, until the broker chooses Fjern or Behold (bot.core.answering). Rows expire;
+    # erasure and retention delete them (bot.store.pending).
+    db["pending_answers"].create(
+        {
+            "id": str,
+            "round_id": int,
+            "member_id": str,
+            "answers": str,
+            "flags": str,
+            "quotable": int,
+            "source": str,
+            "redacted": str,
+            "created_at": str,
+            "expires_at": str,
+        },
+        pk="id",
+        foreign_keys=[("round_id", "rounds", "id")],
+        not_null={"round_id", "member_id", "answers", "flags", "created_at", "expires_at"},
+    )
+    db["pending_answers"].create_index(["round_id", "member_id"], unique=True)
+    db["pending_answers"].create_index(["expires_at"])

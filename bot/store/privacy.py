@@ -184,6 +184,8 @@ def erase_member_rows(store: Store, member_id: str, pseudonym: str, at: datetime
         # The chat surface deletes the posts themselves (it read them with answer_posts first).
         db.execute("delete from answer_posts where member_id = ?", [member_id])
         db.execute("delete from teams_conversations where member_id = ?", [member_id])
+        # Answers still waiting for Fjern / Behold (bot.store.pending) hold their text too.
+        db.execute("delete from pending_answers where member_id = ?", [member_id])
         return {
             "response_ids": ids,
             "responses": responses,
