@@ -126,7 +126,7 @@ def test_migration_70_keeps_own_consents_and_drops_the_files(tmp_path):
         )
     old.close()
     store = Store(path)
-    assert store.migrate() == ["m070_consent_only_from_the_member"]
+    assert store.migrate()[0] == "m070_consent_only_from_the_member"
     got = {
         r["id"]: (
             r["research_consent"],
