@@ -13,6 +13,7 @@ from bot.core.rounds import RoundService
 from bot.core.services import EXAMPLE_NETWORK
 from bot.prompts import load_library
 from bot.store.database import Store
+from tests.consent_helpers import consent_all
 from tests.schedule_helpers import make_services, network_with
 
 # Variables the Teams SDK reads by itself; a developer's shell must not reach a test through them.
@@ -91,6 +92,7 @@ def messenger():
 @pytest.fixture
 def rounds(db, network, library, messenger, clock):
     db.sync_members(network, clock())
+    consent_all(db, network, clock())
     return RoundService(db, network, library, messenger, clock=clock, max_workers=4)
 
 

@@ -11,6 +11,7 @@ from bot.core.rounds import RoundService
 from bot.core.services import Services
 from bot.core.settings import load_settings
 from bot.store.database import Store
+from tests.consent_helpers import consent_all
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
@@ -45,6 +46,7 @@ def make_services(store: Store, network: Network, library, messenger, clock) -> 
     """Services over a migrated store; one fan-out worker so a crash mid fan-out is predictable."""
     store.migrate()
     store.sync_members(network, clock())
+    consent_all(store, network, clock())
     rounds = RoundService(store, network, library, messenger, clock=clock, max_workers=1)
     return Services(load_settings(), store, network, library, rounds)
 

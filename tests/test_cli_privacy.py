@@ -15,6 +15,7 @@ from bot.core.rounds import RoundService
 from bot.store.database import Store
 from bot.store.privacy import has_consent
 from tests.conftest import Clock
+from tests.consent_helpers import consent_all
 
 BROKER = "U0SILK001"
 
@@ -31,6 +32,7 @@ def filled(network, library):
     store.migrate()
     clock = Clock(datetime(2020, 3, 2, 8, 0, tzinfo=UTC))
     store.sync_members(network, clock())
+    consent_all(store, network, clock())
     rounds = RoundService(store, network, library, LocalMessenger(), clock=clock)
     prompt = library.get("inddragelse-05")
     round_ = rounds.start_round(prompt, ["silkeborg"], clock() + timedelta(days=5), "U0FACI001")
@@ -146,7 +148,12 @@ def test_audit_lists_entries_as_table_and_json(runner, filled):
     assert lines[-1] == "2 entries."
     data = json.loads(runner.invoke(cli, ["audit", "--format", "json"]).output)
     assert [row["action"] for row in data] == ["start_round", "consent"]
-    assert data[1]["detail"] == {"consent": False, "was": True, "quotes_removed": 0}
+    assert data[1]["detail"] == {
+        "consent": False,
+        "was": True,
+        "quotes_removed": 0,
+        "text_version": "command",
+    }
 
 
 def test_audit_since_filters_and_a_bad_date_is_named(runner, filled):

@@ -179,7 +179,14 @@ def _database_of_slack_only_main(path) -> None:
     )
     for slack_id, municipality in (("U0SILK001", "silkeborg"), ("U0HERN002", "herning")):
         old["members"].insert(
-            {"slack_id": slack_id, "name": "x", "municipality": municipality, "roles": '["broker"]'}
+            {
+                "slack_id": slack_id,
+                "name": "x",
+                "municipality": municipality,
+                "roles": '["broker"]',
+                # They said yes themselves (/flip samtykke ja), so m070 keeps their consent.
+                "consent_source": "member",
+            }
         )
     old["rounds"].insert(
         {

@@ -72,7 +72,31 @@ def test_good_file_loads_with_defaults(tmp_path):
     assert network.misfire_grace == timedelta(hours=6)
     assert network.member("U0HERN001").has_role("facilitator")
     assert network.language_of("U0SILK001") == "da"
-    assert network.members[0].research_consent is True
+    # The file says nothing about consent: the member is asked in the chat.
+    assert network.members[0].research_consent is None
+
+
+def test_the_file_cannot_give_consent_on_a_members_behalf(tmp_path):
+    text = GOOD.replace(
+        "    roles: [broker]\n", "    roles: [broker]\n    research_consent: true\n"
+    )
+    problems = problems_of(tmp_path, text)
+    assert len(problems) == 1
+    problem = problems[0]
+    assert problem.path == "members[0].research_consent"
+    assert problem.line == 16
+    assert problem.file.endswith("network.yaml")
+    assert "research_consent: true for Mette Hansen" in problem.message
+    assert "/flip samtykke ja" in problem.message
+    assert "research_consent: false" in problem.message
+
+
+def test_the_file_may_opt_a_member_out(tmp_path):
+    text = GOOD.replace(
+        "    roles: [broker]\n", "    roles: [broker]\n    research_consent: false\n"
+    )
+    network = load_network(write(tmp_path, text))
+    assert network.member("U0SILK001").research_consent is False
 
 
 @pytest.mark.parametrize(

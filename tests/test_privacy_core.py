@@ -22,6 +22,7 @@ from bot.privacy.erasure import (
 from bot.privacy.redact import PrivacyError
 from bot.store.database import Store
 from bot.store.privacy import ERASED_NAME, consenting_member_ids, has_consent
+from tests.consent_helpers import consent_all
 
 BROKER = "U0SILK001"
 OTHER = "U0SILK002"
@@ -90,6 +91,8 @@ def test_migration_adds_consent_and_erasure_columns(db):
 
 def test_a_members_own_consent_survives_the_next_sync(db, network, clock):
     db.sync_members(network, clock())
+    assert not has_consent(db, BROKER)  # nobody consents before they say so
+    consent_all(db, network, clock())
     assert has_consent(db, BROKER)
     set_consent(db, BROKER, False, by=BROKER, at=clock())
     assert not has_consent(db, BROKER)

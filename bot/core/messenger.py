@@ -76,6 +76,10 @@ class Messenger(Protocol):
     def delete_message(self, ref: MessageRef) -> None:
         """Delete one of the bot's own messages (an erased member's answer shown in a thread)."""
 
+    def send_consent_request(self, member: Member, text_version: str) -> None:
+        """DM the member the consent request (consent.request in their language) with Ja / Nej
+        buttons that carry `text_version` back (see bot/core/consent.py)."""
+
 
 @dataclass
 class Sent:
@@ -156,6 +160,11 @@ class LocalMessenger:
     def delete_message(self, ref: MessageRef) -> None:
         self.sent.append(Sent("delete", None, 0, {"ref": ref}))
 
+    def send_consent_request(self, member: Member, text_version: str) -> None:
+        if member.id in self.fail_for:
+            raise DeliveryFailed("not_found", "user_not_found")
+        self.sent.append(Sent("consent_request", member.id, 0, {"version": text_version}))
+
     def of_kind(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind]
 
@@ -168,6 +177,8 @@ class PlatformMessengers:
     def __init__(self, network: Network, by_platform: dict[str, Messenger]):
         self.network = network
         self.by_platform = dict(by_platform)
+        # Set by build_services: asks a member for consent before their first prompt.
+        self.consent_requests: ConsentGate | None = None
 
     def on(self, platform: str) -> Messenger:
         """The messenger of one platform (an edge asks for its own)."""
@@ -199,6 +210,15 @@ class PlatformMessengers:
         raise DeliveryFailed("not_installed", f"this process does not serve {platform}")
 
     def send_prompt(self, member: Member, round: Round, prompt: Prompt) -> MessageRef:
+        if self.consent_requests is not None:
+            # Always by DM; a channel round's post does not wait for it.
+            try:
+                dm = self._member(member)
+            except DeliveryFailed:
+                if not round.channel:
+                    raise
+            else:
+                self.consent_requests.before_prompt(member, dm, required=not round.channel)
         return self._round(round, member).send_prompt(member, round, prompt)
 
     def update_prompt(
@@ -229,3 +249,12 @@ class PlatformMessengers:
 
     def delete_message(self, ref: MessageRef) -> None:
         self._ref(ref).delete_message(ref)
+
+    def send_consent_request(self, member: Member, text_version: str) -> None:
+        self._member(member).send_consent_request(member, text_version)
+
+
+class ConsentGate(Protocol):
+    """What PlatformMessengers asks before a prompt (bot.core.consent.ConsentRequests)."""
+
+    def before_prompt(self, member: Member, messenger: Messenger, *, required: bool) -> None: ...

@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.core.themes import THEME_IDS, ThemeId
 from bot.core.timeutil import (
@@ -106,7 +114,9 @@ class Member(_Strict):
     municipality: str
     roles: list[Role] = Field(min_length=1)
     language: Language | None = None
-    research_consent: bool = True
+    # Only an opt-out: consent to research use and quoting comes from the member alone (asked
+    # in the chat on first contact, or /flip samtykke). None means the file says nothing.
+    research_consent: bool | None = None
 
     @field_validator("slack", "older_slack_id")
     @classmethod
@@ -123,6 +133,18 @@ class Member(_Strict):
                 f"not an Entra object id: {value!r} (a GUID, as in the Entra admin centre)"
             )
         return value.lower() if value else value
+
+    @field_validator("research_consent")
+    @classmethod
+    def _no_consent_on_their_behalf(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        if value is True:
+            raise ValueError(
+                f"research_consent: true for {info.data.get('name', 'this member')}: the network "
+                "file cannot give consent on a member's behalf (GDPR Art. 7). Remove the line: "
+                "the member is asked in the chat on first contact and answers there or with "
+                "/flip samtykke ja. Write research_consent: false only to opt them out."
+            )
+        return value
 
     @model_validator(mode="after")
     def _neutral_id(self) -> Member:

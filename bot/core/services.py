@@ -9,13 +9,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.core.messenger import Messenger
+from bot.core.consent import ConsentRequests
+from bot.core.messenger import Messenger, PlatformMessengers
 from bot.core.network import Network, load_network
 from bot.core.rounds import RoundService
 from bot.core.settings import Settings
 from bot.core.timeutil import utcnow
 from bot.digest.llm import llm_enhancer
 from bot.digest.service import DigestService
+from bot.export.consent import log_file_opt_outs
 from bot.privacy.flag import preload as preload_names
 from bot.prompts import Library, load_library
 from bot.store.database import Store
@@ -54,6 +56,8 @@ def build_services(
     store = store or Store(settings.flipbot_db)
     store.migrate()
     synced = store.sync_members(network, clock())
+    # A network-file opt-out the sync just applied goes into the consent log (with a pseudonym).
+    log_file_opt_outs(store)
     if synced["erased"]:
         listed = {m.id for m in network.members}
         logger.warning(
@@ -62,6 +66,8 @@ def build_services(
             ", ".join(sorted(listed & store.erased_member_ids())),
             settings.flipbot_config,
         )
+    if isinstance(messenger, PlatformMessengers):
+        messenger.consent_requests = ConsentRequests(store, network, clock)
     rounds = RoundService(store, network, library, messenger, clock=clock)
     preload_names()  # for the flagging of names in answers (bot.privacy.flag), off this thread
     digests = DigestService(

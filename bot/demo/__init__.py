@@ -19,6 +19,7 @@ from bot.digest.model import Digest
 from bot.digest.render import render
 from bot.prompts import load_library
 from bot.store.database import Store
+from bot.store.privacy import record_consent
 
 DEMO_PROMPT = "inddragelse-05"
 ANSWERS_FILE = Path(__file__).parent / "answers.yaml"
@@ -32,6 +33,9 @@ class DemoResult:
     round_id: int
     participation: Participation
     digest: Digest | None = None
+
+
+DEMO_CONSENT_VERSION = "demo"
 
 
 def sample_answers() -> list[dict]:
@@ -48,6 +52,14 @@ def run_demo(db_path: Path, seed: int = 2026) -> DemoResult:
     services = build_services(
         settings, messenger, network=network, library=load_library(), store=Store(db_path)
     )
+    # The fictional members answer the consent request with yes, as real members would (but the
+    # one the network file opts out, who is never asked). Stored as their choice, but kept out of
+    # the consent log: no earlier export holds a demo member.
+    for member in network.members:
+        if member.research_consent is not False:
+            record_consent(
+                services.store, member.id, True, services.rounds.clock(), DEMO_CONSENT_VERSION
+            )
     rounds = services.rounds
     prompt = services.library.get(DEMO_PROMPT)
     assert prompt is not None, f"the demo prompt {DEMO_PROMPT} is missing from the library"

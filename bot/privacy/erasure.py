@@ -17,6 +17,7 @@ from bot.privacy.redact import PrivacyError
 from bot.store.database import Store
 from bot.store.pending import prune_pending
 from bot.store.privacy import (
+    COMMAND_VERSION,
     consenting_member_ids,
     erase_member_rows,
     has_consent,
@@ -163,22 +164,29 @@ def _member_words(store: Store, member_id: str) -> tuple[list[int], list[str]]:
 
 
 def set_consent(
-    where: Store | Services, member_id: str, consent: bool, by: str, at: datetime | None = None
+    where: Store | Services,
+    member_id: str,
+    consent: bool,
+    by: str,
+    at: datetime | None = None,
+    text_version: str | None = None,
 ) -> int:
-    """Record a member's own consent choice (it outlives the next sync of the network file).
+    """Record a member's own consent choice (it outlives the next sync of the network file),
+    with the version of the consent text they answered (None: by command, no text shown).
     Withdrawing it also removes their quotes from stored digests; returns how many."""
     store = _store(where)
     at = at or utcnow()
-    earlier = record_consent(store, member_id, consent, at)
+    earlier = record_consent(store, member_id, consent, at, text_version)
     if earlier is None:
         raise PrivacyError("error.member_not_found", member=member_id)
-    log_consent_change(store, member_id, consent, earlier, at)
+    version = text_version or COMMAND_VERSION
+    log_consent_change(store, member_id, consent, earlier, at, version)
     removed = 0 if consent else strip_member_from_digests(store, *_member_words(store, member_id))
     store.audit(
         by,
         "consent",
         member_id,
-        {"consent": consent, "was": earlier, "quotes_removed": removed},
+        {"consent": consent, "was": earlier, "quotes_removed": removed, "text_version": version},
         at=at,
     )
     return removed

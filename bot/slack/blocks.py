@@ -190,7 +190,8 @@ def build_answer_modal(
         )
     quotable = Option(value=QUOTABLE, label=t("slack.modal.quotable", language))
     options = [quotable]
-    initial = [quotable] if (response.quotable if response else True) else []
+    # Never pre-ticked (a pre-ticked box is not consent): only the member's own earlier choice.
+    initial = [quotable] if (response.quotable if response else False) else []
     if in_channel:
         only = Option(value=PRIVATE, label=t("slack.modal.private", language))
         options.append(only)

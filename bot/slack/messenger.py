@@ -18,7 +18,7 @@ from bot.core.participation import Participation
 from bot.core.text import escape_mrkdwn
 from bot.digest.model import Digest
 from bot.digest.render_html import render_html
-from bot.slack import blocks
+from bot.slack import blocks, blocks_consent
 from bot.slack import blocks_overview as overview
 from bot.slack.digest_blocks import thread_is_cut
 from bot.slack.digest_post import DRAFT_EVENT, post_digest_to_channel, send_digest_draft_dm
@@ -193,6 +193,11 @@ class SlackMessenger:
     def delete_message(self, ref: MessageRef) -> None:
         """Delete one of the bot's own messages."""
         self._call("chat_delete", channel=ref.conversation, ts=ref.message)
+
+    def send_consent_request(self, member: Member, text_version: str) -> None:
+        """The consent request, with Ja / Nej, as a DM (see bot/core/consent.py)."""
+        text, message = blocks_consent.build_consent_request(self._language(member), text_version)
+        self._call("chat_postMessage", channel=member.slack, text=text, blocks=message)
 
     def send_notice(self, member: Member, text: str) -> None:
         """A short plain message in the member's DM."""

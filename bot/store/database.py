@@ -92,11 +92,25 @@ def message_ref_columns(ref: MessageRef | None) -> dict:
     }
 
 
-def _consent(row: dict | None, from_file: bool) -> int:
-    # A member's own choice (/flip samtykke) outlives the network file's default.
-    if row is not None and row.get("consent_source") == "member":
-        return int(row["research_consent"])
-    return int(from_file)
+def _consent(row: dict | None, file_opt_out: bool, now: datetime) -> dict:
+    """A member's consent columns after a sync. Consent comes from the member alone; the network
+    file can only opt a member out (research_consent: false), and does so once, when the line
+    appears, so a yes the member gives afterwards stands (see bot/export/consent.py)."""
+    kept = {
+        "research_consent": int(row["research_consent"]) if row else 0,
+        "consent_source": (row.get("consent_source") or "none") if row else "none",
+        "consent_changed_at": row.get("consent_changed_at") if row else None,
+        "network_opt_out": int(file_opt_out),
+        "consent_log_pending": int(row.get("consent_log_pending") or 0) if row else 0,
+    }
+    if file_opt_out and not (row and row.get("network_opt_out")):
+        kept.update(
+            research_consent=0,
+            consent_source="network",
+            consent_changed_at=iso(now),
+            consent_log_pending=int(kept["research_consent"] == 1 or kept["consent_log_pending"]),
+        )
+    return kept
 
 
 class Store(AnswerQueries):
@@ -233,7 +247,7 @@ class Store(AnswerQueries):
                     "municipality": m.municipality,
                     "roles": json.dumps(list(m.roles)),
                     "language": m.language,
-                    "research_consent": _consent(existing.get(m.id), m.research_consent),
+                    **_consent(existing.get(m.id), m.research_consent is False, now),
                     "active": 1,
                     "synced_at": iso(now),
                 }

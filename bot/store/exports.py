@@ -43,19 +43,26 @@ def record_round_small_cells(
     return round_small_cells(store, round_id) or {}
 
 
-def log_consent_event(store: Store, pseudonym: str, event: str, at: datetime) -> None:
-    """Add one consent change or erasure to the log."""
+def log_consent_event(
+    store: Store, pseudonym: str, event: str, at: datetime, text_version: str | None = None
+) -> None:
+    """Add one consent change or erasure to the log (with the consent text's version, if any)."""
     with store.atomic() as db:
-        db["consent_log"].insert({"pseudonym": pseudonym, "event": event, "at": iso(at)})
+        db["consent_log"].insert(
+            {"pseudonym": pseudonym, "event": event, "at": iso(at), "text_version": text_version}
+        )
 
 
 def consent_log(store: Store, since: datetime | None = None) -> list[dict]:
     """The log in time order, from `since` on (all of it without)."""
     if since is None:
-        return store._rows("select pseudonym, event, at from consent_log order by at, id")
+        return store._rows(f"select {_LOG} from consent_log order by at, id")
     return store._rows(
-        "select pseudonym, event, at from consent_log where at >= ? order by at, id", [iso(since)]
+        f"select {_LOG} from consent_log where at >= ? order by at, id", [iso(since)]
     )
+
+
+_LOG = "pseudonym, event, at, text_version"
 
 
 def consenting_answerers(store: Store, round_id: int) -> dict[str, set[str]]:

@@ -328,6 +328,33 @@ def m061_create_consent_log(db: Database) -> None:
 
 
 @migrations()
+def m070_consent_only_from_the_member(db: Database) -> None:
+    # Consent to research use and quoting comes from the member alone (GDPR Art. 4(11), 7): the
+    # network file's old default (research_consent true) gave it on everyone's behalf. Consents
+    # members recorded themselves (/flip samtykke, consent_source 'member') are kept; a consent
+    # that came only from the file becomes "no answer yet" ('none', research_consent 0), so the
+    # member is asked on first contact. A file opt-out (false) stays an opt-out.
+    members = db["members"]
+    members.add_column("consent_text_version", str)  # which consent text the answer was given to
+    members.add_column("consent_asked_at", str)  # the consent request went out (asked once)
+    members.add_column("network_opt_out", int, not_null_default=0)  # file says false (applied)
+    members.add_column("consent_log_pending", int, not_null_default=0)  # file opt-out to log
+    db.execute(
+        "update members set network_opt_out = 1 "
+        "where consent_source = 'network' and research_consent = 0 and erased_at is null"
+    )
+    db.execute(
+        "update members set research_consent = 0, consent_source = 'none', "
+        "consent_changed_at = null where consent_source = 'network' and research_consent = 1"
+    )
+    db.execute(
+        "update members set consent_text_version = 'command' "
+        "where consent_source = 'member' and erased_at is null"
+    )
+    db["consent_log"].add_column("text_version", str)
+
+
+@migrations()
 def m071_create_pending_answers(db: Database) -> None:
     # An answer that seems to name a citizen waits here, redacted but not yet stored as a
     # response, until the broker chooses Fjern or Behold (bot.core.answering). Rows expire;

@@ -46,8 +46,11 @@ def quotable_responses(store: Store, round_id: int) -> list[Response]:
     return [Store._response(row) for row in rows]
 
 
-def record_consent(store: Store, member_id: str, consent: bool, at: datetime) -> bool | None:
-    """Store a member's own consent choice; return the earlier value, or None if not a member."""
+def record_consent(
+    store: Store, member_id: str, consent: bool, at: datetime, text_version: str | None = None
+) -> bool | None:
+    """Store a member's own consent choice, with the version of the consent text they answered
+    (None: a command, no text shown); return the earlier value, or None if not a member."""
     with store.atomic() as db:
         rows = list(
             db.query(
@@ -59,10 +62,66 @@ def record_consent(store: Store, member_id: str, consent: bool, at: datetime) ->
             return None
         db.execute(
             "update members set research_consent = ?, consent_source = 'member', "
-            "consent_changed_at = ? where id = ?",
-            [int(consent), iso(at), member_id],
+            "consent_changed_at = ?, consent_text_version = ?, "
+            "consent_asked_at = coalesce(consent_asked_at, ?) where id = ?",
+            [int(consent), iso(at), text_version or COMMAND_VERSION, iso(at), member_id],
         )
         return bool(rows[0]["research_consent"])
+
+
+# The text version of a choice made with /flip samtykke or `flipbot member consent`.
+COMMAND_VERSION = "command"
+
+
+def consent_record(store: Store, member_id: str) -> dict | None:
+    """A member's consent as stored: consent, source ('member', 'network' opt-out or 'none'),
+    changed_at, text_version, asked_at; None if no such member."""
+    rows = store._rows(
+        "select research_consent as consent, consent_source as source, "
+        "consent_changed_at as changed_at, consent_text_version as text_version, "
+        "consent_asked_at as asked_at from members where id = ? and erased_at is null",
+        [member_id],
+    )
+    if not rows:
+        return None
+    return {**rows[0], "consent": bool(rows[0]["consent"])}
+
+
+def claim_consent_request(store: Store, member_id: str, at: datetime) -> bool:
+    """Mark that the member is being asked for consent; False if they were asked before, have
+    answered already, or the network file opts them out (so nobody is asked twice)."""
+    with store.atomic() as db:
+        return (
+            db.execute(
+                "update members set consent_asked_at = ? where id = ? and consent_asked_at is "
+                "null and consent_source != 'member' and network_opt_out = 0 and erased_at is null",
+                [iso(at), member_id],
+            ).rowcount
+            == 1
+        )
+
+
+def release_consent_request(store: Store, member_id: str) -> None:
+    """The consent request did not reach the member: ask again before the next prompt."""
+    with store.atomic() as db:
+        db.execute(
+            "update members set consent_asked_at = null where id = ? and consent_source != 'member'",
+            [member_id],
+        )
+
+
+def pending_file_opt_outs(store: Store) -> list[dict]:
+    """Members whose consent the network file's opt-out turned off and whose change is not yet
+    in the consent log: id and changed_at."""
+    return store._rows(
+        "select id, consent_changed_at as changed_at from members "
+        "where consent_log_pending = 1 order by id"
+    )
+
+
+def file_opt_out_logged(store: Store, member_id: str) -> None:
+    with store.atomic() as db:
+        db.execute("update members set consent_log_pending = 0 where id = ?", [member_id])
 
 
 def response_ids_of(store: Store, member_id: str) -> list[int]:

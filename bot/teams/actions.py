@@ -100,7 +100,7 @@ class CardAction:
     digest_id: int | None = None
     message_id: str | None = None
     answers: dict[str, str] = field(default_factory=dict)
-    quotable: bool = True
+    quotable: bool = False
     private: bool = False
     labels: dict[int, str] = field(default_factory=dict)  # the digest edit: index -> label
     left_out: frozenset[int] = frozenset()  # the digest edit: places of quotes to leave out
@@ -179,7 +179,7 @@ def parse_action(data: object, *, verb: str | None = None) -> CardAction:
         **ids,
         message_id=message,
         answers=_answers(data),
-        quotable=_toggle(data, QUOTABLE_INPUT, default=True),
+        quotable=_toggle(data, QUOTABLE_INPUT, default=False),
         private=_toggle(data, PRIVATE_INPUT, default=False),
     )
 

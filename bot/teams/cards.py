@@ -167,7 +167,7 @@ def build_answer_dialog(
     language: str,
     *,
     answers: dict[str, str] | None = None,
-    quotable: bool = True,
+    quotable: bool = False,
     in_channel: bool = False,
     private: bool = False,
     problem: str | None = None,

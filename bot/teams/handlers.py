@@ -21,6 +21,8 @@ builders. Where a card action or a message lands:
     task/fetch, task/submit DIGEST_EDIT_* -> "Ret overskrifter" (bot.teams.handlers_digest_edit)
     Action.Execute ERASE_*            -> erase_clicked (bot.teams.handlers_commands, with the
                                          commands digest, reopen, prompts and slet-mig)
+    Action.Execute CONSENT_YES / _NO  -> consent_clicked (bot.teams.handlers_consent: the consent
+                                         request's Ja / Nej, recorded with the text version)
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from bot.core import facilitation
 from bot.core.access import AccessDenied, require
 from bot.core.answering import FlagsFound, RoundError
 from bot.core.command import COMMAND_WORDS, Command, parse_command
+from bot.core.consent import consent_state, text_version
 from bot.core.home import home_of
 from bot.core.i18n import format_date, format_datetime, t
 from bot.core.models import DeliveryStatus
@@ -51,10 +54,12 @@ from bot.store.teams import TeamsConversation, remember_conversation
 from bot.teams import (
     actions,
     cards,
+    cards_consent,
     cards_digest,
     cards_flags,
     cards_overview,
     handlers_commands,
+    handlers_consent,
     handlers_digest_edit,
     handlers_flags,
     handlers_research,
@@ -210,7 +215,7 @@ class TeamsHandlers:
 
     def do_home(self, member: Member, command: Command, lang: str) -> Any:
         home = home_of(self.services, member.id)
-        return cards_overview.build_home_card(
+        card = cards_overview.build_home_card(
             language=lang,
             tz=self.services.network.tz,
             open_prompts=home.open_prompts,
@@ -219,6 +224,10 @@ class TeamsHandlers:
             facilitator_rounds=home.facilitator_rounds,
             names={m.id: m.name for m in self.services.network.municipalities},
         )
+        state = consent_state(self.services.store, member.id)
+        if state is not None:
+            card.body.extend(cards_consent.consent_home_elements(lang, state, text_version(lang)))
+        return card
 
     def do_start(self, member: Member, command: Command, lang: str) -> Any:
         services = self.services
@@ -405,7 +414,7 @@ class TeamsHandlers:
                     round.id,
                     lang,
                     answers=stored.answers if stored else None,
-                    quotable=stored.quotable if stored else True,
+                    quotable=stored.quotable if stored else False,
                     in_channel=round.channel is not None,
                     message_id=action.message_id,
                 )
@@ -508,4 +517,5 @@ def register_handlers(
     edit = handlers_digest_edit
     app.on_dialog_open(actions.DIGEST_EDIT_DIALOG)(partial(edit.edit_dialog_opened, handlers))
     app.on_dialog_submit(actions.DIGEST_EDIT_SUBMIT)(partial(edit.edit_dialog_submitted, handlers))
+    handlers_consent.register(app, handlers)
     return handlers

@@ -25,7 +25,7 @@ from bot.core.timeutil import utcnow
 from bot.digest.model import Digest
 from bot.store.database import Store
 from bot.store.teams import TeamsConversation, conversation_of, remember_conversation
-from bot.teams import cards, cards_digest, cards_overview, files
+from bot.teams import cards, cards_consent, cards_digest, cards_overview, files
 from bot.teams.errors import error_code, failure_reason
 from bot.teams.sdk import Account, App, CreateConversationParams, MessageActivityInput
 from bot.teams.server import LoopThreadAdapter
@@ -200,6 +200,11 @@ class TeamsMessenger:
 
     def send_notice(self, member: Member, text: str) -> None:
         self._to_member(member, MessageActivityInput(text=text), "notice")
+
+    def send_consent_request(self, member: Member, text_version: str) -> None:
+        """The consent request card, with Ja / Nej, in the member's 1:1 chat."""
+        card = cards_consent.build_consent_request_card(self._language(member), text_version)
+        self._to_member(member, MessageActivityInput().add_card(card), "consent request")
 
     def send_file(self, member: Member, data: bytes, filename: str, comment: str) -> None:
         """Ask the member's consent with a FileConsentCard; the bytes wait in `self.files` until

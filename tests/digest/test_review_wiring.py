@@ -8,6 +8,7 @@ from bot.core.rounds import RoundService
 from bot.digest.service import DigestService
 from bot.prompts import Library
 from bot.slack.digest_blocks import build_digest_thread
+from tests.consent_helpers import consent_all
 from tests.digest_helpers import demo_answers
 
 
@@ -17,6 +18,7 @@ def _closed_round(db, network, library, clock):
     service = DigestService(db, network, rounds, messenger, clock=clock)
     prompt = library.get("inddragelse-05")
     round = rounds.start_round(prompt, "all", clock() + timedelta(days=5), "U0FACI001")
+    consent_all(db, network, clock())  # the brokers said yes when they were asked
     for member, sample in zip([m.id for m in network.brokers()], demo_answers(), strict=False):
         rounds.record_answer(round.id, member, sample.texts, quotable=sample.quotable)
     rounds.close_round(round.id, "U0FACI001")

@@ -10,6 +10,7 @@ from bot.core.services import EXAMPLE_NETWORK, Services
 from bot.core.settings import Settings
 from bot.slack.app import build_slack, wsgi_app
 from bot.slack.handlers.common import wait_idle
+from tests.consent_helpers import consent_all
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, AppServer
 
@@ -49,6 +50,8 @@ def flip(fake, clock, tmp_path, network, library):
     app, services = build_slack(
         slack_settings(fake, tmp_path), clock=clock, network=network, library=library
     )
+    # The members answered the consent request with yes (tests/slack/test_consent.py asks).
+    consent_all(services.store, network, clock())
     with AppServer(wsgi_app(app)) as server:
         server.response_url = fake.response_url
         yield Flip(server, services, fake, clock)

@@ -101,7 +101,9 @@ def test_answer_modal_round_trips_its_context_and_prefills_an_edit(library):
     assert blocks.ModalContext.load(view["private_metadata"]) == context
     inputs = [b for b in view["blocks"] if b["type"] == "input"]
     assert all(b["element"]["max_length"] == 3000 for b in inputs[:-1])
-    assert inputs[-1]["element"]["initial_options"][0]["value"] == blocks.QUOTABLE
+    # "Må citeres" is never pre-ticked: a pre-ticked box is not consent.
+    assert "initial_options" not in inputs[-1]["element"]
+    assert inputs[-1]["element"]["options"][0]["value"] == blocks.QUOTABLE
 
 
 def test_reading_a_submitted_answer_modal():

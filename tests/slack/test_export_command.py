@@ -47,7 +47,7 @@ def test_a_researcher_gets_a_pseudonymised_csv_in_their_dm(flip):
     assert all(r["pseudonym"] for r in rows)
     # Members without research consent are left out, and the comment says how many.
     answered = {d.member_id for d in flip.services.store.deliveries(round_id) if d.answered_at}
-    consenting = {m.id for m in network.members if m.research_consent} & answered
+    consenting = {m.id for m in network.members if m.research_consent is not False} & answered
     assert answered - consenting == {NO_CONSENT}
     assert len({r["pseudonym"] for r in rows}) == len(consenting)
     assert "left out" in shared["initial_comment"]

@@ -10,6 +10,7 @@ from bot.cli.serve import build_process
 from bot.core.settings import Settings
 from bot.teams import sdk
 from bot.teams.server import LoopThreadAdapter
+from tests.consent_helpers import consent_all
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import AppServer
 from tests.teams.activities import APP_ID, TENANT_ID
@@ -90,6 +91,17 @@ def slack():
 
 @pytest.fixture
 def mixed(tmp_path, identity, connector, slack, signing_key, waits, clock):
+    """The mixed network served, its members having answered the consent request with yes."""
+    yield from serve_mixed(tmp_path, identity, connector, slack, signing_key, waits, clock, True)
+
+
+@pytest.fixture
+def mixed_unasked(tmp_path, identity, connector, slack, signing_key, waits, clock):
+    """The mixed network served before any member was asked for consent."""
+    yield from serve_mixed(tmp_path, identity, connector, slack, signing_key, waits, clock, False)
+
+
+def serve_mixed(tmp_path, identity, connector, slack, signing_key, waits, clock, consented):
     config = tmp_path / "network.yaml"
     config.write_text(dedent(NETWORK), encoding="utf-8")
     settings = Settings(
@@ -110,6 +122,8 @@ def mixed(tmp_path, identity, connector, slack, signing_key, waits, clock):
     # clock; its work is tested in tests/test_schedule*.py. Here each step waits for its own.
     process.services.scheduler.shutdown(wait=True)
     process.services.scheduler = None
+    if consented:
+        consent_all(process.services.store, process.services.network, clock())
     with AppServer(process.wsgi) as server:
         yield Teams(server, signing_key, connector, process.teams.wait_idle), process
     assert process.teams.wait_idle()

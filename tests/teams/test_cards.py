@@ -219,7 +219,7 @@ def test_the_answer_dialog_has_one_multiline_input_per_question_and_the_quote_to
         assert found[qid]["type"] == "Input.Text" and found[qid]["isMultiline"] is True
         assert found[qid]["maxLength"] == 3000
         assert "value" not in found[qid]
-    assert found["quotable"]["value"] == "true"
+    assert found["quotable"]["value"] == "false"  # never pre-ticked: that is not consent
     assert found["quotable"]["title"] == "Må citeres ordret i opsamlingen"
     (submit,) = buttons(card)
     assert submit["title"] == "Send"

@@ -10,6 +10,7 @@ command, view and event lands (ids are constants shared with the Block Kit build
     digest draft ACTION_APPROVE / REBUILD / REJECT -> digests._review_listener (digest_review_clicked)
     digest draft ACTION_EDIT, EDIT_MODAL -> digests.digest_edit_clicked / digest_edit_submitted
     erase ERASE_CONFIRM / ERASE_CANCEL   -> privacy.erase_confirmed / erase_cancelled
+    consent request CONSENT_YES / CONSENT_NO -> consent.consent_yes_clicked / consent_no_clicked
     view blocks.ANSWER_MODAL             -> views.answer_modal_submitted (a flagged answer: the
                                             modal turns into the Fjern / Behold question)
     flag FLAG_REMOVE / FLAG_KEEP         -> flags.flag_remove_clicked / flag_keep_clicked (in that
@@ -27,7 +28,17 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core.services import Services
-from bot.slack.handlers import actions, commands, digests, events, flags, home, privacy, views
+from bot.slack.handlers import (
+    actions,
+    commands,
+    consent,
+    digests,
+    events,
+    flags,
+    home,
+    privacy,
+    views,
+)
 
 
 def register_handlers(app: App, services: Services) -> None:
@@ -40,4 +51,5 @@ def register_handlers(app: App, services: Services) -> None:
     events.register(app, services)
     home.register(app, services)
     privacy.register(app, services)
+    consent.register(app, services)
     flags.register(app, services)

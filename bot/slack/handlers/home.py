@@ -6,9 +6,12 @@ import logging
 
 from slack_bolt import App
 
+from bot.core.consent import consent_state, text_version
 from bot.core.home import home_of
 from bot.core.services import Services
+from bot.slack import blocks_consent
 from bot.slack import blocks_overview as overview
+from bot.slack.blocks import MAX_BLOCKS
 from bot.slack.handlers.common import after_ack, language, member_of, messenger
 
 logger = logging.getLogger(__name__)
@@ -17,7 +20,7 @@ logger = logging.getLogger(__name__)
 def build_home_for(services: Services, user: str):
     """The App Home view of one member, from the store."""
     home = home_of(services, user)
-    return overview.build_home(
+    view = overview.build_home(
         language=language(services, user),
         tz=services.network.tz,
         open_prompts=home.open_prompts,
@@ -26,6 +29,19 @@ def build_home_for(services: Services, user: str):
         facilitator_rounds=home.facilitator_rounds,
         names={m.id: m.name for m in services.network.municipalities},
     )
+    # Last, after the journal, which gives up its oldest lines to stay within Slack's limit.
+    consent = consent_home_blocks(services, user)
+    view.blocks = [*view.blocks[: MAX_BLOCKS - len(consent)], *consent]
+    return view
+
+
+def consent_home_blocks(services: Services, user: str) -> list:
+    """The member's consent choice, with a button to change it."""
+    state = consent_state(services.store, user)
+    if state is None:
+        return []
+    lang = language(services, user)
+    return blocks_consent.build_consent_home(lang, state, text_version(lang))
 
 
 def publish_home(services: Services, user: str) -> None:
