@@ -185,8 +185,10 @@ def test_a_withdrawal_still_counts_when_the_key_file_is_lost(filled, db_path, ca
     from bot.store.exports import consent_log
     from bot.store.privacy import has_consent
 
+    set_consent(filled, "U0SILK001", True, by="test")  # consent comes only from the member
+    logged = consent_log(filled)
     db_path.with_name("flipbot.pseudonym-key").unlink()
     set_consent(filled, "U0SILK001", False, by="test")
     assert not has_consent(filled, "U0SILK001")
-    assert consent_log(filled) == []
+    assert consent_log(filled) == logged
     assert "pseudonym key is unavailable" in caplog.text

@@ -19,6 +19,7 @@ MEMBER = "U0SILK001"
 @pytest.fixture
 def filled(network, library):
     store, rounds, round_, q, clock = silkeborg_round_at_flipbot_db(network, library)
+    set_consent(store, MEMBER, True, by=MEMBER, at=clock())  # consent comes only from the member
     rounds.record_answer(round_.id, MEMBER, {q: "Første udgave"})
     clock.advance(minutes=10)
     rounds.record_answer(round_.id, MEMBER, {q: "Rettet udgave"})
@@ -50,11 +51,13 @@ def test_access_gives_the_member_their_answers_history_deliveries_and_consent(fi
     assert answer["answered_at"] == "2026-03-02T08:00:00+00:00"
     assert [d["round_id"] for d in data["deliveries"]] == [1]
     assert [(e["event"], e["at"]) for e in data["consent_log"]] == [
-        ("consent_withdrawn", "2026-03-02T09:10:00+00:00")
+        ("consent_given", "2026-03-02T08:00:00+00:00"),
+        ("consent_withdrawn", "2026-03-02T09:10:00+00:00"),
     ]
-    assert data["consent_log"][0]["pseudonym"] == data["export_pseudonym"]
+    assert {e["pseudonym"] for e in data["consent_log"]} == {data["export_pseudonym"]}
     assert [(e["actor"], e["action"], e["subject"]) for e in data["audit"]] == [
-        (MEMBER, "consent", MEMBER)
+        (MEMBER, "consent", MEMBER),
+        (MEMBER, "consent", MEMBER),
     ]
     assert "En andens svar" not in out.read_text(encoding="utf-8")
     assert filled.audit_entries()[-1]["action"] == "member_access"
