@@ -23,6 +23,8 @@ from bot.digest.extractive import build_digest
 from bot.digest.model import Answer, Digest, MunicipalityFigures
 from bot.digest.prompt import prompt_shown
 from bot.digest.sources import municipality_names, round_answers, round_figures
+from bot.export.cells import hidden_municipalities
+from bot.export.collect import export_answer_ids
 from bot.store.database import Store
 
 logger = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ class DigestService:
             prompt=shown,
             questions=question_ids,
             timezone=self.network.timezone,
+            hidden=hidden_municipalities(self.store, self.network, round_id, self.clock()),
         )
         return self._finish(digest, answers)
 
@@ -103,8 +106,12 @@ class DigestService:
         ]
         answers: list[Answer] = []
         figures: dict[str, MunicipalityFigures] = {}
+        # Hidden in any of its rounds, hidden in the period: its quotes from that round would
+        # otherwise name it.
+        hidden: set[str] = set()
         for round in chosen:
             answers += round_answers(self.store, round.id)
+            hidden |= hidden_municipalities(self.store, self.network, round.id, self.clock())
             for row in round_figures(self.rounds.participation(round.id)):
                 entry = figures.setdefault(
                     row.municipality,
@@ -130,15 +137,21 @@ class DigestService:
             flip_theme=theme,
             people=self._people(),
             timezone=self.network.timezone,
+            hidden=hidden,
         )
         return self._finish(digest, answers)
+
+    def with_export_ids(self, digest: Digest) -> Digest:
+        """The digest as researchers get it in JSON: quotes and themes carry export ids."""
+        ids = {str(k): v for k, v in export_answer_ids(self.store).items()}
+        return digest.with_export_ids(ids)
 
     def _save(self, digest: Digest, status: str) -> Digest:
         record = self.store.save_digest(
             round_id=digest.round_id,
             engine=digest.engine,
             status=status,
-            content=digest.model_dump(mode="json", exclude={"id", "status"}),
+            content=digest.stored_content(),
             at=self.clock(),
         )
         return digest.model_copy(update={"id": record.id, "status": status})
