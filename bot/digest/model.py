@@ -127,14 +127,32 @@ class LeftOut(_Part):
     end: int
 
 
-class DigestEdit(_Part):
-    """The facilitator's last word on a draft, kept with the digest and shown in its exports
-    (who made it is in the audit trail, not in the digest)."""
+class Renamed(_Part):
+    """One rename in one edit: the label before and after it."""
+
+    theme: int  # index into Digest.themes
+    before: str
+    after: str
+
+
+class EditStep(_Part):
+    """One save of 'Ret overskrifter': when, and what it changed (who is in the audit trail,
+    bot/store/digests.py, so no member id is in the digest)."""
 
     at: datetime
-    replaces: int | None = None  # the draft this edited copy replaced
+    renamed: list[Renamed] = []
+    left_out: list[LeftOut] = []
+
+
+class DigestEdit(_Part):
+    """The facilitator's last word on a draft, kept with the digest and shown in its exports:
+    the sum of every edit (labels, left_out) and each edit on its own (history)."""
+
+    at: datetime  # the last edit
+    replaces: int | None = None  # digests edited before edits were in place: the copied draft
     labels: list[LabelEdit] = []
     left_out: list[LeftOut] = []
+    history: list[EditStep] = []
 
 
 class Digest(_Part):
