@@ -168,6 +168,7 @@ class Digest(_Part):
     timezone: str = "Europe/Copenhagen"  # the network's: times are shown in it
     engine: str = "extractive"
     engine_note: str | None = None  # e.g. why the LLM engine was not used
+    llm_grouping: bool = False  # the LLM engine's themes (checked) replaced the extractive ones
     participation: list[MunicipalityFigures]
     total: MunicipalityFigures
     overview: str
