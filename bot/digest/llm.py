@@ -20,14 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.core.i18n import t
 from bot.core.settings import Settings
-from bot.digest.checks import digest_problems
-from bot.digest.llm_grouping import (
-    MAX_ANSWERS,
-    GroupingRefused,
-    apply_proposal,
-    parse_proposal,
-    placed_answers,
-)
+from bot.digest.llm_grouping import MAX_ANSWERS, GroupingRefused, placed_answers
 from bot.digest.model import Answer, Digest
 from bot.digest.people import PeopleGuard
 from bot.privacy import redact as privacy
@@ -224,6 +217,9 @@ class LlmEngine:
             if any(guard.mentions(text) for text in [answer.overview, *answer.labels]):
                 raise LlmUnavailable("invalid answer")
             if answer.themes is not None:
+                from bot.digest.checks import digest_problems
+                from bot.digest.llm_grouping import apply_proposal, parse_proposal
+
                 if not grouping:
                     raise LlmUnavailable("invalid answer")
                 proposal = parse_proposal({"themes": answer.themes})

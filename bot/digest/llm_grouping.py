@@ -17,7 +17,7 @@ from bot.core.i18n import t
 from bot.digest.model import OTHER_MUNICIPALITIES, Answer, Digest, Quote, Theme
 from bot.digest.people import PeopleGuard
 from bot.digest.quotes import Span, best_sentence, spread, units
-from bot.digest.text import capitalised_words, lemma, stem, stop_words, words
+from bot.digest.text import capitalised_words, lemma, stem, stop_words, words  # simplemma: lazy
 
 MAX_ANSWERS = 150  # more than this and the model only names the extractive themes
 MAX_THEMES = 8

@@ -19,7 +19,6 @@ from bot.core.rounds import RoundError, RoundService
 from bot.core.timeutil import parse_iso, utcnow
 from bot.digest.checks import assert_digest_is_honest
 from bot.digest.edit import apply_edit
-from bot.digest.extractive import build_digest
 from bot.digest.model import Answer, Digest, MunicipalityFigures
 from bot.digest.prompt import prompt_shown
 from bot.digest.sources import municipality_names, round_answers, round_figures
@@ -61,6 +60,8 @@ class DigestService:
 
     def build(self, round_id: int) -> Digest:
         """Build (not store) the digest of a round, and check it keeps its promises."""
+        from bot.digest.extractive import build_digest  # NumPy, scikit-learn: only to build
+
         round = self.rounds.get_round(round_id)
         prompt = self.rounds.prompt_of(round)
         language = self.network.language
@@ -98,6 +99,8 @@ class DigestService:
     def build_period(self, theme: str, since: date, until: date) -> Digest:
         """Build (not store) a digest of every round of one FLIP theme started in a period
         (dates in the network's timezone, both included)."""
+        from bot.digest.extractive import build_digest
+
         language = self.network.language
         tz = self.network.tz
         chosen = [
