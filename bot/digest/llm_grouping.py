@@ -261,6 +261,8 @@ def _whole(source: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _extractive_quotes(members, terms, places: _Places, number, guard: PeopleGuard) -> list[Quote]:
+    from bot.digest.extractive import _quote as quote_of
+
     stems = {stem(term) for term in terms}
     candidates: list[Span] = []
     for answer in members:
@@ -271,16 +273,4 @@ def _extractive_quotes(members, terms, places: _Places, number, guard: PeopleGua
             candidates.append(span)
     candidates.sort(key=lambda s: -s.score)
     chosen = spread(candidates, QUOTES_PER_THEME, lambda a: places.key(a.municipality))
-    return [
-        Quote(
-            text=s.text,
-            municipality=places.key(s.answer.municipality),
-            municipality_name=places.name(s.answer.municipality),
-            answer_id=s.answer.id,
-            question_id=s.question_id,
-            question_number=number(s.question_id),
-            start=s.start,
-            end=s.end,
-        )
-        for s in chosen
-    ]
+    return [quote_of(s, places, number) for s in chosen]

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+import tests.test_digest_llm as llm_fakes
 from bot.digest.checks import assert_digest_is_honest
 from bot.digest.llm import LlmEngine
 from bot.digest.model import Answer
@@ -23,59 +22,34 @@ PEOPLE = ["Mette Sørensen", "Jonas Holm"]
 LINE = re.compile(r"^(A\d+)( \(not to be quoted\))?: (.*)$", re.MULTILINE)
 
 
-class FakeModel:
-    """A chat-completions endpoint whose reply is made from the request by `respond` (the answer
-    lines the model was sent, and those marked not to be quoted -> the JSON it returns), or raw
-    (status, body)."""
+class FromRequest(list):
+    """The reply queue of the chat-completions fake of tests/test_digest_llm.py, made from the
+    request it answers: `respond` gets the answer lines the model was sent and those marked not
+    to be quoted, and returns the JSON the model answers; `raw` (status, body) and `hang` stand
+    for a broken or slow endpoint."""
 
-    def __init__(self):
+    def __init__(self, fake):
+        super().__init__()
+        self.fake = fake
         self.respond: Callable[[dict[str, str], set[str]], object] | None = None
         self.raw: tuple[int, str] | None = None
         self.hang = False
-        self.release = threading.Event()
-        self.requests: list[dict] = []
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append({"path": self.path, "body": body})
-                if fake.hang:
-                    fake.release.wait(10)  # until the test ends: the client times out first
-                    return
-                if fake.raw is not None:
-                    status, text = fake.raw
-                else:
-                    found = list(LINE.finditer(body["messages"][1]["content"]))
-                    lines = {m[1]: m[3] for m in found}
-                    marked = {m[1] for m in found if m[2]}
-                    content = json.dumps(fake.respond(lines, marked), ensure_ascii=False)
-                    status = 200
-                    text = json.dumps({"choices": [{"message": {"content": content}}]})
-                data = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+    def pop(self, index=-1):
+        if self.hang:
+            return "hang"  # the fake waits until the test ends: the client times out first
+        if self.raw is not None:
+            return self.raw
+        found = list(LINE.finditer(self.fake.requests[-1]["body"]["messages"][1]["content"]))
+        lines = {m[1]: m[3] for m in found}
+        marked = {m[1] for m in found if m[2]}
+        return 200, llm_fakes.completion(self.respond(lines, marked))
 
 
 @pytest.fixture
 def model():
-    fake = FakeModel()
+    fake = llm_fakes.FakeLlm()
+    fake.replies = FromRequest(fake)
     yield fake
     fake.close()
 
@@ -132,7 +106,7 @@ def run(model, extractive, answers, timeout=2.0):
 
 
 def test_a_grouping_that_keeps_every_promise_is_used(model, answers, extractive):
-    model.respond = good
+    model.replies.respond = good
     digest = run(model, extractive, answers)
     assert (digest.engine, digest.engine_note, digest.llm_grouping) == ("llm", None, True)
     labels = {th.label: th for th in digest.themes}
@@ -218,7 +192,7 @@ def not_quotable(lines, marked):
 def test_a_grouping_that_breaks_a_promise_falls_back_and_says_why(
     model, answers, extractive, respond, reason
 ):
-    model.respond = respond
+    model.replies.respond = respond
     digest = run(model, extractive, answers)
     assert digest.engine == "extractive" and not digest.llm_grouping
     assert reason in digest.engine_note
@@ -232,20 +206,20 @@ def test_a_grouping_that_breaks_a_promise_falls_back_and_says_why(
     ids=["bad-json", "server-error"],
 )
 def test_a_broken_endpoint_falls_back_and_says_why(model, answers, extractive, raw, reason):
-    model.raw = raw
+    model.replies.raw = raw
     digest = run(model, extractive, answers)
     assert (digest.engine, digest.engine_note) == ("extractive", reason)
     assert digest.themes == extractive.themes
 
 
 def test_a_bad_json_grouping_inside_a_good_reply_falls_back(model, answers, extractive):
-    model.respond = lambda lines, marked: {"overview": OVERVIEW, "themes": [{"label": "x"}]}
+    model.replies.respond = lambda lines, marked: {"overview": OVERVIEW, "themes": [{"label": "x"}]}
     digest = run(model, extractive, answers)
     assert (digest.engine, digest.engine_note) == ("extractive", "invalid answer")
 
 
 def test_a_slow_model_is_given_up_on_after_the_time_out(model, answers, extractive):
-    model.hang = True
+    model.replies.hang = True
     digest = run(model, extractive, answers, timeout=0.3)
     assert (digest.engine, digest.engine_note) == ("extractive", "time-out")
     assert digest.themes == extractive.themes
