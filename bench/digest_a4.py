@@ -3,7 +3,8 @@
 Not part of the tests or CI (it needs Chromium: `apt-get install -y chromium`). It builds the demo
 (`flipbot demo`, in a temporary folder, its own database), prints out/digest.html with Chromium's
 print engine, reads the page count and size from the PDF (pdfinfo from poppler-utils when present,
-else the PDF's own /MediaBox and /Count), and takes a PNG screenshot of the first A4 page for docs/.
+else the PDF's own /MediaBox and /Count), takes Chromium's PNG screenshot of an A4-sized window
+(screen styles) and, with pdftoppm, a PNG of the first printed page (print styles) for docs/.
 
 Run: python bench/digest_a4.py [--html FILE] [--png docs/digest-a4.png]
 """
@@ -115,6 +116,14 @@ def main() -> int:
             ],
             folder / "p2",
         )
+        if shutil.which("pdftoppm"):  # the first printed page, as the PDF has it
+            printed = png.with_name(png.stem + "-print")
+            subprocess.run(
+                ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf)]
+                + [str(printed)],
+                check=True,
+            )
+            print(f"printed page 1: {printed}.png")
         pages, sizes = pdf_pages(pdf)
         problems = check(pdf)
         print(f"{html.name}: {pages} page(s), {sizes[0][0]} x {sizes[0][1]} pt; {png}")
