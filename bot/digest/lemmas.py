@@ -33,16 +33,22 @@ def cache_dir() -> Path:
 
 
 class SqliteDictionary(Mapping[str, str]):
-    """A read-only word -> lemma mapping over one SQLite table (thread-safe: one lock)."""
+    """A read-only word -> lemma mapping over one SQLite table (thread-safe: one lock). What was
+    looked up is remembered: simplemma asks for the same endings again and again."""
 
     def __init__(self, path: Path):
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
+        self._seen: dict[str, str | None] = {}
 
     def get(self, key: str, default=None):  # type: ignore[override]
-        with self._lock:
-            row = self._db.execute("select v from d where k = ?", (key,)).fetchone()
-        return row[0] if row else default
+        try:
+            value = self._seen[key]
+        except KeyError:
+            with self._lock:
+                row = self._db.execute("select v from d where k = ?", (key,)).fetchone()
+            value = self._seen[key] = row[0] if row else None
+        return default if value is None else value
 
     def __getitem__(self, key: str) -> str:
         value = self.get(key)

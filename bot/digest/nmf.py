@@ -14,6 +14,12 @@ from scipy import sparse
 EPS = 1e-6
 
 
+def _orthonormal(m: np.ndarray) -> np.ndarray:
+    # In double precision: LAPACK's single-precision QR was slower on these thin matrices.
+    q, _ = np.linalg.qr(np.asarray(m, dtype=np.float64))
+    return q.astype(m.dtype, copy=False)
+
+
 def _svd(x, k: int, seed: int = 0, oversample: int = 10):
     """The k leading singular triplets of x: Halko et al.'s randomized SVD with the choices
     scikit-learn makes (power iterations 7 or 4, the wide side transposed, signs flipped so the
@@ -26,9 +32,9 @@ def _svd(x, k: int, seed: int = 0, oversample: int = 10):
     if a.dtype.kind == "f":
         q = q.astype(a.dtype, copy=False)
     for _ in range(power):
-        q, _ = np.linalg.qr(a @ q)
-        q, _ = np.linalg.qr(a.T @ q)
-    q, _ = np.linalg.qr(a @ q)
+        q = _orthonormal(a @ q)
+        q = _orthonormal(a.T @ q)
+    q = _orthonormal(a @ q)
     b = np.asarray((a.T @ q).T)
     u_small, s, vt = np.linalg.svd(b, full_matrices=False)
     u = q @ u_small
