@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+
+from bot.store.lemma_cache import open_dictionary, write_dictionary
 
 logger = logging.getLogger(__name__)
 
@@ -30,59 +31,6 @@ def cache_dir() -> Path:
         return Path(configured)
     base = os.environ.get("XDG_CACHE_HOME")
     return (Path(base) if base else Path.home() / ".cache") / "flipbot"
-
-
-class SqliteDictionary(Mapping[str, str]):
-    """A read-only word -> lemma mapping over one SQLite table (thread-safe: one lock). What was
-    looked up is remembered: simplemma asks for the same endings again and again."""
-
-    def __init__(self, path: Path):
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        self._lock = threading.Lock()
-        self._seen: dict[str, str | None] = {}
-
-    def get(self, key: str, default=None):  # type: ignore[override]
-        try:
-            value = self._seen[key]
-        except KeyError:
-            with self._lock:
-                row = self._db.execute("select v from d where k = ?", (key,)).fetchone()
-            value = self._seen[key] = row[0] if row else None
-        return default if value is None else value
-
-    def __getitem__(self, key: str) -> str:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        with self._lock:
-            keys = [row[0] for row in self._db.execute("select k from d order by k")]
-        return iter(keys)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return self._db.execute("select count(*) from d").fetchone()[0]
-
-
-def _write(path: Path, dictionary: Mapping[str, str]) -> None:
-    """Write the table next to its final name, then move it there (readers never see half)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-    try:
-        db = sqlite3.connect(partial)
-        with db:
-            db.execute("pragma journal_mode = off")
-            db.execute("create table d (k text primary key, v text not null) without rowid")
-            db.executemany("insert into d values (?, ?)", dictionary.items())
-        db.close()
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 class CachedDictionaries:
@@ -103,18 +51,13 @@ class CachedDictionaries:
         import simplemma
         from simplemma.strategies import DefaultDictionaryFactory
 
-        path = (
-            self.folder or cache_dir()
-        ) / f"simplemma-{simplemma.__version__}-{lang}-{FORMAT}.db"
-        if path.exists():
-            try:
-                return SqliteDictionary(path)
-            except sqlite3.Error:
-                logger.warning("unreadable lemma cache %s: using simplemma's own", path)
+        name = f"simplemma-{simplemma.__version__}-{lang}-{FORMAT}.db"
+        path = (self.folder or cache_dir()) / name
+        found = open_dictionary(path)
+        if found is not None:
+            return found
         dictionary = DefaultDictionaryFactory().get_dictionary(lang)
-        try:
-            _write(path, dictionary)
-        except (OSError, sqlite3.Error):
+        if not write_dictionary(path, dictionary):
             logger.warning("could not write the lemma cache %s: using simplemma's own", path)
         return dictionary
 

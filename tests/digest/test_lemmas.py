@@ -3,7 +3,8 @@
 import simplemma
 from simplemma.strategies import DefaultStrategy
 
-from bot.digest.lemmas import CachedDictionaries, SqliteDictionary
+from bot.digest.lemmas import CachedDictionaries
+from bot.store.lemma_cache import SqliteDictionary
 
 WORDS = ["houses", "running", "better", "mice", "was", "flipbot", "knowledge", "brokers"]
 
