@@ -164,12 +164,15 @@ def _question_numbers(order: list[str] | None):
     place = {qid: i for i, qid in enumerate(order or [], 1)}
 
     def number(question_id: str) -> int | None:
-        if question_id in place:
-            return place[question_id]
-        match = _NUMBERED.match(question_id)
-        return int(match.group(1)) if match else None
+        return place[question_id] if question_id in place else number_in_id(question_id)
 
     return number
+
+
+def number_in_id(question_id: str) -> int | None:
+    """The number in a question id like "q2", else None."""
+    match = _NUMBERED.match(question_id)
+    return int(match.group(1)) if match else None
 
 
 def _places(answers: list[Answer], given: list[MunicipalityFigures] | None) -> int:

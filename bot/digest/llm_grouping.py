@@ -8,7 +8,6 @@ Anything else is refused with a reason the digest shows (bot/locales/*/digest_mo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -22,7 +21,6 @@ from bot.digest.text import capitalised_words, lemma, stem, stop_words, words  #
 MAX_ANSWERS = 150  # more than this and the model only names the extractive themes
 MAX_THEMES = 8
 QUOTES_PER_THEME = 3
-_NUMBERED = re.compile(r"^q(\d+)$")
 _QUOTE_MARKS = "\"'“”„«» "
 
 
@@ -173,15 +171,13 @@ class _Places:
 
 
 def _numbers(digest: Digest):
+    """A question's number as the extractive digest's quotes have it, else the id's number."""
+    from bot.digest.extractive import number_in_id
+
     known = {q.question_id: q.question_number for q in digest.all_quotes()}
-
-    def number(question_id: str) -> int | None:
-        if question_id in known:
-            return known[question_id]
-        match = _NUMBERED.match(question_id)
-        return int(match.group(1)) if match else None
-
-    return number
+    return lambda question_id: (
+        known[question_id] if question_id in known else number_in_id(question_id)
+    )
 
 
 def _terms(
