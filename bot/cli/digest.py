@@ -104,7 +104,7 @@ def digest_command(
     if input_path is not None:
         digest, count = _digest_of_csv(input_path, language, min_group_size)
     else:
-        digest, count = _digest_of_database(round_id, rebuild, theme, since, until)
+        digest, count = _digest_of_database(round_id, rebuild, theme, since, until, fmt)
     text = render(digest, fmt)
     if out is None:
         click.echo(text, nl=False)
@@ -131,7 +131,7 @@ def _digest_of_csv(path: Path, language: str, min_group_size: int):
     return digest, len(answers)
 
 
-def _digest_of_database(round_id, rebuild, theme, since, until):
+def _digest_of_database(round_id, rebuild, theme, since, until, fmt):
     from bot.core.messenger import LocalMessenger
     from bot.core.network import load_network
     from bot.core.rounds import RoundError, RoundService
@@ -173,6 +173,8 @@ def _digest_of_database(round_id, rebuild, theme, since, until):
             raise click.BadParameter(
                 f"no round {round_id} in {store.path}", param_hint="--round"
             ) from exc
+    if fmt == "json":  # for researchers: each quote and theme traced to its export rows
+        digest = service.with_export_ids(digest)
     return digest, digest.answers_used + digest.left_out_no_consent
 
 

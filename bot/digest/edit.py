@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.core.answering import RoundError
 from bot.core.i18n import t
-from bot.digest.model import Digest, DigestEdit, LabelEdit, LeftOut, Quote
+from bot.digest.model import Digest, DigestEdit, EditStep, LabelEdit, LeftOut, Quote, Renamed
 from bot.digest.people import PeopleGuard
 
 MAX_LABEL = 80  # a heading read aloud; also within Slack's and Teams' input limits
@@ -41,13 +41,16 @@ def apply_edit(
 ) -> Digest:
     """The digest with these themes renamed (theme index -> label) and these quotes (by
     Quote.key) left out. Raises RoundError for an unknown theme or quote or a label that
-    cannot be used. Edits add up: an edited draft edited again keeps the engine's labels."""
+    cannot be used. Edits add up: an edited draft edited again keeps the engine's labels, and
+    each edit that changes something adds a step to the edit's history. The copy keeps the
+    digest's id and status (the service stores it in place)."""
     people = list(people)
     earlier = digest.edit or DigestEdit(at=at)
     engine_label = {e.theme: e.engine for e in earlier.labels}
     renamed = {e.theme: e for e in earlier.labels}
     themes = [th.model_copy(deep=True) for th in digest.themes]
     overview = digest.overview
+    step_renamed: list[Renamed] = []
     for index, label in labels.items():
         if not 0 <= index < len(themes):
             raise RoundError("digest_edit_no_theme", theme=index + 1)
@@ -58,6 +61,7 @@ def apply_edit(
         old = themes[index].label
         if label == old:
             continue
+        step_renamed.append(Renamed(theme=index, before=old, after=label))
         # The extractive overview names the labels in quotation marks; follow the rename.
         overview = overview.replace(f"“{old}”", f"“{label}”")
         themes[index].label = label
@@ -95,11 +99,16 @@ def apply_edit(
     if unknown:
         raise RoundError("digest_edit_unknown_quote", count=len(unknown))
     overview = _recount(digest, overview, len(dilemmas), len(questions))
+    step = EditStep(at=at, renamed=step_renamed, left_out=gone[len(earlier.left_out) :])
+    history = list(earlier.history)
+    if step.renamed or step.left_out:
+        history.append(step)
     edit = DigestEdit(
         at=at,
-        replaces=replaces,
+        replaces=replaces if replaces is not None else earlier.replaces,
         labels=sorted(renamed.values(), key=lambda e: e.theme),
         left_out=gone,
+        history=history,
     )
     return digest.model_copy(
         update={
@@ -108,8 +117,6 @@ def apply_edit(
             "questions": questions,
             "overview": overview,
             "edit": edit,
-            "id": None,
-            "status": None,
         }
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 import numpy as np
@@ -39,11 +39,17 @@ _NUMBERED = re.compile(r"^q(\d+)$")
 class Grouper:
     """Which name a municipality goes by in this digest: its own, or 'other municipalities' when
     fewer than min_group_size of its members answered with research consent (so no one can be
-    singled out; a municipality where nobody answered is grouped too). Research exports count
-    the same way."""
+    singled out; a municipality where nobody answered is grouped too). A round's digest is given
+    `hidden`, the round's recorded decision (bot/export/cells.py), so it hides exactly what the
+    round's exports hide; answers typed up elsewhere are counted here."""
 
     def __init__(
-        self, answers: list[Answer], names: dict[str, str], min_group_size: int, language: str
+        self,
+        answers: list[Answer],
+        names: dict[str, str],
+        min_group_size: int,
+        language: str,
+        hidden: Collection[str] | None = None,
     ):
         members: dict[str, set[str]] = defaultdict(set)
         for answer in answers:
@@ -51,10 +57,13 @@ class Grouper:
                 members[answer.municipality].add(answer.member or f"answer:{answer.id}")
         self.counts = {m: len(who) for m, who in members.items()}
         self.min_group_size = min_group_size
+        self.hidden = None if hidden is None else set(hidden)
         self.names = names
         self.other_name = t("digest.other_municipalities", language)
 
     def is_small(self, municipality: str) -> bool:
+        if self.hidden is not None:
+            return municipality in self.hidden or not self.counts.get(municipality)
         return self.counts.get(municipality, 0) < self.min_group_size
 
     def key(self, municipality: str) -> str:
@@ -82,12 +91,14 @@ def build_digest(
     prompt: PromptShown | None = None,
     questions: list[str] | None = None,
     timezone: str = "Europe/Copenhagen",
+    hidden: Collection[str] | None = None,
 ) -> Digest:
     """Build a digest: the prompt, participation, themes with quotes, dilemmas, open questions,
     differences. `people` are members' names: quotes that mention one are not used (see
     people.py). `prompt` and `questions` (its question ids in order) are what the brokers were
     asked; without them the built-in library's prompt of `prompt_id` is used. Participation
-    follows the order of `names` (the network file's)."""
+    follows the order of `names` (the network file's). `hidden`: the municipalities the round's
+    exports show as 'other municipalities' (else fewer than min_group_size members decide)."""
     names = names or {}
     if prompt is None and prompt_id is not None:
         found = library_prompt(prompt_id, language)
@@ -95,7 +106,7 @@ def build_digest(
             prompt, questions = found[0], questions or found[1]
     number = _question_numbers(questions)
     guard = PeopleGuard(people)
-    grouper = Grouper(answers, names, min_group_size, language)
+    grouper = Grouper(answers, names, min_group_size, language, hidden)
     consenting = [a for a in answers if a.research_consent]
     quotable = [a for a in consenting if a.quotable]
     figures, total = _participation(answers, participation, grouper, language)
@@ -153,12 +164,15 @@ def _question_numbers(order: list[str] | None):
     place = {qid: i for i, qid in enumerate(order or [], 1)}
 
     def number(question_id: str) -> int | None:
-        if question_id in place:
-            return place[question_id]
-        match = _NUMBERED.match(question_id)
-        return int(match.group(1)) if match else None
+        return place[question_id] if question_id in place else number_in_id(question_id)
 
     return number
+
+
+def number_in_id(question_id: str) -> int | None:
+    """The number in a question id like "q2", else None."""
+    match = _NUMBERED.match(question_id)
+    return int(match.group(1)) if match else None
 
 
 def _places(answers: list[Answer], given: list[MunicipalityFigures] | None) -> int:

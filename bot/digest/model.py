@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
 
@@ -51,6 +52,9 @@ class Quote(_Part):
     question_number: int | None = None  # the question's number as brokers saw it (1, 2, …)
     start: int = Field(ge=0)
     end: int = Field(ge=0)
+    # The answer's export id ('A-…', the rows of CSV/JSON/QDPX exports): set when the digest is
+    # written as JSON (see with_export_ids), never stored, so erasure has nothing more to find.
+    export_id: str | None = None
 
     @property
     def key(self) -> str:
@@ -69,6 +73,7 @@ class Theme(_Part):
     municipalities: int
     answer_ids: list[str]
     quotes: list[Quote]
+    export_ids: list[str] | None = None  # answer_ids as export ids, in JSON only (see Quote)
 
 
 class MunicipalityFigures(_Part):
@@ -122,14 +127,32 @@ class LeftOut(_Part):
     end: int
 
 
-class DigestEdit(_Part):
-    """The facilitator's last word on a draft, kept with the digest and shown in its exports
-    (who made it is in the audit trail, not in the digest)."""
+class Renamed(_Part):
+    """One rename in one edit: the label before and after it."""
+
+    theme: int  # index into Digest.themes
+    before: str
+    after: str
+
+
+class EditStep(_Part):
+    """One save of 'Ret overskrifter': when, and what it changed (who is in the audit trail,
+    bot/store/digests.py, so no member id is in the digest)."""
 
     at: datetime
-    replaces: int | None = None  # the draft this edited copy replaced
+    renamed: list[Renamed] = []
+    left_out: list[LeftOut] = []
+
+
+class DigestEdit(_Part):
+    """The facilitator's last word on a draft, kept with the digest and shown in its exports:
+    the sum of every edit (labels, left_out) and each edit on its own (history)."""
+
+    at: datetime  # the last edit
+    replaces: int | None = None  # digests edited before edits were in place: the copied draft
     labels: list[LabelEdit] = []
     left_out: list[LeftOut] = []
+    history: list[EditStep] = []
 
 
 class Digest(_Part):
@@ -145,6 +168,7 @@ class Digest(_Part):
     timezone: str = "Europe/Copenhagen"  # the network's: times are shown in it
     engine: str = "extractive"
     engine_note: str | None = None  # e.g. why the LLM engine was not used
+    llm_grouping: bool = False  # the LLM engine's themes (checked) replaced the extractive ones
     participation: list[MunicipalityFigures]
     total: MunicipalityFigures
     overview: str
@@ -156,6 +180,28 @@ class Digest(_Part):
     left_out_no_consent: int = 0
     not_quotable: int = 0
     edit: DigestEdit | None = None
+
+    def with_export_ids(self, ids: Mapping[str, str]) -> Digest:
+        """A copy whose quotes and themes carry their answers' export ids (answer id -> export
+        id); an answer missing from `ids` (erased since) gets none."""
+        copy = self.model_copy(deep=True)
+        for quote in copy.all_quotes():
+            quote.export_id = ids.get(quote.answer_id)
+        for theme in copy.themes:
+            theme.export_ids = [ids[i] for i in theme.answer_ids if i in ids]
+        return copy
+
+    def stored_content(self) -> dict:
+        """What the store keeps of a digest: everything but its id, status and export ids."""
+        content = self.model_dump(mode="json", exclude={"id", "status"})
+        for section in ("dilemmas", "questions"):
+            for quote in content[section]:
+                quote.pop("export_id", None)
+        for theme in content["themes"]:
+            theme.pop("export_ids", None)
+            for quote in theme["quotes"]:
+                quote.pop("export_id", None)
+        return content
 
     def all_quotes(self) -> list[Quote]:
         """Every quote anywhere in the digest (themes, dilemmas, open questions)."""

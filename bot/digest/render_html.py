@@ -11,7 +11,7 @@ from bot.digest.model import Digest, Quote
 from bot.digest.render_md import difference_line, local_time, notes, source
 
 CSS = """
-@page{size:A4;margin:16mm 15mm}
+@page{size:A4;margin:12mm 13mm}
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:#1b1b1b;
 max-width:46rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}h3{font-size:1.05rem}
@@ -20,9 +20,15 @@ blockquote footer{font-size:.85rem;color:#444}
 table{border-collapse:collapse;width:100%}td,th{padding:.25rem .5rem;border-bottom:1px solid #ddd}
 td.n,th.n{text-align:right}.note{font-style:italic;color:#444}svg{max-width:100%;height:auto}
 .prompt{border:1px solid #ccc;padding:.25rem .75rem}
-@media print{body{max-width:none;font-size:10pt;line-height:1.35;padding:0}
-blockquote{break-inside:avoid;background:none;margin:.4rem 0}h2{break-after:avoid;margin-top:1rem}
-h3{break-after:avoid}svg{max-height:6cm}.prompt{break-inside:avoid}}
+@media print{body{max-width:none;font-size:9pt;line-height:1.25;padding:0}
+h1{font-size:13pt;margin:0 0 .3rem}h2{font-size:10.5pt;break-after:avoid;margin:.6rem 0 .25rem}
+h3{font-size:9pt;break-after:avoid;margin:.45rem 0 .1rem}p{margin:.2rem 0}
+h3+p.note{margin-top:0}ul{margin:.2rem 0}
+blockquote{break-inside:avoid;background:none;margin:.2rem 0;padding:0 .5rem;border-left-width:2px}
+blockquote p{margin:0;display:inline}blockquote footer{display:inline;font-size:8pt}
+blockquote footer::before{content:" "}
+svg{display:none}td,th{padding:.05rem .4rem}.prompt{break-inside:avoid;padding:0 .5rem}
+hr{margin:.4rem 0}}
 """
 
 

@@ -49,6 +49,8 @@ def notes(digest: Digest) -> list[str]:
     lines = []
     if digest.engine == "llm":
         lines.append(t("digest.engine_llm", lang))
+    if digest.llm_grouping:
+        lines.append(t("digest_more.engine_llm_grouping", lang))
     if digest.engine_note:
         lines.append(t("digest.engine_fallback", lang, reason=digest.engine_note))
     if digest.left_out_no_consent:

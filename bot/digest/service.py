@@ -16,14 +16,16 @@ from bot.core.messenger import DeliveryFailed, Messenger
 from bot.core.models import DigestRecord, Round
 from bot.core.network import Network
 from bot.core.rounds import RoundError, RoundService
-from bot.core.timeutil import utcnow
+from bot.core.timeutil import parse_iso, utcnow
 from bot.digest.checks import assert_digest_is_honest
 from bot.digest.edit import apply_edit
-from bot.digest.extractive import build_digest
 from bot.digest.model import Answer, Digest, MunicipalityFigures
 from bot.digest.prompt import prompt_shown
 from bot.digest.sources import municipality_names, round_answers, round_figures
+from bot.export.cells import hidden_municipalities
+from bot.export.collect import export_answer_ids
 from bot.store.database import Store
+from bot.store.digests import EDITED, digest_editors, update_digest_content
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,8 @@ class DigestService:
 
     def build(self, round_id: int) -> Digest:
         """Build (not store) the digest of a round, and check it keeps its promises."""
+        from bot.digest.extractive import build_digest  # NumPy, scikit-learn: only to build
+
         round = self.rounds.get_round(round_id)
         prompt = self.rounds.prompt_of(round)
         language = self.network.language
@@ -78,6 +82,7 @@ class DigestService:
             prompt=shown,
             questions=question_ids,
             timezone=self.network.timezone,
+            hidden=hidden_municipalities(self.store, self.network, round_id, self.clock()),
         )
         return self._finish(digest, answers)
 
@@ -94,6 +99,8 @@ class DigestService:
     def build_period(self, theme: str, since: date, until: date) -> Digest:
         """Build (not store) a digest of every round of one FLIP theme started in a period
         (dates in the network's timezone, both included)."""
+        from bot.digest.extractive import build_digest
+
         language = self.network.language
         tz = self.network.tz
         chosen = [
@@ -103,8 +110,12 @@ class DigestService:
         ]
         answers: list[Answer] = []
         figures: dict[str, MunicipalityFigures] = {}
+        # Hidden in any of its rounds, hidden in the period: its quotes from that round would
+        # otherwise name it.
+        hidden: set[str] = set()
         for round in chosen:
             answers += round_answers(self.store, round.id)
+            hidden |= hidden_municipalities(self.store, self.network, round.id, self.clock())
             for row in round_figures(self.rounds.participation(round.id)):
                 entry = figures.setdefault(
                     row.municipality,
@@ -130,15 +141,21 @@ class DigestService:
             flip_theme=theme,
             people=self._people(),
             timezone=self.network.timezone,
+            hidden=hidden,
         )
         return self._finish(digest, answers)
+
+    def with_export_ids(self, digest: Digest) -> Digest:
+        """The digest as researchers get it in JSON: quotes and themes carry export ids."""
+        ids = {str(k): v for k, v in export_answer_ids(self.store).items()}
+        return digest.with_export_ids(ids)
 
     def _save(self, digest: Digest, status: str) -> Digest:
         record = self.store.save_digest(
             round_id=digest.round_id,
             engine=digest.engine,
             status=status,
-            content=digest.model_dump(mode="json", exclude={"id", "status"}),
+            content=digest.stored_content(),
             at=self.clock(),
         )
         return digest.model_copy(update={"id": record.id, "status": status})
@@ -209,42 +226,56 @@ class DigestService:
         left_out: Iterable[str] = (),
     ) -> Digest:
         """'Ret overskrifter': the facilitator renames themes (theme index -> label) and leaves
-        quotes out (by Quote.key). The edited copy becomes the new draft (sent to every
-        facilitator) and the old one is marked replaced; an edit that changes nothing returns
-        the draft as it was. The edit is stored in the digest and shown in its renderings."""
+        quotes out (by Quote.key). The draft is changed in place (same id, still a draft) and
+        sent again to every facilitator; the edit and its history are kept in the digest, who
+        made it in the audit (digest_editors). An edit that changes nothing returns the draft
+        as it was, unsent; see `changed` to tell the two apart."""
         require(self.network, by, "review_digest")
         record = self._record(digest_id)
         if record.status != DRAFT:
             raise RoundError("digest_decided", status=record.status)
         draft = from_record(record)
-        edited = apply_edit(
-            draft, labels, left_out, at=self.clock(), replaces=digest_id, people=self._people()
-        )
-        unchanged = {"edit", "id", "status"}
-        if edited.model_dump(exclude=unchanged) == draft.model_dump(exclude=unchanged):
+        edited = apply_edit(draft, labels, left_out, at=self.clock(), people=self._people())
+        if not changed(draft, edited):
             return draft
         if record.round_id is not None:
             assert_digest_is_honest(
                 edited, round_answers(self.store, record.round_id), forbidden=self._people()
             )
-        if not self.store.decide_digest(digest_id, REJECTED, by, self.clock()):
+        if not update_digest_content(self.store, digest_id, edited.stored_content()):
             raise RoundError("digest_decided", status=self._record(digest_id).status)
-        stored = self._save(edited, DRAFT)
         assert edited.edit is not None
+        step = edited.edit.history[-1]
         self.store.audit(
             by,
-            "digest_edited",
-            str(stored.id),
+            EDITED,
+            str(digest_id),
             {
-                "replaces": digest_id,
-                "renamed": len(edited.edit.labels),
-                "left_out": len(edited.edit.left_out),
+                # What changed, by place: never a quote's text or an answer id.
+                "renamed": [r.theme for r in step.renamed],
+                "left_out": [[g.section, g.theme] for g in step.left_out],
             },
-            at=self.clock(),
+            at=step.at,
         )
         if record.round_id is not None:
-            self._send_draft(self.rounds.get_round(record.round_id), stored)
-        return stored
+            self._send_draft(self.rounds.get_round(record.round_id), edited)
+        return edited
+
+    def edit_history(self, digest_id: int) -> list[dict]:
+        """Each edit of a digest, oldest first: when, who (while the audit remembers it), and
+        what it renamed (before -> after) and left out (where the quote stood)."""
+        digest = self.load(digest_id)
+        steps = digest.edit.history if digest.edit else []
+        who = {parse_iso(row["at"]): row["actor"] for row in digest_editors(self.store, digest_id)}
+        return [
+            {
+                "at": step.at,
+                "by": who.get(step.at),
+                "renamed": [r.model_dump() for r in step.renamed],
+                "left_out": [g.model_dump() for g in step.left_out],
+            }
+            for step in steps
+        ]
 
     def approve(self, digest_id: int, by: str) -> Digest:
         """'Del i kanalen': approve a draft and post it to the digests channel."""
@@ -325,6 +356,12 @@ class DigestService:
             if programme is not None and programme.digest_channel:
                 return programme.digest_channel
         return self.network.channels.digests
+
+
+def changed(before: Digest, after: Digest) -> bool:
+    """Whether an edit changed what the digest shows (its edit record aside)."""
+    same = {"edit", "id", "status"}
+    return after.model_dump(exclude=same) != before.model_dump(exclude=same)
 
 
 def from_record(record: DigestRecord) -> Digest:

@@ -12,7 +12,6 @@ import re
 from functools import cache
 from pathlib import Path
 
-import simplemma
 import snowballstemmer
 
 _HERE = Path(__file__).parent
@@ -58,13 +57,17 @@ def _dictionary(language: str) -> str:
 def lemma(word: str, language: str = "da") -> str:
     """The dictionary form of a lower-case word in the digest's language; a word the dictionary
     does not know stays as written (cached: answers repeat their words)."""
-    return simplemma.lemmatize(word, lang=_dictionary(language)).lower()
+    from bot.digest.lemmas import lemmatize
+
+    return lemmatize(word, _dictionary(language)).lower()
 
 
 @cache
 def is_known(word: str, language: str = "da") -> bool:
     """Whether the language's dictionary knows the word (a typo or a name it does not)."""
-    return simplemma.is_known(word, lang=_dictionary(language))
+    from bot.digest.lemmas import is_known as known
+
+    return known(word, _dictionary(language))
 
 
 def words(text: str) -> list[str]:

@@ -1,5 +1,5 @@
-"""Grouping answers into themes: NMF on the stem TF-IDF, labelled by the lemmas of distinctive
-stems.
+"""Grouping answers into themes: NMF (nmf.py) on the stem TF-IDF, labelled by the lemmas of
+distinctive stems.
 
 Deterministic: NMF starts from NNDSVDA (no random start) and ties are broken by answer order.
 Large inputs: the themes are learnt from an evenly spread sample of FIT_SAMPLE answers and every
@@ -14,10 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.decomposition import NMF
-from sklearn.exceptions import ConvergenceWarning
 
 from bot.digest.features import Features, build_features, lemma_forms
+from bot.digest.nmf import nmf
 from bot.digest.text import is_known, stop_words
 
 MAX_THEMES = 6
@@ -65,18 +64,15 @@ def group_answers(
     k = min(k or theme_count(n), n)
     sample = np.arange(n) if n <= FIT_SAMPLE else np.linspace(0, n - 1, FIT_SAMPLE).astype(int)
     fit_rows, transformer = features.tfidf(sample)
-    model = NMF(n_components=k, init="nndsvda", max_iter=300, tol=1e-4, random_state=0)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
         # NNDSVDA on near-identical answers can take a square root of a rounding error below 0.
         warnings.simplefilter("ignore", RuntimeWarning)
-        weights = np.nan_to_num(model.fit_transform(fit_rows))
+        weights, components = nmf(fit_rows, k, max_iter=300, tol=1e-4)
+        weights = np.nan_to_num(weights)
     if n <= FIT_SAMPLE:
         theme_of, strength = _assign(weights)
     else:
-        components = model.components_ / (
-            np.linalg.norm(model.components_, axis=1)[:, None] + 1e-12
-        )
+        components = components / (np.linalg.norm(components, axis=1)[:, None] + 1e-12)
         theme_of = np.empty(n, dtype=int)
         strength = np.empty(n)
         for start in range(0, n, CHUNK):

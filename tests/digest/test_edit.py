@@ -31,7 +31,7 @@ def draft(rounds, library, network, clock, digests):
     return digests.latest(round.id)
 
 
-def test_a_renamed_theme_and_a_left_out_quote_make_the_new_draft(
+def test_a_renamed_theme_and_a_left_out_quote_change_the_stored_draft_in_place(
     draft, digests, db, messenger, network, clock
 ):
     engine_label = draft.themes[0].label
@@ -40,19 +40,19 @@ def test_a_renamed_theme_and_a_left_out_quote_make_the_new_draft(
     clock.advance(minutes=5)
     edited = digests.edit(draft.id, "U0FACI002", {0: "  Borgerens egen plan "}, {dropped.key})
 
-    assert edited.id != draft.id and edited.status == "draft"
-    assert db.digest(draft.id).status == "rejected"
-    assert digests.latest(draft.round_id).id == edited.id
-    assert edited.themes[0].label == "Borgerens egen plan"
-    assert edited.themes[0].terms == draft.themes[0].terms  # the engine's words stay as data
-    assert dropped.key not in {q.key for q in edited.all_quotes()}
-    assert len(edited.all_quotes()) == len(draft.all_quotes()) - 1
-    assert "“Borgerens egen plan”" in edited.overview and f"“{engine_label}”" not in edited.overview
-    assert edited.edit is not None and edited.edit.replaces == draft.id
-    assert [(e.theme, e.engine, e.facilitator) for e in edited.edit.labels] == [
+    assert (edited.id, edited.status) == (draft.id, "draft")
+    assert len(db.round_digests(draft.round_id)) == 1  # no copy: the same row, changed
+    stored = digests.load(draft.id)
+    assert stored.themes[0].label == "Borgerens egen plan"
+    assert stored.themes[0].terms == draft.themes[0].terms  # the engine's words stay as data
+    assert dropped.key not in {q.key for q in stored.all_quotes()}
+    assert len(stored.all_quotes()) == len(draft.all_quotes()) - 1
+    assert "“Borgerens egen plan”" in stored.overview and f"“{engine_label}”" not in stored.overview
+    assert stored.edit is not None and stored.edit.replaces is None
+    assert [(e.theme, e.engine, e.facilitator) for e in stored.edit.labels] == [
         (0, engine_label, "Borgerens egen plan")
     ]
-    [gone] = edited.edit.left_out
+    [gone] = stored.edit.left_out
     assert (gone.section, gone.theme, gone.answer_id, gone.start) == (
         "themes",
         0,
@@ -60,20 +60,55 @@ def test_a_renamed_theme_and_a_left_out_quote_make_the_new_draft(
         dropped.start,
     )
     assert_digest_is_honest(
-        edited, round_answers(db, draft.round_id), forbidden=[m.name for m in network.members]
+        stored, round_answers(db, draft.round_id), forbidden=[m.name for m in network.members]
     )
+    # Every facilitator gets the edited draft (the same digest id).
     facilitators = [m for m in network.members if m.has_role("facilitator")]
-    assert len(messenger.of_kind("digest_draft")) == drafts_before + len(facilitators)
+    sent = messenger.of_kind("digest_draft")[drafts_before:]
+    assert len(sent) == len(facilitators)
+    assert {s.detail["digest"].id for s in sent} == {draft.id}
+    assert all(s.detail["digest"].themes[0].label == "Borgerens egen plan" for s in sent)
     [entry] = [e for e in db.audit_entries() if e["action"] == "digest_edited"]
-    assert entry["actor"] == "U0FACI002" and entry["subject"] == str(edited.id)
-    assert entry["detail"] == {"replaces": draft.id, "renamed": 1, "left_out": 1}
+    assert entry["actor"] == "U0FACI002" and entry["subject"] == str(draft.id)
+    assert entry["detail"] == {"renamed": [0], "left_out": [["themes", 0]]}
+
+
+def test_each_edit_is_kept_in_the_history_with_who_and_when(draft, digests, clock):
+    first_at = clock.advance(minutes=5)
+    digests.edit(draft.id, "U0FACI002", {0: "Første bud"})
+    second_at = clock.advance(minutes=7)
+    dropped = draft.dilemmas[0]
+    digests.edit(draft.id, "U0FACI003", {0: "Andet bud"}, {dropped.key})
+    history = digests.edit_history(draft.id)
+    assert [(h["at"], h["by"]) for h in history] == [
+        (first_at, "U0FACI002"),
+        (second_at, "U0FACI003"),
+    ]
+    assert history[0]["renamed"] == [
+        {"theme": 0, "before": draft.themes[0].label, "after": "Første bud"}
+    ]
+    assert history[0]["left_out"] == []
+    assert history[1]["renamed"] == [{"theme": 0, "before": "Første bud", "after": "Andet bud"}]
+    assert [(g["section"], g["answer_id"]) for g in history[1]["left_out"]] == [
+        ("dilemmas", dropped.answer_id)
+    ]
+    assert "U0FACI" not in digests.load(draft.id).model_dump_json()  # who is in the audit only
+
+
+def test_an_edit_that_loses_the_race_to_a_decision_changes_nothing(draft, digests, db):
+    from bot.store.digests import update_digest_content
+
+    digests.approve(draft.id, "U0FACI001")
+    before = db.digest(draft.id).content
+    assert update_digest_content(db, draft.id, {"title": "x"}) is False
+    assert db.digest(draft.id).content == before
 
 
 def test_the_edit_is_kept_with_the_stored_digest_and_shown_in_every_rendering(draft, digests):
     dropped = draft.dilemmas[0]
     edited = digests.edit(draft.id, "U0FACI001", {1: "Tid og rammer"}, {dropped.key})
     stored = digests.load(edited.id)
-    assert stored.edit == edited.edit
+    assert stored.edit == edited.edit and stored.id == draft.id
     as_json = Digest.model_validate_json(render(stored, "json"))
     assert as_json.edit.labels[0].facilitator == "Tid og rammer"
     engine = draft.themes[1].label
@@ -93,7 +128,7 @@ def test_editing_an_edited_draft_keeps_the_engines_label_and_adds_up(draft, dige
     second = digests.edit(first.id, "U0FACI003", {0: "Andet bud"}, {first.dilemmas[0].key})
     assert [(e.engine, e.facilitator) for e in second.edit.labels] == [(engine_label, "Andet bud")]
     assert [g.section for g in second.edit.left_out] == ["questions", "dilemmas"]
-    assert second.edit.replaces == first.id
+    assert second.id == first.id == draft.id and len(second.edit.history) == 2
 
 
 def test_an_edit_that_changes_nothing_keeps_the_draft(draft, digests, db):

@@ -28,7 +28,8 @@ def _answer(i: int, place: str, q1: str, q2: str = "", consent: bool = True) -> 
 
 
 def _answers() -> list[Answer]:
-    # Herning answers most, Silkeborg least; Viborg writes 7 answers, 5 about employers.
+    # Herning answers most, Silkeborg least; Viborg writes 7 answers, 5 about employers and 2
+    # about the citizen's own plan in employers' words (one theme: all 7 of Viborg's answers).
     rows = [(place, text) for place in ("herning",) * 8 for text in [DANISH_PLAN[0]]]
     rows += [("silkeborg", DANISH_PLAN[1])] * 3
     rows += [("holstebro", DANISH_PLAN[2])] * 4
@@ -58,7 +59,7 @@ def test_a_difference_is_told_in_counts_never_in_percentages():
     md = render(digest, "md")
     employers = next(th for th in digest.themes if "virksomhed" in th.terms)
     assert (
-        f"I Viborg Kommune handlede 5 af 7 svar om “{employers.label}” (i alle kommuner 5 af 22)."
+        f"I Viborg Kommune handlede 7 af 7 svar om “{employers.label}” (i alle kommuner 7 af 22)."
         in md
     )
     assert "%" not in md.split("## Forskelle")[1]
