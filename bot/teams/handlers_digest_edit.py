@@ -18,7 +18,7 @@ from bot.core.answering import RoundError
 from bot.core.i18n import t
 from bot.digest.edit import MAX_LABEL, label_problem
 from bot.digest.model import Digest
-from bot.digest.service import DRAFT
+from bot.digest.service import DRAFT, changed
 from bot.teams import actions, cards_digest_edit, responses
 from bot.teams.sdk import ActivityContext, api
 
@@ -88,7 +88,7 @@ async def edit_dialog_submitted(
             else:
                 key = (
                     "digest_review.unchanged"
-                    if edited.id == digest.id
+                    if not changed(digest, edited)
                     else "teams_edge.digest_edited"
                 )
                 return responses.dialog_message(t(key, lang))

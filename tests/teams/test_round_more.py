@@ -311,10 +311,13 @@ def test_ret_overskrifter_renames_a_theme_in_a_dialog(mixed, connector):
         )
     )
     assert status == 200 and body["task"]["type"] == "message"
-    assert body["task"]["value"].startswith("Rettelserne er gemt.")
+    assert body["task"]["value"] == (
+        "Rettelserne er gemt, og den rettede kladde er sendt til facilitatorerne."
+    )
     edited = process.services.digests.latest(round.id)
-    assert edited.id != draft.id and edited.themes[0].label == "Borgeren sætter dagsordenen"
-    assert process.services.store.digest(draft.id).status == "rejected"
+    # Edited in place: the same draft, with the facilitator's heading.
+    assert edited.id == draft.id and edited.themes[0].label == "Borgeren sætter dagsordenen"
+    assert process.services.store.digest(draft.id).status == "draft"
     # The edited draft reached the facilitator, with its buttons.
     new_draft = card_text(connector.sent(f"a:chat-{FACILITATOR}")[before].json)
     assert "Borgeren sætter dagsordenen" in new_draft and actions.DIGEST_APPROVE in new_draft

@@ -20,7 +20,7 @@ from bot.core.rounds import RoundError
 from bot.core.services import Services
 from bot.digest.edit import MAX_LABEL, label_problem
 from bot.digest.model import Digest
-from bot.digest.service import APPROVED, DRAFT, REJECTED, from_record
+from bot.digest.service import APPROVED, DRAFT, REJECTED, changed, from_record
 from bot.export.collect import ExportFilter, ExportRequestRefused, export_file, export_request
 from bot.slack import blocks_overview as overview
 from bot.slack.digest_blocks import (
@@ -100,24 +100,36 @@ def show_outcome(
     if note is None:
         return
     digest = services.digests.load(digest_id)  # type: ignore[union-attr]
-    blocks = build_digest_reviewed(digest, note)
+    _mark_drafts(services, digest, _draft_refs(services, digest, ref, everyone), note)
+
+
+def _draft_refs(
+    services: Services, digest: Digest, ref: MessageRef | None, everyone: bool = True
+) -> list[MessageRef]:
+    """The clicked draft DM, then (everyone) every other facilitator's copy of the same draft."""
     slack = messenger(services)
     refs = [ref] if ref is not None else []
     since = digest.created_at.timestamp() - 60
     for member in services.network.members if everyone else ():
-        if not member.has_role("facilitator"):
+        if not member.has_role("facilitator") or not member.slack:
             continue
         try:
-            found = slack.find_digest_draft(member.slack, digest_id, since)
+            found = slack.find_digest_draft(member.slack, digest.id, since)
         except DeliveryFailed:
             continue
         if found is not None and found not in refs:
             refs.append(found)
+    return refs
+
+
+def _mark_drafts(services: Services, digest: Digest, refs: list[MessageRef], note: str) -> None:
+    """Turn draft DMs into a note without buttons."""
+    blocks = build_digest_reviewed(digest, note)
     for where in refs:
         try:
-            slack.update_message(where, note, blocks)
+            messenger(services).update_message(where, note, blocks)
         except DeliveryFailed:
-            logger.warning("could not show the outcome on digest %s's draft", digest_id)
+            logger.warning("could not show the outcome on digest %s's draft", digest.id)
 
 
 def review(services: Services, body: dict, what: str) -> None:
@@ -207,6 +219,9 @@ def save_edit(
     lang = language(services, user)
     ref = slack_ref(context.channel, context.ts) if context.channel and context.ts else None
     try:
+        before = services.digests.load(context.digest_id)  # type: ignore[union-attr]
+        # The copies to mark are found before the edit sends the edited draft again.
+        copies = _draft_refs(services, before, ref)
         edited = services.digests.edit(context.digest_id, user, labels, left_out)  # type: ignore[union-attr]
     except (AccessDenied, RoundError) as exc:
         safe_ephemeral(services, context.channel, user, explain(exc, lang))
@@ -215,10 +230,18 @@ def save_edit(
         logger.exception("digest %s: the edit failed", context.digest_id)
         safe_ephemeral(services, context.channel, user, t("digest_review.failed", lang))
         return
-    if edited.id == context.digest_id:
+    if not changed(before, edited):
         safe_ephemeral(services, context.channel, user, t("digest_review.unchanged", lang))
         return
-    show_outcome(services, context.digest_id, ref)
+    # The draft is changed in place and sent again to every facilitator (the service); the
+    # copies from before the edit say so and lose their buttons.
+    note = t(
+        "digest_review.replaced",
+        before.language,
+        name=_name(services, user),
+        when=_when(services, services.rounds.clock(), before.language),
+    )
+    _mark_drafts(services, before, copies, note)
 
 
 # -- /flip digest -----------------------------------------------------------------------------
