@@ -15,6 +15,14 @@ command, view and event lands (ids are constants shared with the Block Kit build
     event message (DM, thread reply, edit) -> events.message_received
     event app_home_opened                -> home.app_home_opened
     every event_callback, first          -> events.register_dedupe (Slack's retries)
+    kollegial sparring (ids in blocks_sparring):
+      App Home HOME_SHARE                -> sparring.share_button_clicked (as /flip sparring)
+      view SHARE_MODAL / CONFIRM_MODAL   -> sparring.share_form_submitted / share_confirmed
+      preview PREVIEW_EDIT               -> sparring.share_edit_clicked
+      draft APPROVE / EDIT / REJECT      -> sparring.draft_approve_clicked / draft_edit_clicked /
+                                            draft_reject_clicked
+      view EDIT_MODAL / REJECT_MODAL     -> sparring.edit_submitted / reject_submitted
+      owner's thread THANK               -> sparring.answer_thank_clicked
 
 A test checks that every listener registered in this package is named here.
 """
@@ -24,7 +32,16 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.core.services import Services
-from bot.slack.handlers import actions, commands, digests, events, home, privacy, views
+from bot.slack.handlers import (
+    actions,
+    commands,
+    digests,
+    events,
+    home,
+    privacy,
+    sparring,
+    views,
+)
 
 
 def register_handlers(app: App, services: Services) -> None:
@@ -37,3 +54,4 @@ def register_handlers(app: App, services: Services) -> None:
     events.register(app, services)
     home.register(app, services)
     privacy.register(app, services)
+    sparring.register(app, services)

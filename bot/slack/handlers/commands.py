@@ -25,7 +25,7 @@ from bot.privacy.redact import PrivacyError
 from bot.schedule.view import describe, upcoming
 from bot.slack import blocks, blocks_privacy
 from bot.slack import blocks_overview as overview
-from bot.slack.handlers import digests
+from bot.slack.handlers import digests, sparring
 from bot.slack.handlers.common import (
     after_ack,
     explain,
@@ -260,6 +260,7 @@ ACTIONS: dict[str, Callable[[Request, Command], str | dict | None]] = {
     "samtykke": do_consent,
     "slet-mig": do_erase_self,
     "export": do_export,
+    "sparring": sparring.do_sparring,
 }
 
 
