@@ -18,6 +18,8 @@ builders. Where a card action or a message lands:
     task/fetch, task/submit DIGEST_EDIT_* -> "Ret overskrifter" (bot.teams.handlers_digest_edit)
     Action.Execute ERASE_*            -> erase_clicked (bot.teams.handlers_commands, with the
                                          commands digest, reopen, prompts and slet-mig)
+    kollegial sparring: `sparring`, its dialogs and the draft and answer cards
+                                      -> bot.teams.handlers_sparring (its own map)
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from bot.teams import (
     handlers_commands,
     handlers_digest_edit,
     handlers_research,
+    handlers_sparring,
 )
 from bot.teams.background import later, wait_for_background
 from bot.teams.files import PendingFiles
@@ -429,6 +432,10 @@ class TeamsHandlers:
             prompt = rounds.prompt_of(round)
             try:
                 require(self.services.network, member.id, "answer")
+                if self.services.sparring is not None:  # how a case's owner sees the answerer
+                    self.services.sparring.set_show_name(
+                        action.round_id, member.id, action.show_name
+                    )
                 result = rounds.record_answer(
                     action.round_id, member.id, action.answers, quotable=action.quotable
                 )
@@ -464,6 +471,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "reopen": handlers_commands.do_reopen,
     "prompts": handlers_commands.do_prompts,
     "slet-mig": handlers_commands.do_erase_self,
+    "sparring": handlers_sparring.do_sparring,
 }
 
 
@@ -493,4 +501,5 @@ def register_handlers(
     edit = handlers_digest_edit
     app.on_dialog_open(actions.DIGEST_EDIT_DIALOG)(partial(edit.edit_dialog_opened, handlers))
     app.on_dialog_submit(actions.DIGEST_EDIT_SUBMIT)(partial(edit.edit_dialog_submitted, handlers))
+    handlers_sparring.register(app, handlers)
     return handlers
