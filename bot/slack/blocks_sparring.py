@@ -450,3 +450,50 @@ def show_name_ticked(values: dict) -> bool:
     """Whether a submitted answer modal has 'show my name' ticked."""
     ticked = _value(values, CHOICES_BLOCK)
     return any(o.get("value") == SHOW_NAME for o in ticked.get("selected_options") or [])
+
+
+def build_home_blocks(home, language: str, names: dict[str, str], *, can_share: bool) -> list:
+    """Kollegial sparring on App Home (home: bot.core.home.SparringHome): *Del et dilemma* for
+    brokers, their own cases with their answers, and the facilitators' two lists."""
+    lang = language
+    blocks: list[Block] = []
+    if can_share:
+        blocks.append(
+            ActionsBlock(
+                elements=[ButtonElement(text=t("sparring.home.share", lang), action_id=HOME_SHARE)]
+            )
+        )
+    if home.mine:
+        lines = [t("sparring.home.mine", lang)]
+        for case, answers in home.mine[-5:]:
+            status = t(f"sparring.status.{case.status.value}", lang)
+            title = escape_mrkdwn(case.title)
+            lines.append(
+                "• "
+                + t("sparring.home.case_line", lang, title=title, status=status, answers=answers)
+            )
+        blocks += long_text("\n".join(lines))
+    if home.waiting is not None and home.running is not None:
+        lines = []
+        if home.waiting:
+            lines.append(t("sparring.home.review_header", lang))
+            for case in home.waiting[:8]:
+                status = t(f"sparring.status.{case.status.value}", lang)
+                place = names.get(case.municipality, case.municipality)
+                lines.append(f"• {escape_mrkdwn(case.title)} ({place}, {status})")
+        if home.running:
+            lines.append(t("sparring.home.running_header", lang))
+            for case, answers in home.running[:8]:
+                place = names.get(case.municipality, case.municipality)
+                title = escape_mrkdwn(case.title)
+                line = t(
+                    "sparring.home.running_line",
+                    lang,
+                    title=title,
+                    municipality=place,
+                    answers=answers,
+                )
+                lines.append(f"• {line}")
+        if lines:
+            blocks += long_text("\n".join(lines))
+    return blocks

@@ -288,3 +288,28 @@ def test_the_owners_erasure_takes_the_case_and_its_answers(flip):
         erased.status == CaseStatus.ERASED and erased.situation == "" and erased.owner_id != OWNER
     )
     assert services.store.response(case.round_id, ANSWERER) is None
+
+
+def test_status_and_app_home_list_the_cases(flip):
+    from bot.slack.handlers.home import build_home_for
+    from tests.slack.conftest import status_of
+
+    server, services = flip.server, flip.services
+    preview = share_case(flip, title="Borger <!channel> vil ikke")
+    server.submit(OWNER, preview, {})
+    assert wait_idle()
+    status = status_of(flip, FACILITATOR)
+    assert "*Sager, der venter på en facilitator*" in status
+    assert (
+        "• Borger &lt;!channel&gt; vil ikke (Herning Kommune, venter på en facilitator)" in status
+    )
+
+    owner_home = build_home_for(services, OWNER).to_dict()
+    first = owner_home["blocks"][0]["elements"][0]
+    assert first["action_id"] == ui.HOME_SHARE and first["text"]["text"] == "Del et dilemma"
+    assert "“Borger &lt;!channel&gt; vil ikke” · venter på en facilitator · 0 svar" in str(
+        owner_home
+    )
+    # A researcher's home has no share button.
+    researcher_home = build_home_for(services, RESEARCHER).to_dict()
+    assert ui.HOME_SHARE not in str(researcher_home)

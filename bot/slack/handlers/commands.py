@@ -15,6 +15,7 @@ from slack_bolt import Ack, App
 from bot.core import facilitation
 from bot.core.access import AccessDenied, require
 from bot.core.command import Command, parse_command
+from bot.core.home import sparring_status
 from bot.core.i18n import format_date, format_datetime, t
 from bot.core.models import DeliveryStatus
 from bot.core.rounds import RoundError
@@ -142,6 +143,8 @@ def status_text(services: Services, lang: str) -> str:
         )
     names = {m.id: m.name for m in services.network.municipalities}
     status = overview.build_status(rows, names, lang, services.network.tz)
+    # Kollegial sparring: cases waiting for a facilitator, and those running.
+    status = "\n".join([status, "", *sparring_status(services, lang, escape_mrkdwn)])
     coming = upcoming(services, services.rounds.clock(), runs=1)[:STATUS_UPCOMING]
     if not coming:
         return status

@@ -6,9 +6,11 @@ import logging
 
 from slack_bolt import App
 
-from bot.core.home import home_of
+from bot.core.access import allowed
+from bot.core.home import home_of, sparring_home_of
 from bot.core.services import Services
 from bot.slack import blocks_overview as overview
+from bot.slack import blocks_sparring
 from bot.slack.handlers.common import after_ack, language, member_of, messenger
 
 logger = logging.getLogger(__name__)
@@ -17,7 +19,7 @@ logger = logging.getLogger(__name__)
 def build_home_for(services: Services, user: str):
     """The App Home view of one member, from the store."""
     home = home_of(services, user)
-    return overview.build_home(
+    view = overview.build_home(
         language=language(services, user),
         tz=services.network.tz,
         open_prompts=home.open_prompts,
@@ -26,6 +28,15 @@ def build_home_for(services: Services, user: str):
         facilitator_rounds=home.facilitator_rounds,
         names={m.id: m.name for m in services.network.municipalities},
     )
+    # Kollegial sparring first: *Del et dilemma*, the member's cases, the facilitators' lists.
+    sparring = blocks_sparring.build_home_blocks(
+        sparring_home_of(services, user),
+        language(services, user),
+        {m.id: m.name for m in services.network.municipalities},
+        can_share=allowed(services.network, user, "share_case"),
+    )
+    view.blocks = [*sparring, *view.blocks][:100]
+    return view
 
 
 def publish_home(services: Services, user: str) -> None:
