@@ -43,6 +43,8 @@ APPROVE = "sparring_approve"
 EDIT = "sparring_edit_draft"
 REJECT = "sparring_reject_draft"
 THANK = "sparring_thank"
+LIBRARY_CONSENT = "sparring_library_consent"  # the owner, under their digest
+LIBRARY_ADD = "sparring_library_add"  # a facilitator, under their copy of the digest
 # Inputs (block id = action id).
 TITLE = "sparring_title"
 SITUATION = "sparring_situation"
@@ -497,3 +499,18 @@ def build_home_blocks(home, language: str, names: dict[str, str], *, can_share: 
         if lines:
             blocks += long_text("\n".join(lines))
     return blocks
+
+
+def build_library_button(case_id: int, language: str, *, owner: bool) -> list[Block]:
+    """Under a closed case's digest: the owner's yes, or a facilitator's button, to make the
+    case an anonymised dilemma in the library."""
+    action, key = (
+        (LIBRARY_CONSENT, "sparring.library.owner_yes")
+        if owner
+        else (LIBRARY_ADD, "sparring.library.add")
+    )
+    return [
+        ActionsBlock(
+            elements=[ButtonElement(text=t(key, language), action_id=action, value=str(case_id))]
+        )
+    ]

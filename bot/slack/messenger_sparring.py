@@ -75,7 +75,8 @@ class SparringMessages:
                 channel, f"{escape_mrkdwn(intro)}\n{t('sparring.digest.empty', lang)}", thread
             )
             return
-        for message in build_digest_private(digest, intro):
+        library = sparring.build_library_button(case.id, lang, owner=owner)
+        for message in [*build_digest_private(digest, intro), library]:
             self._call(
                 "chat_postMessage",
                 channel=channel,

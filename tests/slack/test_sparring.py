@@ -9,6 +9,7 @@ import json
 
 from bot.core.models import CaseStatus
 from bot.privacy.redact import PLACEHOLDERS
+from bot.prompts import load_library
 from bot.slack import blocks, blocks_privacy
 from bot.slack import blocks_sparring as ui
 from bot.slack.handlers.common import wait_idle
@@ -92,7 +93,7 @@ def draft_to(fake, facilitator):
     return calls[-1]
 
 
-def test_a_case_from_share_to_the_owners_digest(flip):
+def test_a_case_from_share_to_the_owners_digest(flip, tmp_path):
     server, fake, services = flip.server, flip.fake, flip.services
 
     # The preview shows the redacted case and what was taken out, with *Send* and *Ret*.
@@ -214,6 +215,19 @@ def test_a_case_from_share_to_the_owners_digest(flip):
             c.args.get("channel") == FACILITATOR and "FLIP-mødet" in c.args.get("text", "")
         ),
     )
+
+    # The owner says yes under their digest; a facilitator then adds it to the library.
+    server.click(OWNER, ui.LIBRARY_CONSENT, str(case_id), owner_dm, thread_ts)
+    assert wait_idle()
+    said = fake.calls_to("chat.postEphemeral")[-1].args["text"]
+    assert said.startswith("Tak! En facilitator kan nu gøre sagen til et anonymt dilemma")
+    folder = tmp_path / "egne"
+    services.settings = services.settings.model_copy(update={"flipbot_prompts": str(folder)})
+    server.click(FACILITATOR, ui.LIBRARY_ADD, str(case_id), fake.dm_channel(FACILITATOR), "1.1")
+    assert wait_idle()
+    said = fake.calls_to("chat.postEphemeral")[-1].args["text"]
+    assert said.startswith(f"Sagen er nu dilemmaet praksis-{case_id}")
+    assert load_library(folder).get(f"praksis-{case_id}").kind == "dilemma"
 
 
 def test_a_researcher_cannot_share_a_case(flip):

@@ -23,6 +23,8 @@ command, view and event lands (ids are constants shared with the Block Kit build
                                             draft_reject_clicked
       view EDIT_MODAL / REJECT_MODAL     -> sparring.edit_submitted / reject_submitted
       owner's thread THANK               -> sparring.answer_thank_clicked
+      digest LIBRARY_CONSENT / LIBRARY_ADD -> sparring.library_consent_clicked /
+                                            library_add_clicked (a library dilemma)
 
 A test checks that every listener registered in this package is named here.
 """

@@ -18,6 +18,7 @@ from bot.core.models import CaseStatus
 from bot.core.rounds import RoundError, case_prompt
 from bot.core.services import Services
 from bot.core.sparring import CaseText, SparringService
+from bot.core.sparring_library import library_consent, to_library
 from bot.slack import blocks_sparring as ui
 from bot.slack.errors import slack_ref
 from bot.slack.guard import BadPayload
@@ -339,6 +340,26 @@ def thank_clicked(services: Services, body: dict) -> None:
     safe_ephemeral(services, container.get("channel_id"), user, t(key, lang))
 
 
+def library_clicked(services: Services, body: dict, owner: bool) -> None:
+    """The owner's yes, or a facilitator's click, turning a closed case into a library dilemma."""
+    user = member_of(services, body["user"]["id"])
+    value = body["actions"][0].get("value") or ""
+    channel = (body.get("container") or {}).get("channel_id")
+    lang = language(services, user)
+    case_id = int(value) if value.isdigit() else 0
+    try:
+        if owner:
+            library_consent(_sparring(services), case_id, user)
+            text = t("sparring.library.owner_ok", lang)
+        else:
+            folder = services.settings.flipbot_prompts
+            prompt_id = to_library(_sparring(services), case_id, user, folder)
+            text = t("sparring.library.added", lang, prompt_id=prompt_id)
+    except (AccessDenied, RoundError) as exc:
+        text = explain(exc, lang)
+    safe_ephemeral(services, channel, user, text)
+
+
 def register(app: App, services: Services) -> None:
     @app.action(ui.HOME_SHARE)
     def share_button_clicked(ack: Ack, body: dict) -> None:
@@ -386,6 +407,16 @@ def register(app: App, services: Services) -> None:
     def edit_submitted(ack: Ack, body: dict, view: dict) -> None:
         reply = submit_edit(services, body, view)
         ack(**reply) if reply else ack()
+
+    @app.action(ui.LIBRARY_CONSENT)
+    def library_consent_clicked(ack: Ack, body: dict) -> None:
+        ack()
+        after_ack(library_clicked, services, body, True)
+
+    @app.action(ui.LIBRARY_ADD)
+    def library_add_clicked(ack: Ack, body: dict) -> None:
+        ack()
+        after_ack(library_clicked, services, body, False)
 
     @app.action(ui.THANK)
     def answer_thank_clicked(ack: Ack, body: dict) -> None:
