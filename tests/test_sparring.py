@@ -249,3 +249,37 @@ def test_the_owner_can_withdraw_before_it_goes_out(services):
     with pytest.raises(RoundError):
         services.sparring.withdraw(preview.case.id, SILKEBORG_BROKER)
     assert services.sparring.withdraw(preview.case.id, OWNER).status == CaseStatus.WITHDRAWN
+
+
+def test_a_sparring_programme_slot_takes_the_oldest_approved_case(
+    db, network, library, messenger, clock
+):
+    from bot.schedule.jobs import ScheduleJobs
+    from tests.schedule_helpers import programme, utc
+
+    slots = programme(id="sparring-tue", kind="sparring", theme="vidensmobilisering")
+    scheduled = network_with(network, slots)
+    services = build_services(
+        load_settings(), messenger, network=scheduled, library=library, store=db, clock=clock
+    )
+    jobs = ScheduleJobs(services)
+    clock.now = utc(2026, 11, 24, 9, 0, 5)
+    # No case waits: the slot is recorded as empty, nothing is sent.
+    assert [o.status for o in jobs.run_programme("sparring-tue")] == ["empty"]
+    # Approved cases wait for the slot (the owner is told so), the oldest goes first.
+    first = shared_and_approved(services)
+    second = shared_and_approved(services)
+    assert first.status == second.status == CaseStatus.APPROVED
+    told = [s.detail["text"] for s in messenger.of_kind("notice") if s.member_id == OWNER]
+    assert "ved næste sparringsrunde i netværkets program" in told[-1]
+    clock.now = utc(2026, 12, 1, 9, 0, 5)
+    [outcome] = jobs.run_programme("sparring-tue")
+    assert outcome.status == "started"
+    assert services.sparring.get(first.id).round_id == outcome.round_id
+    assert services.sparring.get(second.id).status == CaseStatus.APPROVED
+    round = services.rounds.get_round(outcome.round_id)
+    assert round.programme_id == "sparring-tue" and round.started_by == "scheduler"
+    assert {s.member_id for s in messenger.of_kind("prompt")} >= {SILKEBORG_BROKER}
+    # Closing it sends no case on by itself: the next slot does.
+    services.rounds.close_round(outcome.round_id, FACILITATOR)
+    assert services.sparring.get(second.id).status == CaseStatus.APPROVED

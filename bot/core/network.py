@@ -173,6 +173,9 @@ class WorkingHours(_Strict):
 
 class Programme(_Strict):
     id: str
+    # "sparring": each slot sends the oldest approved sparring case instead of a library prompt
+    # (the theme then only names the programme's area).
+    kind: Literal["prompt", "sparring"] = "prompt"
     theme: ThemeId
     schedule: str
     audience: Literal["all"] | list[str] = "all"

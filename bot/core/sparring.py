@@ -307,7 +307,8 @@ class SparringService:
         self.launch_waiting(by)
         case = self.get(case_id)
         if case.status == CaseStatus.APPROVED:
-            self._tell(case.owner_id, "sparring.owner.queued", title=case.title)
+            key = "sparring.owner.programme" if self.by_programme() else "sparring.owner.queued"
+            self._tell(case.owner_id, key, title=case.title)
         return case
 
     def edit(
@@ -367,8 +368,16 @@ class SparringService:
 
     # -- running ----------------------------------------------------------------------------
 
+    def by_programme(self) -> bool:
+        """True when a programme of the network has `kind: sparring` slots: approved cases then
+        wait for the next slot instead of going out at once."""
+        return any(p.kind == "sparring" for p in self.network.programmes)
+
     def launch_waiting(self, by: str = "flipbot") -> list[Round]:
-        """Send approved cases, oldest first, while fewer than the network's cap are running."""
+        """Send approved cases, oldest first, while fewer than the network's cap are running
+        (not when programme slots send them)."""
+        if self.by_programme():
+            return []
         started = []
         for case in self.queued():
             if len(self.running()) >= self.network.sparring.max_running:
@@ -382,16 +391,21 @@ class SparringService:
                 started.append(round)
         return started
 
-    def take_for_slot(self, programme_id: str, by: str = "scheduler") -> Round | None:
+    def take_for_slot(
+        self, programme_id: str, by: str = "scheduler", *, deliver: bool = True
+    ) -> Round | None:
         """A programme's `kind: sparring` slot: the oldest approved case goes out (None when no
         case waits, or the cap of running sparring rounds is reached)."""
         queued = self.queued()
         if not queued or len(self.running()) >= self.network.sparring.max_running:
             return None
-        return self.launch(queued[0].id, by, programme_id=programme_id)
+        return self.launch(queued[0].id, by, programme_id=programme_id, deliver=deliver)
 
-    def launch(self, case_id: int, by: str, programme_id: str | None = None) -> Round | None:
-        """Start the case's round (its owner left out) and send it; None if it was not waiting."""
+    def launch(
+        self, case_id: int, by: str, programme_id: str | None = None, *, deliver: bool = True
+    ) -> Round | None:
+        """Start the case's round (its owner left out) and, with deliver, send it and tell the
+        owner; None if it was not waiting. Without deliver, see deliver_launched."""
         case = self.get(case_id)
         if case.status != CaseStatus.APPROVED:
             return None
@@ -426,7 +440,18 @@ class SparringService:
             )
             if moved is None:
                 raise RoundError("sparring_decided", status=self.get(case_id).status.value)
+        if deliver:
+            self.deliver_launched(round.id)
+        return round
+
+    def deliver_launched(self, round_id: int) -> None:
+        """Send a case's round and tell its owner how many it reached and until when."""
+        round = self.rounds.get_round(round_id)
+        case = self.of_round(round)
+        if case is None:
+            return
         result = self.rounds.deliver(round.id)
+        network = self.network
         lang = network.language_of(case.owner_id)
         self._notify(
             case.owner_id,
@@ -435,10 +460,9 @@ class SparringService:
                 lang,
                 title=case.title,
                 count=result.sent,
-                closes=format_datetime(closes_at, lang, network.tz),
+                closes=format_datetime(round.closes_at, lang, network.tz),
             ),
         )
-        return round
 
     def set_show_name(self, round_id: int, member_id: str, show_name: bool) -> None:
         """How an answerer wants to be shown to the owner; no-op for a round that is no case."""
