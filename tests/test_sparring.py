@@ -283,3 +283,20 @@ def test_a_sparring_programme_slot_takes_the_oldest_approved_case(
     # Closing it sends no case on by itself: the next slot does.
     services.rounds.close_round(outcome.round_id, FACILITATOR)
     assert services.sparring.get(second.id).status == CaseStatus.APPROVED
+
+
+def test_exports_mark_a_sparring_round_and_its_owner_only_with_consent(services, db):
+    from bot.export.collect import ExportFilter, collect, project_key, pseudonym
+    from bot.privacy.erasure import set_consent
+
+    case = shared_and_approved(services)
+    services.rounds.record_answer(case.round_id, SILKEBORG_BROKER, {"q1": "Lyt først."})
+    network, library = services.network, services.library
+    rows = collect(db, network, library, ExportFilter(round_id=case.round_id)).rows
+    [row] = rows
+    assert row.kind == "sparring" and row.prompt_title == CASE.title
+    assert row.owner_pseudonym == pseudonym(project_key(db), OWNER)
+    assert row.owner_pseudonym != row.pseudonym
+    set_consent(db, OWNER, False, by=OWNER)
+    [row] = collect(db, network, library, ExportFilter(round_id=case.round_id)).rows
+    assert row.owner_pseudonym is None and row.kind == "sparring"
