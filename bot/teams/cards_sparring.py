@@ -42,10 +42,12 @@ EDIT_SUBMIT = "flip.sparring.edit.submit"
 # Action.Execute verbs (data: action, case_id; THANK also answerer).
 APPROVE = "flip.sparring.approve"
 THANK = "flip.sparring.thank"
+LIBRARY_CONSENT = "flip.sparring.library.consent"  # the owner, under their digest
+LIBRARY_ADD = "flip.sparring.library.add"  # a facilitator, under their copy
 
 DIALOGS = frozenset({SHARE_DIALOG, REJECT_DIALOG, EDIT_DIALOG})
 SUBMITS = frozenset({SHARE_SUBMIT, CONFIRM_SUBMIT, REVISE_SUBMIT, REJECT_SUBMIT, EDIT_SUBMIT})
-EXECUTES = frozenset({APPROVE, THANK})
+EXECUTES = frozenset({APPROVE, THANK, LIBRARY_CONSENT, LIBRARY_ADD})
 
 CASE_KEY = "case_id"
 ANSWERER_KEY = "answerer"
@@ -396,3 +398,17 @@ def build_owner_answer(
         ),
     ]
     return new_card(body, language, fallback=attribution)
+
+
+def build_library_card(case_id: int, language: str, *, owner: bool) -> AdaptiveCard:
+    """Under a closed case's digest: the owner's yes, or a facilitator's button, to make the
+    case an anonymised dilemma in the library."""
+    verb, key = (
+        (LIBRARY_CONSENT, "sparring.library.owner_yes")
+        if owner
+        else (LIBRARY_ADD, "sparring.library.add")
+    )
+    body: list[CardElement] = [
+        ActionSet(actions=[_execute(verb, t(key, language), {CASE_KEY: case_id})])
+    ]
+    return new_card(body, language)

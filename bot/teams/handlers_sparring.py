@@ -9,6 +9,7 @@
     task/fetch, task/submit REJECT_*     -> reject_dialog_opened / reject_submitted
     task/fetch, task/submit EDIT_*       -> edit_dialog_opened / edit_submitted
     Action.Execute THANK                 -> thank_clicked (in the owner's chat)
+    Action.Execute LIBRARY_CONSENT / LIBRARY_ADD -> library_clicked (under a closed case's digest)
 
 Thin: parse with cards_sparring.parse_sparring, call SparringService off the loop, answer with a
 card. Ids are in bot.teams.cards_sparring."""
@@ -28,6 +29,7 @@ from bot.core.models import CaseStatus
 from bot.core.network import Member
 from bot.core.rounds import case_prompt
 from bot.core.sparring import CaseText, SparringService
+from bot.core.sparring_library import library_consent, to_library
 from bot.teams import cards_sparring as ui
 from bot.teams import responses
 from bot.teams.actions import MalformedAction
@@ -254,6 +256,18 @@ async def thank_clicked(h: TeamsHandlers, ctx) -> Any:
     return await _invoke(h, ctx, work, dialog=False)
 
 
+async def library_clicked(h: TeamsHandlers, ctx) -> Any:
+    def work(member: Member, form: ui.SparringForm, lang: str) -> Any:
+        if form.verb == ui.LIBRARY_CONSENT:
+            library_consent(_sparring(h), form.case_id or 0, member.id)
+            return responses.message(t("sparring.library.owner_ok", lang))
+        folder = h.services.settings.flipbot_prompts
+        prompt_id = to_library(_sparring(h), form.case_id or 0, member.id, folder)
+        return responses.message(t("sparring.library.added", lang, prompt_id=prompt_id))
+
+    return await _invoke(h, ctx, work, dialog=False)
+
+
 def register(app: App, h: TeamsHandlers) -> None:
     """Attach the sparring callbacks (the map is in the module docstring)."""
     app.on_dialog_open(ui.SHARE_DIALOG)(partial(share_dialog_opened, h))
@@ -266,3 +280,5 @@ def register(app: App, h: TeamsHandlers) -> None:
     app.on_dialog_submit(ui.EDIT_SUBMIT)(partial(edit_submitted, h))
     app.on_card_action_execute(ui.APPROVE)(partial(approve_clicked, h))
     app.on_card_action_execute(ui.THANK)(partial(thank_clicked, h))
+    app.on_card_action_execute(ui.LIBRARY_CONSENT)(partial(library_clicked, h))
+    app.on_card_action_execute(ui.LIBRARY_ADD)(partial(library_clicked, h))

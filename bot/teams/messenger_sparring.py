@@ -68,3 +68,5 @@ class SparringCards:
         for piece in cards_digest.build_digest_thread_text(digest):
             activity = MessageActivityInput(text=piece, text_format="markdown")
             self._to_member(member, activity, "sparring digest text")
+        library = cards_sparring.build_library_card(case.id, lang, owner=owner)
+        self._to_member(member, library, "sparring library")

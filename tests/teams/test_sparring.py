@@ -76,7 +76,7 @@ def shared(teams, connector, **changes) -> int:
     return case_id
 
 
-def test_a_case_from_share_to_the_owners_digest_in_teams(mixed, connector, slack):
+def test_a_case_from_share_to_the_owners_digest_in_teams(mixed, connector, slack, tmp_path):
     teams, process = mixed
     services = process.services
     install(teams, connector, OWNER, FACILITATOR)
@@ -148,8 +148,19 @@ def test_a_case_from_share_to_the_owners_digest_in_teams(mixed, connector, slack
     assert process.teams.wait_idle()
     owner_chat = card_text(cards_to(connector, f"a:chat-{OWNER}"))
     assert "Sparringen om “Borger vil ikke i praktik” er slut" in owner_chat
-    assert "med til FLIP-mødet" in card_text(cards_to(connector, f"a:chat-{FACILITATOR}")[-1])
+    assert "med til FLIP-mødet" in card_text(cards_to(connector, f"a:chat-{FACILITATOR}"))
     assert services.sparring.get(case_id).status == CaseStatus.CLOSED
+
+    # Under the digest: the owner's yes, then a facilitator makes it a library dilemma.
+    status, body = teams.click(FACILITATOR, ui.LIBRARY_ADD, case_id=case_id)
+    assert body["value"].startswith("Vidensmægleren har ikke sagt ja")
+    assert ui.LIBRARY_CONSENT in owner_chat
+    status, body = teams.click(OWNER, ui.LIBRARY_CONSENT, case_id=case_id)
+    assert body["value"].startswith("Tak! En facilitator kan nu")
+    folder = tmp_path / "egne"
+    services.settings = services.settings.model_copy(update={"flipbot_prompts": str(folder)})
+    status, body = teams.click(FACILITATOR, ui.LIBRARY_ADD, case_id=case_id)
+    assert body["value"].startswith(f"Sagen er nu dilemmaet praksis-{case_id}")
 
 
 def test_a_researcher_cannot_share_in_teams(mixed, connector):
