@@ -24,6 +24,7 @@ from bot.core.messenger import DeliveryFailed, Messenger
 from bot.core.models import CaseStatus, Round, SparringCase
 from bot.core.network import Network
 from bot.core.rounds import RoundService, case_prompt
+from bot.core.sparring_words import attribution
 from bot.core.themes import THEME_IDS
 from bot.core.timeutil import after_working_days, utcnow
 from bot.digest.service import DigestService
@@ -151,6 +152,18 @@ class SparringService:
             removed,
         )
 
+    def _text_fields(self, text: CaseText, audience: Audience | None) -> tuple[dict, dict]:
+        """The case columns an edit changes (checked and redacted), and what was taken out."""
+        cleaned, removed = self._clean(text)
+        fields: dict = {
+            "title": cleaned.title,
+            "situation": cleaned.situation,
+            "questions": cleaned.questions,
+        }
+        if audience is not None:
+            fields["audience"] = self._audience(audience)
+        return fields, removed
+
     def _audience(self, audience: Audience) -> Audience:
         if audience in ("others", "all"):
             return audience
@@ -207,15 +220,8 @@ class SparringService:
         share_digest: bool | None = None,
     ) -> Preview:
         """'Ret': the owner changes their draft before confirming it (redacted again)."""
-        case = self._owned_draft(case_id, owner_id)
-        cleaned, removed = self._clean(text)
-        fields: dict = {
-            "title": cleaned.title,
-            "situation": cleaned.situation,
-            "questions": cleaned.questions,
-        }
-        if audience is not None:
-            fields["audience"] = self._audience(audience)
+        case = self.owned_draft(case_id, owner_id)
+        fields, removed = self._text_fields(text, audience)
         if show_name is not None:
             fields["show_name"] = show_name
         if share_digest is not None:
@@ -223,7 +229,8 @@ class SparringService:
         updated = self.cases.update_case(case.id, self.clock(), **fields)
         return Preview(updated, removed)
 
-    def _owned_draft(self, case_id: int, owner_id: str) -> SparringCase:
+    def owned_draft(self, case_id: int, owner_id: str) -> SparringCase:
+        """The owner's case while it is still a draft (RoundError otherwise)."""
         case = self.get(case_id)
         if case.owner_id != owner_id:
             raise RoundError("sparring_not_yours")
@@ -234,7 +241,7 @@ class SparringService:
     def confirm(self, case_id: int, owner_id: str) -> SparringCase:
         """The owner saw the redacted text and sends it: to the facilitators for review, or (with
         review off) straight on. The owner's chat gets the message the answers will come under."""
-        self._owned_draft(case_id, owner_id)
+        self.owned_draft(case_id, owner_id)
         review = self.network.sparring.review
         to = CaseStatus.REVIEW if review else CaseStatus.APPROVED
         case = self.cases.move(case_id, [CaseStatus.DRAFT], to, owner_id, "confirmed", self.clock())
@@ -276,6 +283,14 @@ class SparringService:
         return moved
 
     # -- facilitators -----------------------------------------------------------------------
+
+    def reviewable(self, case_id: int, by: str) -> SparringCase:
+        """A case a facilitator may still decide on (before opening a reject or edit form)."""
+        require(self.network, by, "review_case")
+        case = self.get(case_id)
+        if case.status not in WAITING:
+            raise RoundError("sparring_decided", status=case.status.value)
+        return case
 
     def _send_drafts(self, case: SparringCase) -> None:
         prompt = case_prompt(self.network, case)
@@ -325,14 +340,7 @@ class SparringService:
         case = self.get(case_id)
         if case.status not in WAITING:
             raise RoundError("sparring_decided", status=case.status.value)
-        cleaned, removed = self._clean(text)
-        fields: dict = {
-            "title": cleaned.title,
-            "situation": cleaned.situation,
-            "questions": cleaned.questions,
-        }
-        if audience is not None:
-            fields["audience"] = self._audience(audience)
+        fields, removed = self._text_fields(text, audience)
         if deadline_days is not None:
             if not 1 <= deadline_days <= 30:
                 raise RoundError("sparring_bad_deadline", days=deadline_days)
@@ -484,23 +492,12 @@ class SparringService:
         if owner is None or answerer is None:
             return
         lang = self.network.language_of(owner.id)
-        if self.cases.shows_name(case.id, answerer_id):
-            attribution = t(
-                "sparring.answer.by_name",
-                lang,
-                name=answerer.name,
-                municipality=self._municipality_name(answerer.municipality),
-            )
-        else:
-            attribution = t(
-                "sparring.answer.by_municipality",
-                lang,
-                municipality=self._municipality_name(answerer.municipality),
-            )
+        shown = self.cases.shows_name(case.id, answerer_id)
+        who = attribution(self.network, answerer_id, shown, lang)
         if result.outcome == "edited":
-            attribution = t("sparring.answer.edited", lang, who=attribution)
+            who = t("sparring.answer.edited", lang, who=who)
         ref = self.messenger.send_sparring_answer(
-            owner, case, case.owner_ref, attribution, result.response.text, answerer_id
+            owner, case, case.owner_ref, who, result.response.text, answerer_id
         )
         # Kept with the answerer's posts, so erasing them deletes this message too.
         record_answer_post(self.store, result.round.id, answerer_id, ref)
@@ -566,10 +563,6 @@ class SparringService:
         return on_closed
 
     # -- telling people ---------------------------------------------------------------------
-
-    def _municipality_name(self, municipality_id: str) -> str:
-        found = self.network.municipality(municipality_id)
-        return found.name if found else municipality_id
 
     def _tell(self, member_id: str, key: str, **params: object) -> None:
         self._notify(member_id, t(key, self.network.language_of(member_id), **params))

@@ -25,10 +25,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.core.i18n import t
-from bot.core.models import Prompt, SparringCase
+from bot.core.models import SparringCase
 from bot.core.sparring import MAX_QUESTION, MAX_QUESTIONS, MAX_REASON, MAX_SITUATION, MAX_TITLE
+from bot.core.sparring_words import audience_words, removed_words
 from bot.core.text import escape_mrkdwn
-from bot.privacy.redact import KINDS
 from bot.slack.blocks import CHOICES_BLOCK, SHOW_NAME, long_text
 
 # Views.
@@ -279,26 +279,6 @@ def error_block(key: str) -> str:
     return TITLE
 
 
-def removed_text(removed: dict[str, int], language: str) -> str:
-    if not removed:
-        return t("sparring.preview.nothing_removed", language)
-    items = []
-    for kind in KINDS:
-        n = removed.get(kind, 0)
-        if n == 1:
-            items.append(t(f"privacy.removed.{kind}.one", language))
-        elif n > 1:
-            items.append(t(f"privacy.removed.{kind}.many", language, count=n))
-    return t("sparring.preview.removed", language, items=", ".join(items))
-
-
-def audience_text(case: SparringCase, names: dict[str, str], language: str) -> str:
-    if isinstance(case.audience, list):
-        listed = ", ".join(names.get(m, m) for m in case.audience)
-        return t("sparring.audience.chosen", language, names=listed)
-    return t(f"sparring.audience.{case.audience}", language)
-
-
 def case_blocks(case: SparringCase, language: str) -> list[Block]:
     """The case as colleagues will read it: title, situation, questions."""
     questions = "\n".join(f"• {escape_mrkdwn(q)}" for q in case.questions)
@@ -322,10 +302,12 @@ def build_preview_modal(
         *case_blocks(case, lang),
         ContextBlock(
             elements=[
-                MarkdownTextObject(text=removed_text(removed, lang)),
+                MarkdownTextObject(text=removed_words(removed, lang)),
                 MarkdownTextObject(
                     text=t(
-                        "sparring.preview.audience", lang, audience=audience_text(case, names, lang)
+                        "sparring.preview.audience",
+                        lang,
+                        audience=audience_words(case, names, lang),
                     )
                 ),
                 MarkdownTextObject(
@@ -356,24 +338,19 @@ def build_preview_modal(
 
 def build_draft_message(
     case: SparringCase,
-    prompt: Prompt,
+    who: str,
     names: dict[str, str],
     language: str,
     note: str | None = None,
 ) -> tuple[str, list[Block]]:
-    """The facilitators' draft: the case, who asks and to whom, and the three decisions (or,
-    once decided, `note` in their place)."""
+    """The facilitators' draft: the case, who asks (`who`, as the owner chose) and to whom, and
+    the three decisions (or, once decided, `note` in their place)."""
     lang = language
-    who = (
-        t("sparring.answer.by_name", lang, name=prompt.asked_by, municipality=prompt.asked_from)
-        if prompt.asked_by
-        else t("sparring.answer.by_municipality", lang, municipality=prompt.asked_from)
-    )
     meta = t(
         "sparring.draft.meta",
         lang,
         who=escape_mrkdwn(who),
-        audience=audience_text(case, names, lang),
+        audience=audience_words(case, names, lang),
         days=case.deadline_days,
     )
     header = t("sparring.draft.header", lang)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.core.i18n import t
 from bot.core.models import MessageRef, Prompt, SparringCase
 from bot.core.network import Member
+from bot.core.sparring_words import attribution, digest_intro
 from bot.core.text import escape_mrkdwn
 from bot.digest.model import Digest
 from bot.slack import blocks_sparring as sparring
@@ -26,7 +27,8 @@ class SparringMessages:
     ) -> None:
         lang = self._language(member)
         names = {m.id: m.name for m in self.network.municipalities}
-        text, message = sparring.build_draft_message(case, prompt, names, lang)
+        who = attribution(self.network, case.owner_id, case.show_name, lang)
+        text, message = sparring.build_draft_message(case, who, names, lang)
         self.post_message(member.slack or "", text, message)
 
     def start_sparring_thread(
@@ -66,8 +68,7 @@ class SparringMessages:
     ) -> None:
         lang = self._language(member)
         owner = member.id == case.owner_id
-        key = "sparring.digest.owner_intro" if owner else "sparring.digest.facilitator_intro"
-        intro = t(key, lang, title=case.title)
+        intro = digest_intro(case, member.id, lang)
         channel = ref.conversation if ref else (member.slack or "")
         thread = ref.message if ref else None
         if not digest.answers_used:

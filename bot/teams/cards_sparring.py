@@ -23,9 +23,9 @@ from microsoft_teams.cards import (
 )
 
 from bot.core.i18n import t
-from bot.core.models import Prompt, SparringCase
+from bot.core.models import SparringCase
 from bot.core.sparring import MAX_QUESTION, MAX_QUESTIONS, MAX_REASON, MAX_SITUATION, MAX_TITLE
-from bot.privacy.redact import KINDS
+from bot.core.sparring_words import audience_words, removed_words
 from bot.teams.actions import TOGGLE_ON, MalformedAction
 from bot.teams.cards import heading, new_card, subtle, text, toggle
 
@@ -263,26 +263,6 @@ def build_share_form(
     return card
 
 
-def removed_line(removed: dict[str, int], language: str) -> str:
-    if not removed:
-        return t("sparring.preview.nothing_removed", language)
-    items = []
-    for kind in KINDS:
-        n = removed.get(kind, 0)
-        if n == 1:
-            items.append(t(f"privacy.removed.{kind}.one", language))
-        elif n > 1:
-            items.append(t(f"privacy.removed.{kind}.many", language, count=n))
-    return t("sparring.preview.removed", language, items=", ".join(items))
-
-
-def audience_line(case: SparringCase, names: dict[str, str], language: str) -> str:
-    if isinstance(case.audience, list):
-        listed = ", ".join(names.get(m, m) for m in case.audience)
-        return t("sparring.audience.chosen", language, names=listed)
-    return t(f"sparring.audience.{case.audience}", language)
-
-
 def _case_body(case: SparringCase) -> list[CardElement]:
     return [
         heading(case.title),
@@ -303,8 +283,8 @@ def build_preview(
     body: list[CardElement] = [
         text(t("sparring.preview.intro", lang), weight="Bolder"),
         *_case_body(case),
-        subtle(removed_line(removed, lang)),
-        subtle(t("sparring.preview.audience", lang, audience=audience_line(case, names, lang))),
+        subtle(removed_words(removed, lang)),
+        subtle(t("sparring.preview.audience", lang, audience=audience_words(case, names, lang))),
         subtle(t("sparring.preview.shown_as", lang, who=shown_as)),
     ]
     card = new_card(body, lang)
@@ -317,23 +297,19 @@ def build_preview(
 
 def build_draft_card(
     case: SparringCase,
-    prompt: Prompt,
+    who: str,
     names: dict[str, str],
     language: str,
     note: str | None = None,
 ) -> AdaptiveCard:
-    """The facilitators' draft with *Send til sparring*, *Ret* and *Afvis* (or, decided, `note`)."""
+    """The facilitators' draft with *Send til sparring*, *Ret* and *Afvis* (or, decided, `note`);
+    `who` is the owner as they chose to be shown."""
     lang = language
-    who = (
-        t("sparring.answer.by_name", lang, name=prompt.asked_by, municipality=prompt.asked_from)
-        if prompt.asked_by
-        else t("sparring.answer.by_municipality", lang, municipality=prompt.asked_from)
-    )
     meta = t(
         "sparring.draft.meta",
         lang,
         who=who,
-        audience=audience_line(case, names, lang),
+        audience=audience_words(case, names, lang),
         days=case.deadline_days,
     )
     body: list[CardElement] = [

@@ -25,11 +25,10 @@ from bot.core.access import AccessDenied, require
 from bot.core.answering import RoundError
 from bot.core.command import Command
 from bot.core.i18n import t
-from bot.core.models import CaseStatus
 from bot.core.network import Member
-from bot.core.rounds import case_prompt
 from bot.core.sparring import CaseText, SparringService
 from bot.core.sparring_library import library_consent, to_library
+from bot.core.sparring_words import attribution
 from bot.teams import cards_sparring as ui
 from bot.teams import responses
 from bot.teams.actions import MalformedAction
@@ -84,12 +83,6 @@ async def _invoke(h: TeamsHandlers, ctx, work, *, dialog: bool = True) -> Any:
         return say(h.explain(exc, lang))
 
 
-def _shown_as(h: TeamsHandlers, member: Member, show_name: bool, lang: str) -> str:
-    if show_name:
-        return t("sparring.answer.by_name", lang, name=member.name, municipality=_own(h, member))
-    return t("sparring.answer.by_municipality", lang, municipality=_own(h, member))
-
-
 async def share_dialog_opened(h: TeamsHandlers, ctx) -> Any:
     def work(member: Member, form: ui.SparringForm, lang: str) -> Any:
         require(h.services.network, member.id, "share_case")
@@ -120,7 +113,7 @@ async def share_submitted(h: TeamsHandlers, ctx) -> Any:
         card = ui.build_preview(
             preview.case,
             preview.removed,
-            _shown_as(h, member, preview.case.show_name, lang),
+            attribution(h.services.network, member.id, preview.case.show_name, lang),
             names,
             lang,
         )
@@ -131,11 +124,7 @@ async def share_submitted(h: TeamsHandlers, ctx) -> Any:
 
 async def revise_submitted(h: TeamsHandlers, ctx) -> Any:
     def work(member: Member, form: ui.SparringForm, lang: str) -> Any:
-        case = _sparring(h).get(form.case_id or 0)
-        if case.owner_id != member.id:
-            raise RoundError("sparring_not_yours")
-        if case.status != CaseStatus.DRAFT:
-            raise RoundError("sparring_already_sent")
+        case = _sparring(h).owned_draft(form.case_id or 0, member.id)
         filled = ui.SparringForm(
             ui.SHARE_SUBMIT,
             case.id,
@@ -153,11 +142,7 @@ async def revise_submitted(h: TeamsHandlers, ctx) -> Any:
 
 async def confirm_submitted(h: TeamsHandlers, ctx) -> Any:
     def work(member: Member, form: ui.SparringForm, lang: str) -> Any:
-        case = _sparring(h).get(form.case_id or 0)
-        if case.owner_id != member.id:
-            raise RoundError("sparring_not_yours")
-        if case.status != CaseStatus.DRAFT:
-            raise RoundError("sparring_already_sent")
+        case = _sparring(h).owned_draft(form.case_id or 0, member.id)
         later(_sparring(h).confirm, case.id, member.id)
         return responses.dialog_message(t("sparring.confirm.sent", lang))
 
@@ -169,23 +154,16 @@ async def approve_clicked(h: TeamsHandlers, ctx) -> Any:
         case = _sparring(h).approve(form.case_id or 0, member.id)
         names = {m.id: m.name for m in h.services.network.municipalities}
         note = t("sparring.draft.approved", lang, name=member.name)
-        card = ui.build_draft_card(case, case_prompt(h.services.network, case), names, lang, note)
+        who = attribution(h.services.network, case.owner_id, case.show_name, lang)
+        card = ui.build_draft_card(case, who, names, lang, note)
         return api.AdaptiveCardActionCardResponse(value=card)
 
     return await _invoke(h, ctx, work, dialog=False)
 
 
-def _reviewable(h: TeamsHandlers, member: Member, case_id: int):
-    require(h.services.network, member.id, "review_case")
-    case = _sparring(h).get(case_id)
-    if case.status not in (CaseStatus.REVIEW, CaseStatus.APPROVED):
-        raise RoundError("sparring_decided", status=case.status.value)
-    return case
-
-
 async def reject_dialog_opened(h: TeamsHandlers, ctx) -> Any:
     def work(member: Member, form: ui.SparringForm, lang: str) -> Any:
-        case = _reviewable(h, member, form.case_id or 0)
+        case = _sparring(h).reviewable(form.case_id or 0, member.id)
         return responses.dialog(
             t("sparring.reject.title", lang), ui.build_reject_form(case.id, lang)
         )
@@ -209,7 +187,7 @@ async def reject_submitted(h: TeamsHandlers, ctx) -> Any:
 
 async def edit_dialog_opened(h: TeamsHandlers, ctx) -> Any:
     def work(member: Member, form: ui.SparringForm, lang: str) -> Any:
-        case = _reviewable(h, member, form.case_id or 0)
+        case = _sparring(h).reviewable(form.case_id or 0, member.id)
         filled = ui.SparringForm(
             ui.EDIT_SUBMIT,
             case.id,

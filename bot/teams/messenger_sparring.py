@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from bot.core.i18n import t
 from bot.core.models import MessageRef, Prompt, SparringCase
 from bot.core.network import Member
+from bot.core.sparring_words import attribution, digest_intro
 from bot.digest.model import Digest
 from bot.teams import cards_digest, cards_sparring
 from bot.teams.sdk import MessageActivityInput
@@ -25,7 +26,9 @@ class SparringCards:
         self: TeamsMessenger, member: Member, case: SparringCase, prompt: Prompt
     ) -> None:
         names = {m.id: m.name for m in self.network.municipalities}
-        card = cards_sparring.build_draft_card(case, prompt, names, self._language(member))
+        lang = self._language(member)
+        who = attribution(self.network, case.owner_id, case.show_name, lang)
+        card = cards_sparring.build_draft_card(case, who, names, lang)
         self._to_member(member, card, "sparring draft")
 
     def start_sparring_thread(
@@ -56,8 +59,7 @@ class SparringCards:
     ) -> None:
         lang = self._language(member)
         owner = member.id == case.owner_id
-        key = "sparring.digest.owner_intro" if owner else "sparring.digest.facilitator_intro"
-        intro = t(key, lang, title=case.title)
+        intro = digest_intro(case, member.id, lang)
         if not digest.answers_used:
             text = f"{intro}\n\n{t('sparring.digest.empty', lang)}"
             self._to_member(member, MessageActivityInput(text=text), "sparring digest")

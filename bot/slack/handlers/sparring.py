@@ -14,11 +14,11 @@ from bot.core.access import AccessDenied, require
 from bot.core.command import Command
 from bot.core.i18n import t
 from bot.core.messenger import DeliveryFailed
-from bot.core.models import CaseStatus
-from bot.core.rounds import RoundError, case_prompt
+from bot.core.rounds import RoundError
 from bot.core.services import Services
 from bot.core.sparring import CaseText, SparringService
 from bot.core.sparring_library import library_consent, to_library
+from bot.core.sparring_words import attribution
 from bot.slack import blocks_sparring as ui
 from bot.slack.errors import slack_ref
 from bot.slack.guard import BadPayload
@@ -74,16 +74,6 @@ def do_sparring(req, command: Command) -> str | None:
     return open_share_form(req.services, req.user, req.trigger_id)
 
 
-def _shown_as(services: Services, user: str, show_name: bool) -> str:
-    member = services.network.member(user)
-    lang = language(services, user)
-    own = services.network.municipality(member.municipality) if member else None
-    place = own.name if own else ""
-    if show_name and member is not None:
-        return t("sparring.answer.by_name", lang, name=member.name, municipality=place)
-    return t("sparring.answer.by_municipality", lang, municipality=place)
-
-
 def submit_share(services: Services, body: dict, view: dict) -> dict:
     """Store (redacted) and answer with the preview, or with the errors in the form."""
     user = member_of(services, body["user"]["id"])
@@ -123,7 +113,7 @@ def submit_share(services: Services, body: dict, view: dict) -> dict:
     preview_view = ui.build_preview_modal(
         preview.case,
         preview.removed,
-        _shown_as(services, user, preview.case.show_name),
+        attribution(services.network, user, preview.case.show_name, lang),
         _names(services),
         lang,
     )
@@ -139,11 +129,7 @@ def submit_confirm(services: Services, body: dict, view: dict) -> dict | None:
     except (ValueError, TypeError) as exc:
         raise BadPayload(f"sparring confirm: {type(exc).__name__}") from None
     try:
-        case = _sparring(services).get(context.case_id or 0)
-        if case.owner_id != user:
-            raise RoundError("sparring_not_yours")
-        if case.status != CaseStatus.DRAFT:
-            raise RoundError("sparring_already_sent")
+        case = _sparring(services).owned_draft(context.case_id or 0, user)
     except RoundError as exc:
         return {
             "response_action": "update",
@@ -182,9 +168,7 @@ def preview_edit_clicked(services: Services, body: dict) -> None:
     value = body["actions"][0].get("value") or ""
     view = body.get("view") or {}
     try:
-        case = _sparring(services).get(int(value) if value.isdigit() else 0)
-        if case.owner_id != user or case.status != CaseStatus.DRAFT:
-            raise RoundError("sparring_already_sent")
+        case = _sparring(services).owned_draft(int(value) if value.isdigit() else 0, user)
     except RoundError as exc:
         _tell(services, user, explain(exc, language(services, user)))
         return
@@ -215,9 +199,8 @@ def show_decision(services: Services, context: ui.FormContext, key: str, by: str
     lang = language(services, by)
     name = services.network.member(by).name if services.network.member(by) else by
     note = None if key == "sparring.draft.edited" else t(key, lang, name=name)
-    text, message = ui.build_draft_message(
-        case, case_prompt(services.network, case), _names(services), lang, note
-    )
+    who = attribution(services.network, case.owner_id, case.show_name, lang)
+    text, message = ui.build_draft_message(case, who, _names(services), lang, note)
     try:
         messenger(services).update_message(slack_ref(context.channel, context.ts), text, message)
     except DeliveryFailed:
@@ -234,18 +217,11 @@ def approve_clicked(services: Services, body: dict) -> None:
     show_decision(services, context, "sparring.draft.approved", user)
 
 
-def _check_reviewer(services: Services, user: str, case_id: int) -> None:
-    require(services.network, user, "review_case")
-    case = _sparring(services).get(case_id)
-    if case.status not in (CaseStatus.REVIEW, CaseStatus.APPROVED):
-        raise RoundError("sparring_decided", status=case.status.value)
-
-
 def reject_clicked(services: Services, body: dict) -> None:
     user, case_id, context = _clicked(services, body)
     lang = language(services, user)
     try:
-        _check_reviewer(services, user, case_id)
+        _sparring(services).reviewable(case_id, user)
     except (AccessDenied, RoundError) as exc:
         safe_ephemeral(services, context.channel, user, explain(exc, lang))
         return
@@ -257,7 +233,7 @@ def edit_clicked(services: Services, body: dict) -> None:
     user, case_id, context = _clicked(services, body)
     lang = language(services, user)
     try:
-        _check_reviewer(services, user, case_id)
+        _sparring(services).reviewable(case_id, user)
     except (AccessDenied, RoundError) as exc:
         safe_ephemeral(services, context.channel, user, explain(exc, lang))
         return
