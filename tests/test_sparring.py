@@ -161,6 +161,7 @@ def test_close_sends_the_owner_a_digest_and_the_facilitators_when_agreed(service
     digests = messenger.of_kind("sparring_digest")
     assert {s.member_id for s in digests} == {OWNER, "U0FACI001", "U0FACI002", "U0FACI003"}
     assert digests[0].detail["digest"].round_id == case.round_id
+    assert [d.status for d in services.store.round_digests(case.round_id)] == ["approved"]
     # No ordinary review draft, no summary in the channel for a sparring round.
     assert not messenger.of_kind("digest_draft") and not messenger.of_kind("summary")
 
@@ -171,6 +172,8 @@ def test_owner_who_keeps_the_digest_gets_it_alone(services, messenger):
     case = services.sparring.approve(preview.case.id, FACILITATOR)
     services.rounds.close_round(case.round_id, FACILITATOR)
     assert [s.member_id for s in messenger.of_kind("sparring_digest")] == [OWNER]
+    # Not stored either, so no /flip digest can show it to anyone else.
+    assert services.store.round_digests(case.round_id) == []
 
 
 def test_a_rejected_case_tells_the_owner_why_and_goes_nowhere(services, messenger):

@@ -530,14 +530,17 @@ class SparringService:
     def _send_digest(self, case: SparringCase, round: Round) -> None:
         assert self.digests is not None
         digest = self.digests.build(round.id)
-        record = self.store.save_digest(
-            round_id=round.id,
-            engine=digest.engine,
-            status="approved",
-            content=digest.model_dump(mode="json", exclude={"id", "status"}),
-            at=self.clock(),
-        )
-        digest = digest.model_copy(update={"id": record.id, "status": "approved"})
+        if case.share_digest:
+            # Stored (so /flip digest and the digest exports find it) only when the owner agreed
+            # that it goes beyond them; kept to the owner, it exists only in their chat.
+            record = self.store.save_digest(
+                round_id=round.id,
+                engine=digest.engine,
+                status="approved",
+                content=digest.model_dump(mode="json", exclude={"id", "status"}),
+                at=self.clock(),
+            )
+            digest = digest.model_copy(update={"id": record.id, "status": "approved"})
         owner = self.network.member(case.owner_id)
         if owner is not None:
             try:

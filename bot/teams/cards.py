@@ -37,7 +37,7 @@ VERSION = "1.5"
 PROMPT_STATES = ("open", "answered", "skipped", "snoozed", "closed")
 # The /flip commands a help card lists, by who uses them (the grammar is bot.core.command's).
 HELP_GROUPS = {
-    "brokers": ("hjem", "pause", "resume", "samtykke", "slet-mig", "help"),
+    "brokers": ("hjem", "sparring", "pause", "resume", "samtykke", "slet-mig", "help"),
     "facilitators": ("start", "status", "remind", "close", "digest"),
     "researchers": ("export",),
 }

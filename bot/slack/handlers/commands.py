@@ -67,7 +67,8 @@ def do_help(req: Request, command: Command) -> str:
         key, params = command.problem
         detail = t(key, req.language, **params)
         text = t("slack.help.problem", req.language, detail=detail) + "\n\n" + text
-    return text.rstrip("\n") + "\n" + t("privacy.help", req.language)
+    text = text.rstrip("\n") + "\n" + t("privacy.help", req.language).rstrip("\n")
+    return text + "\n" + t("sparring.help", req.language)
 
 
 def do_start(req: Request, command: Command) -> str | None:
