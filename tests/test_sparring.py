@@ -303,3 +303,19 @@ def test_exports_mark_a_sparring_round_and_its_owner_only_with_consent(services,
     set_consent(db, OWNER, False, by=OWNER)
     [row] = collect(db, network, library, ExportFilter(round_id=case.round_id)).rows
     assert row.owner_pseudonym is None and row.kind == "sparring"
+
+
+def test_retention_takes_the_text_of_cases_that_ended_long_ago(services, db, network, clock):
+    from datetime import timedelta
+
+    from bot.privacy.erasure import run_retention
+
+    case = shared_and_approved(services)
+    services.rounds.close_round(case.round_id, FACILITATOR)
+    running = shared_and_approved(services)
+    run_retention(db, network, clock() + timedelta(days=network.retention_days - 1))
+    assert services.sparring.get(case.id).title == CASE.title  # not old enough yet
+    run_retention(db, network, clock() + timedelta(days=network.retention_days + 1))
+    pruned = SparringStore(db).case(case.id)
+    assert pruned.status == CaseStatus.ERASED and pruned.situation == "" and pruned.title == ""
+    assert services.sparring.get(running.id).situation  # a running case keeps its text

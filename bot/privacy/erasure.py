@@ -301,6 +301,9 @@ def run_retention(store: Store, network: Network, now: datetime | None = None) -
     digest quotes), and audit entries older than AUDIT_RETENTION_DAYS (erasures excepted)."""
     now = now or utcnow()
     result = prune(store, now, network.retention_days, by="scheduler")
+    # Sparring cases that ended before the cutoff lose their text too (bot.store.sparring).
+    if SparringStore(store).prune_cases(now - timedelta(days=network.retention_days)):
+        store.checkpoint()
     if prune_audit(store, now - timedelta(days=AUDIT_RETENTION_DAYS)):
         store.checkpoint()
     return result

@@ -301,3 +301,25 @@ class SparringStore:
                 "update sparring_events set actor = ? where actor = ?", [pseudonym, member_id]
             )
             return {"cases": len(owned), "case_answers": answers, "answer_choices": choices}
+
+    def prune_cases(self, cutoff: datetime) -> int:
+        """Retention: the text of cases that ended (closed, rejected, withdrawn, or a draft never
+        sent) before cutoff goes, as old answers do; the rows keep their states. Returns how many."""
+        ended = [CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN, CaseStatus.DRAFT]
+        marks = ", ".join("?" for _ in ended)
+        with self.store.atomic() as db:
+            ids = [
+                r["id"]
+                for r in db.query(
+                    f"select id from sparring_cases where status in ({marks}) and updated_at < ?",
+                    [*[s.value for s in ended], iso(cutoff)],
+                )
+            ]
+            for case_id in ids:
+                db.execute(
+                    "update sparring_cases set title = '', situation = '', questions = '[]', "
+                    "reason = null, status = ? where id = ?",
+                    [CaseStatus.ERASED.value, case_id],
+                )
+                self._event(db, case_id, "retention", "pruned", CaseStatus.ERASED, cutoff)
+            return len(ids)
