@@ -388,3 +388,27 @@ def build_library_card(case_id: int, language: str, *, owner: bool) -> AdaptiveC
         ActionSet(actions=[_execute(verb, t(key, language), {CASE_KEY: case_id})])
     ]
     return new_card(body, language)
+
+
+def home_section(home, lines: list[str], language: str, *, can_share: bool) -> list[CardElement]:
+    """Kollegial sparring on the home card (home: bot.core.home.SparringHome; lines: the
+    facilitators' lists from bot.core.home.sparring_lines): the share button and own cases."""
+    body: list[CardElement] = []
+    if can_share:
+        body.append(
+            ActionSet(actions=[_dialog_button(SHARE_DIALOG, t("sparring.home.share", language))])
+        )
+    if home.mine:
+        body.append(text(t("sparring.home.mine", language)))
+        for case, answers in home.mine[-5:]:
+            status = t(f"sparring.status.{case.status.value}", language)
+            line = t(
+                "sparring.home.case_line",
+                language,
+                title=case.title,
+                status=status,
+                answers=answers,
+            )
+            body.append(text(f"• {line}"))
+    body += [text(line) for line in lines]
+    return body

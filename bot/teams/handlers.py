@@ -33,10 +33,10 @@ from functools import partial
 from typing import Any
 
 from bot.core import facilitation
-from bot.core.access import AccessDenied, require
+from bot.core.access import AccessDenied, allowed, require
 from bot.core.answering import RoundError
 from bot.core.command import COMMAND_WORDS, Command, parse_command
-from bot.core.home import home_of
+from bot.core.home import home_of, sparring_home_of, sparring_lines, sparring_status
 from bot.core.i18n import format_date, format_datetime, t
 from bot.core.models import DeliveryStatus
 from bot.core.network import Member
@@ -52,6 +52,7 @@ from bot.teams import (
     cards,
     cards_digest,
     cards_overview,
+    cards_sparring,
     handlers_commands,
     handlers_digest_edit,
     handlers_research,
@@ -207,7 +208,7 @@ class TeamsHandlers:
 
     def do_home(self, member: Member, command: Command, lang: str) -> Any:
         home = home_of(self.services, member.id)
-        return cards_overview.build_home_card(
+        card = cards_overview.build_home_card(
             language=lang,
             tz=self.services.network.tz,
             open_prompts=home.open_prompts,
@@ -216,6 +217,18 @@ class TeamsHandlers:
             facilitator_rounds=home.facilitator_rounds,
             names={m.id: m.name for m in self.services.network.municipalities},
         )
+        # Kollegial sparring: the share button, the member's cases, the facilitators' lists.
+        sparring = sparring_home_of(self.services, member.id)
+        card.body = [
+            *card.body,
+            *cards_sparring.home_section(
+                sparring,
+                sparring_lines(self.services, sparring, lang),
+                lang,
+                can_share=allowed(self.services.network, member.id, "share_case"),
+            ),
+        ]
+        return card
 
     def do_start(self, member: Member, command: Command, lang: str) -> Any:
         services = self.services
@@ -241,7 +254,8 @@ class TeamsHandlers:
         require(self.services.network, member.id, "status")
         open_rounds = self.services.rounds.open_rounds()
         if not open_rounds:
-            return t("teams_edge.no_open_rounds", lang)
+            lines = sparring_status(self.services, lang)
+            return "\n\n".join([t("teams_edge.no_open_rounds", lang), *lines])
         return self.do_home(member, command, lang)
 
     def do_remind(self, member: Member, command: Command, lang: str) -> Any:

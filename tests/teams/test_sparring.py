@@ -229,3 +229,18 @@ def test_a_teams_colleague_answers_with_their_name_and_the_owner_can_be_erased(m
     gone = services.sparring.cases.case(case_id)
     assert gone.status == CaseStatus.ERASED and gone.title == ""
     assert services.store.response(case.round_id, BROKERS[1]) is None
+
+
+def test_status_and_home_in_teams_list_the_cases(mixed, connector):
+    teams, process = mixed
+    install(teams, connector, OWNER, FACILITATOR)
+    shared(teams, connector)
+    assert process.teams.wait_idle()
+    teams.say(FACILITATOR, "status")
+    said = connector.sent(f"a:chat-{FACILITATOR}")[-1].json["text"]
+    assert said.startswith("Der er ingen åbne runder")
+    assert "• Borger vil ikke i praktik (Herning Kommune, venter på en facilitator)" in said
+    teams.say(OWNER, "hjem")
+    home = card_text(cards_to(connector, f"a:chat-{OWNER}")[-1])
+    assert ui.SHARE_DIALOG in home
+    assert "“Borger vil ikke i praktik” · venter på en facilitator · 0 svar" in home
