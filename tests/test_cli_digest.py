@@ -115,9 +115,12 @@ def test_digest_of_a_round_and_of_a_theme_period_from_the_database(runner, tmp_p
     assert by_round.exit_code == 0, by_round.output
     digest = Digest.model_validate_json(by_round.output)
     assert digest.round_id == 1 and digest.total.delivered == 50
-    from datetime import date
+    # The demo round is answered now, on the network's calendar (Copenhagen), which runs ahead of
+    # UTC: between 23:00 and midnight UTC the brokers' "today" is already tomorrow.
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
 
-    today = date.today().isoformat()
+    today = datetime.now(ZoneInfo("Europe/Copenhagen")).date().isoformat()
     by_theme = runner.invoke(
         cli,
         [

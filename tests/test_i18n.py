@@ -7,10 +7,12 @@ import pytest
 
 from bot.core.i18n import (
     LANGUAGES,
+    _Formatter,
     catalogue,
     format_date,
     format_datetime,
     format_short_date,
+    format_short_datetime,
     t,
     theme_name,
 )
@@ -135,8 +137,8 @@ def test_counted_words_take_the_one_form_for_1_and_the_other_form_for_0_and_2(la
         ),
         ("da", "slack.start.paused", {"count": 1}, "1 vidensmægler er på pause og får den ikke."),
         ("da", "slack.start.paused", {"count": 2}, "2 vidensmæglere er på pause og får den ikke."),
-        ("en", "slack.start.paused", {"count": 1}, "1 is paused and will not get it."),
-        ("en", "slack.start.paused", {"count": 2}, "2 are paused and will not get it."),
+        ("en", "slack.start.paused", {"count": 1}, "1 knowledge broker is paused and will not get it."),
+        ("en", "slack.start.paused", {"count": 2}, "2 knowledge brokers are paused and will not get it."),
         ("nb", "slack.start.paused", {"count": 1}, "1 kunnskapsmegler er på pause og får den ikke."),
         ("nb", "slack.start.paused", {"count": 0}, "0 kunnskapsmeglere er på pause og får den ikke."),
         ("da", "digest.overview.themes", {"count": 1, "labels": "“X”"}, "Svarene samler sig om 1 tema: “X”."),
@@ -204,7 +206,22 @@ def test_text_is_filled_in_and_unknown_language_falls_back_to_danish():
 
 def test_a_strftime_spec_is_not_taken_for_plural_forms():
     moment = datetime(2026, 12, 1, 16, tzinfo=COPENHAGEN)
-    assert t("teams.date_format", "da", moment=moment) == "01.12.2026"
+    assert _Formatter("da").format("{moment:%d.%m.%Y}", moment=moment) == "01.12.2026"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("da", "1. dec. 2026 kl. 16.00"),
+        ("en", "1 Dec 2026, 16:00"),
+        ("nb", "1. des. 2026 kl. 16.00"),
+    ],
+)
+def test_a_short_date_and_time_for_files(language, expected):
+    assert (
+        format_short_datetime(datetime(2026, 12, 1, 15, tzinfo=UTC), language, COPENHAGEN)
+        == expected
+    )
 
 
 def test_unknown_key_is_an_error():

@@ -91,9 +91,7 @@ def test_personal_data_is_replaced(text, expected, removed):
         "I 2026 og fra 1990-2000, 2024-2026 og skoleåret 2024 2025.",
         "8 ud af 10 borgere, 45 % og 12,5 procent.",
         "Tilskuddet er 12.500 kr. og budgettet 1.250.000 kr, eller 12 500 kr.",
-        "sagsnr. 2024-012345 og j.nr. 27.12.04-P20-1-24",
         "CVR 29189854 og cvr-nr.: 29189854",
-        "j.nr. 22334455 og sagsnummer 22334455",
         "EAN 5798000416604",
         "Ugyldig dato: 310299-1234 og 320190-1234 og 011390-1234.",
         "290201-1234 er ingen dato",
@@ -109,6 +107,10 @@ def test_personal_data_is_replaced(text, expected, removed):
         "omvej 2 gange",
         "uge 12 og kl. 14",
         "Paragraf 38 og § 17, stk. 4",
+        "LAB § 4 og § 17 stk. 2 nr. 3",
+        "E45 og G20 og B12 og A4-papir",
+        "Q3 2026 og F-16",
+        "kl. 10.30 og version 2.1.0",
         "5 borgere i forløb, 2 i job",
         "@channel og <@U0SILK001> og @jens",
         "version 1.2.3 og 3.12",
@@ -204,9 +206,7 @@ def test_shapes_people_type_are_replaced(text, expected, removed):
     "text",
     [
         # numbers named as something else by the word before them
-        "Jeg har noteret sagsnr. 2301251234 i journalen.",
-        "Sagsnr.: 2301251234 er overdraget.",
-        "Journalnr. 2301251234 og sagsnummer 2301251234",
+        "om sag 2026-1234 står i journalen",
         "P-nummer 1003388888 hører til afdelingen.",
         "Lønnummer 22334455 skal bruges.",
         "Lønnr. 22334455 og medarbejdernr. 40123456",
@@ -464,3 +464,80 @@ def test_a_bare_letter_or_a_common_word_does_not_make_a_cpr_number_something_els
     # Found by the property test above: "P" and "se" were taken as labels of other numbers.
     assert "0101000000" not in redact(text).text
     assert redact(text).removed == {"cpr": 1}
+
+
+# -- case numbers, diagnosis codes and Norwegian fødselsnumre (issue 15) -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "removed"),
+    [
+        ("sagsnr. 2024-012345", "sagsnr. [SAGSNR]", {"sagsnummer": 1}),
+        (
+            "Sagsnr.: 2301251234 er overdraget.",
+            "Sagsnr.: [SAGSNR] er overdraget.",
+            {"sagsnummer": 1},
+        ),
+        ("j.nr. 27.12.04-P20-1-24.", "j.nr. [SAGSNR].", {"sagsnummer": 1}),
+        ("journalnr. 22334455", "journalnr. [SAGSNR]", {"sagsnummer": 1}),
+        ("Journalnummer 24/12345", "Journalnummer [SAGSNR]", {"sagsnummer": 1}),
+        ("sagsnummer 22334455", "sagsnummer [SAGSNR]", {"sagsnummer": 1}),
+        ("Sagsnummeret er 2024-1187.", "Sagsnummeret er [SAGSNR].", {"sagsnummer": 1}),
+        ("sagsnr. 1503874411", "sagsnr. [CPR]", {"cpr": 1}),  # passes the CPR check: a CPR
+        ("Diagnosen er F32.1.", "Diagnosen er [DIAGNOSE].", {"diagnosekode": 1}),
+        ("en F20-diagnose", "en [DIAGNOSE]-diagnose", {"diagnosekode": 1}),
+        ("DF321 og DF32.1", "[DIAGNOSE] og [DIAGNOSE]", {"diagnosekode": 2}),
+        ("diagnose: E11 og J45", "diagnose: [DIAGNOSE] og [DIAGNOSE]", {"diagnosekode": 2}),
+        ("M54.5 i attesten", "[DIAGNOSE] i attesten", {"diagnosekode": 1}),
+        # Norwegian fødselsnumre (check digits worked out by hand), as CPR
+        ("fnr. 01019010046", "fnr. [CPR]", {"cpr": 1}),
+        ("fødselsnummer 150387 10041", "fødselsnummer [CPR]", {"cpr": 1}),
+        ("D-nummer 41019010110", "D-nummer [CPR]", {"cpr": 1}),
+    ],
+)
+def test_case_numbers_diagnosis_codes_and_norwegian_numbers_are_replaced(text, expected, removed):
+    result = redact(text)
+    assert result.text == expected
+    assert result.removed == removed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "01019010047",  # second check digit wrong
+        "01019010146",  # first check digit wrong
+        "32019010046",  # no such day
+        "E45 til Aalborg og G20-topmødet",
+        "vitamin B12 og A4-ark",
+        "LAB § 4, § 17 stk. 2 og kapitel 11",
+        "Sagsbehandleren skrev i journalen kl. 10.30",
+        "sag 2026-1234",
+        "Version 3.12 af F-guiden",
+    ],
+)
+def test_lookalikes_of_the_new_kinds_are_left_alone(text):
+    assert redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("removed", "language", "sentence"),
+    [
+        (
+            {"sagsnummer": 1, "diagnosekode": 2},
+            "da",
+            "Jeg har fjernet et sagsnummer og 2 diagnosekoder fra dit svar, før det blev gemt.",
+        ),
+        (
+            {"diagnosekode": 1},
+            "en",
+            "I removed a diagnosis code from your answer before it was saved.",
+        ),
+        (
+            {"sagsnummer": 2},
+            "nb",
+            "Jeg har fjernet 2 saksnumre fra svaret ditt før det ble lagret.",
+        ),
+    ],
+)
+def test_the_broker_is_told_about_case_numbers_and_codes(removed, language, sentence):
+    assert redaction_notice(removed, language) == sentence

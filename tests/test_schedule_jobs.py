@@ -281,7 +281,7 @@ def test_theme_rotation_is_per_audience(services_for, clock):
         clock.now = utc(2026, 11, day, 9, 0)
         jobs.sweep()
     used = [r.prompt_id for r in services.store.rounds()]
-    assert used == ["samtale-01", "samtale-02"]
+    assert used == ["samtale-01", "samtale-09"]  # the first, then the newest (see test_next_prompt)
 
 
 def test_a_slot_that_cannot_start_is_recorded_as_failed_and_not_retried(

@@ -31,7 +31,10 @@ def test_programme_runs_are_listed_in_local_time_honouring_holidays_and_end(serv
     assert f"{runs[1].at:%a %d %H:%M}" == "Mon 28 08:00"
     assert runs[0].members == 50
     assert describe(runs[0], services) == (
-        "24.12. 09:00: ny runde i xmas (Samtaleflip) til 50 vidensmæglere"
+        "torsdag den 24. december kl. 09.00: ny runde i xmas (Samtaleflip) til 50 vidensmæglere"
+    )
+    assert describe(runs[0], services, "nb") == (
+        "torsdag 24. desember kl. 09.00: ny runde i xmas (Samtaleflip) til 50 kunnskapsmeglere"
     )
 
 
@@ -65,9 +68,10 @@ def test_a_deferred_reminder_shows_when_it_will_go(services_for, clock):
         ("close", "Thu 09:00", "Thu 09:00", 0),
     ]
     assert describe(items[1], services) == (
-        "26.11. 08:00: påmindelse i runde 1 til 9 vidensmæglere, der ikke har svaret endnu"
+        "torsdag den 26. november kl. 08.00: påmindelse i runde 1 til 9 vidensmæglere, "
+        "der ikke har svaret endnu"
     )
-    assert describe(items[2], services, "en") == "26.11. 09:00: round 1 closes"
+    assert describe(items[2], services, "en") == "Thursday 26 November at 09:00: round 1 closes"
 
 
 def test_flipbot_schedule_lists_runs_and_pending_work(tmp_path, monkeypatch):

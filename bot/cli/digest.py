@@ -8,8 +8,18 @@ import click
 
 from bot.cli.main import cli, reports_errors
 from bot.core.timeutil import utcnow
+from bot.store.files import write_private
 
 DIGEST_FORMATS = ("md", "json", "html")
+
+
+def write_file(path: Path, data: bytes | str) -> None:
+    """Write an export or digest file readable by its owner only (0600): it holds answers."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_private(path, data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @cli.command("digest")
@@ -99,8 +109,7 @@ def digest_command(
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        write_file(out, text)
         click.echo(f"{out}: digest of {count} answers, {len(digest.themes)} themes.")
 
 
@@ -197,6 +206,13 @@ def _digest_of_database(round_id, rebuild, theme, since, until):
     "export's manifest; with --format consent-log, only entries from this date on.",
 )
 @click.option(
+    "--times",
+    type=click.Choice(("day", "hour", "exact")),
+    default="day",
+    show_default=True,
+    help="How precisely answer times are exported (the manifest says which).",
+)
+@click.option(
     "--out",
     "out",
     required=True,
@@ -205,7 +221,7 @@ def _digest_of_database(round_id, rebuild, theme, since, until):
 )
 @reports_errors
 def export_command(
-    fmt, round_id, theme, since, until, municipality, excel, withdrawn_since, out: Path
+    fmt, round_id, theme, since, until, municipality, excel, withdrawn_since, times, out: Path
 ):
     """Export pseudonymised answers for research (members without research consent are left out)."""
     from bot.core.i18n import t
@@ -238,10 +254,9 @@ def export_command(
     store = Store(settings.flipbot_db)
     store.migrate()
     withdrawn = withdrawn_since.date() if withdrawn_since else None
-    out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "consent-log":
         data = consent_log_csv(store, network, withdrawn)
-        out.write_bytes(data)
+        write_file(out, data)
         store.audit("cli", "export", None, {"format": fmt})
         click.echo(t("export.log_written", "en", rows=data.count(b"\n") - 1, path=out))
         return
@@ -261,12 +276,13 @@ def export_command(
         None,
         excel=excel,
         withdrawn_since=withdrawn,
+        times=times,
     )
-    out.write_bytes(data)
+    write_file(out, data)
     click.echo(t("export.written", "en", rows=len(export.rows), path=out))
     if fmt == "csv":
         manifest = out.with_name(out.name + ".manifest.json")
-        manifest.write_bytes(manifest_json(export))
+        write_file(manifest, manifest_json(export))
         click.echo(t("export.manifest_written", "en", path=manifest))
     if export.left_out_no_consent:
         click.echo(t("export.left_out", "en", count=export.left_out_no_consent))

@@ -116,6 +116,48 @@ def delete_answer_posts(posts: list) -> None:
         click.echo("Could not delete, please do it in Slack: " + ", ".join(failed))
 
 
+@member.command("access")
+@click.argument("member_id")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON file to write (0600): give it to the member only.",
+)
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@reports_errors
+def member_access_command(member_id: str, out: Path, force: bool):
+    """Write everything flipbot holds about MEMBER_ID (their answers with rounds and prompts,
+    deliveries, consent log, audit entries) to one JSON file, for their access request."""
+    from bot.cli.digest import write_file
+    from bot.core.network import load_network
+    from bot.export.access import NoSuchMember, member_access, member_access_json
+    from bot.prompts import load_library
+
+    settings = load_settings()
+    store = open_store()
+    if out.exists() and not force:
+        raise click.ClickException(f"{out} exists; use --force to replace it")
+    try:
+        data = member_access(
+            store,
+            load_network(settings.flipbot_config),
+            load_library(settings.flipbot_prompts),
+            member_id,
+        )
+    except NoSuchMember:
+        raise click.ClickException(
+            f"no member {member_id} in {store.path} (an erased member has nothing left)"
+        ) from None
+    write_file(out, member_access_json(data))
+    store.audit(cli_actor(), "member_access", member_id, {"answers": len(data["answers"])})
+    click.echo(
+        f"Wrote {len(data['answers'])} answer(s), {len(data['deliveries'])} delivery record(s) "
+        f"and {len(data['audit'])} audit entr{'y' if len(data['audit']) == 1 else 'ies'} "
+        f"about {member_id} to {out} (0600)."
+    )
+
+
 @member.command("readmit")
 @click.argument("member_id")
 @reports_errors
@@ -225,3 +267,58 @@ def audit(since: str | None, fmt: str):
             f"{entry['subject'] or '-':<14} {detail if entry['detail'] else ''}".rstrip()
         )
     click.echo(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}.")
+
+
+# -- privacy ---------------------------------------------------------------------------------
+
+
+@cli.group("privacy")
+def privacy_group():
+    """Look after the export pseudonym key (kept outside the database and its backups)."""
+
+
+@privacy_group.command("rotate-key")
+@click.option(
+    "--yes", is_flag=True, help="Really rotate: earlier exports' pseudonyms stop matching."
+)
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="First write each old pseudonym and answer id with its new one to this CSV file (0600), "
+    "for a researcher who holds earlier exports.",
+)
+@reports_errors
+def privacy_rotate_key(yes: bool, mapping: Path | None):
+    """Replace the pseudonym key with a new one: new exports get new pseudonyms and answer ids
+    that cannot be linked to earlier exports (except through --mapping)."""
+    from bot.export.keys import rotate_key
+    from bot.store.files import KeyFileError
+
+    store = open_store()
+    if not yes:
+        raise click.ClickException(
+            "rotating the key gives every member a new pseudonym and every answer a new id in "
+            "exports from now on; earlier exports and consent-log lines keep the old ones. "
+            "Run again with --yes (and --mapping FILE to keep a link from old to new)"
+        )
+    if mapping is not None and mapping.exists():
+        raise click.ClickException(f"{mapping} exists; choose a new file for the mapping")
+    try:
+        done = rotate_key(store, mapping)
+    except (KeyFileError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    store.audit(
+        cli_actor(),
+        "rotate_pseudonym_key",
+        None,
+        {"old": done.old_fingerprint, "new": done.new_fingerprint, "mapping": done.mapped},
+    )
+    click.echo(
+        f"New pseudonym key (fingerprint {done.new_fingerprint}, was "
+        f"{done.old_fingerprint or 'unknown'}). Exports from now on use new pseudonyms."
+    )
+    if mapping is not None:
+        click.echo(
+            f"Wrote {done.mapped} old -> new line(s) to {mapping} (0600): give it only to the "
+            "researchers who hold earlier exports, and delete it once they have used it."
+        )

@@ -92,6 +92,10 @@ def background_jobs(services: Services) -> list:
     return [
         DailyJob(id="retention", func=lambda: run_retention(services.store, services.network)),
         DailyJob(id="slack-events", func=forget_old_events, cron="45 3 * * *"),
+        # Answers waiting for Fjern / Behold longer than a day get the default (Fjern).
+        DailyJob(
+            id="pending-answers", func=services.rounds.settle_pending_answers, cron="*/15 * * * *"
+        ),
     ]
 
 

@@ -111,3 +111,8 @@ def format_date(moment: datetime, language: str | None, tz: tzinfo) -> str:
 def format_short_date(moment: datetime, language: str | None, tz: tzinfo) -> str:
     """A short date for lists, e.g. '1. dec. 2026' (network time zone)."""
     return _format(moment, "format.short_date", language, tz)
+
+
+def format_short_datetime(moment: datetime, language: str | None, tz: tzinfo) -> str:
+    """A short date and time for lists and files, e.g. '1. dec. 2026 kl. 16.00'."""
+    return _format(moment, "format.short_datetime", language, tz)

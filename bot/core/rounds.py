@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.core.answering import Answering, AnswerResult, RoundError
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_RESPOND_WITHIN = timedelta(days=5)
 DEFAULT_REMIND_BEFORE_CLOSE = timedelta(days=1)
+NEVER = datetime.min.replace(tzinfo=UTC)  # when a prompt not yet used was last used
 
 
 def case_prompt(network: Network, case: SparringCase) -> Prompt:
@@ -102,16 +103,22 @@ class RoundService(Answering):
         return self.store.rounds(RoundStatus.OPEN)
 
     def next_prompt(self, theme: str, audience: Literal["all"] | list[str] = "all") -> Prompt:
-        """The first prompt of a theme this audience has not had; when all were used, the least
-        recently used one."""
+        """The prompt of a theme least recently started in a round that reached this audience
+        (never used counts as oldest). Ties go by a stable order that takes the library's first
+        and last in turn, so dilemmas added at the end of a theme come up as early as old ones."""
         candidates = self.library.by_theme(theme)
         if not candidates:
             raise RoundError("no_prompts_for_theme", theme=theme)
-        used = self.store.prompt_use(audience)
-        fresh = [p for p in candidates if p.id not in used]
-        if fresh:
-            return fresh[0]
-        return min(candidates, key=lambda p: used[p.id])
+        reach = None if audience == "all" else set(audience)
+        last_used: dict[str, datetime] = {}
+        for earlier in self.store.rounds():
+            reached = reach is None or earlier.audience == "all" or reach & set(earlier.audience)
+            if reached and earlier.started_at > last_used.get(earlier.prompt_id, NEVER):
+                last_used[earlier.prompt_id] = earlier.started_at
+        count = len(candidates)
+        # 0, n-1, 1, n-2, …: first, last, second, second-to-last, …
+        turn = {p.id: min(2 * i, 2 * (count - 1 - i) + 1) for i, p in enumerate(candidates)}
+        return min(candidates, key=lambda p: (last_used.get(p.id, NEVER), turn[p.id]))
 
     # -- start and deliver ------------------------------------------------------------------
 
@@ -312,12 +319,15 @@ class RoundService(Answering):
         round = self.get_round(round_id)
         if not round.is_open:
             raise RoundError("round_closed", round_id=round_id)
+        # Answers still waiting for Fjern / Behold are stored with the default (Fjern) first.
+        self.settle_pending_answers(round_id)
         self.store.set_round_status(round_id, RoundStatus.CLOSED, self.clock())
         self.store.audit(by, "close_round", str(round_id), at=self.clock())
         closed = self.get_round(round_id)
         prompt = self.prompt_of(closed)
         self.show_waiting_prompts(closed, "closed")
         participation = self.participation(round_id)
+        summary = self.grouped_participation(participation).model_dump()
         programme = self.network.programme(closed.programme_id) if closed.programme_id else None
         channel = (programme and programme.digest_channel) or self.network.channels.digests
         # Without review the digest itself goes to the channel, participation included; the
@@ -327,17 +337,29 @@ class RoundService(Answering):
         if prompt.kind == "sparring":
             channel = None
         if channel and not digest_direct:
-            self.messenger.post_round_summary(closed, prompt, participation.model_dump(), channel)
+            self.messenger.post_round_summary(closed, prompt, summary, channel)
         if self.on_closed is not None:
             try:
                 self.on_closed(closed)
             except Exception:  # the round is closed either way; the digest can be rebuilt
                 logger.exception("building the digest of round %s failed", round_id)
                 if channel and digest_direct:
-                    self.messenger.post_round_summary(
-                        closed, prompt, participation.model_dump(), channel
-                    )
+                    self.messenger.post_round_summary(closed, prompt, summary, channel)
         return participation
+
+    def grouped_participation(
+        self, participation: Participation, language: str | None = None
+    ) -> Participation:
+        """A round's participation as every member reads it in the digest channel's close
+        summary: municipalities with too few answers grouped as 'other municipalities' (the
+        facilitators' /flip status keeps them apart). Of a closed round, the small-cell decision
+        is recorded now, so every export and digest of the round follows it."""
+        from bot.core.i18n import t
+        from bot.export.cells import group_small_cells, summary_hidden
+
+        hidden = summary_hidden(self.store, self.network, participation, self.clock())
+        label = t("digest.other_municipalities", language or self.network.language)
+        return group_small_cells(participation, hidden, label)
 
     def confirm_answer(self, result: AnswerResult) -> None:
         """Show the stored answer in chat, then hand it on (see on_answered) even when the

@@ -17,6 +17,7 @@ from bot.core.sparring import SparringService
 from bot.core.timeutil import utcnow
 from bot.digest.llm import llm_enhancer
 from bot.digest.service import DigestService
+from bot.privacy.flag import preload as preload_names
 from bot.prompts import Library, load_library
 from bot.store.database import Store
 
@@ -64,6 +65,7 @@ def build_services(
             settings.flipbot_config,
         )
     rounds = RoundService(store, network, library, messenger, clock=clock)
+    preload_names()  # for the flagging of names in answers (bot.privacy.flag), off this thread
     digests = DigestService(
         store, network, rounds, messenger, enhancer=llm_enhancer(settings), clock=clock
     )

@@ -46,6 +46,14 @@ class Settings(BaseSettings):
         "https://smba.trafficmanager.net/emea/",
         description="Bot Connector for conversations flipbot creates",
     )
+    # Read by bot.store.files when the store opens (the store takes no Settings); named here so
+    # that every setting is in one place and `repr` never shows the key.
+    flipbot_pseudonym_key: str | None = Field(
+        None, description="export pseudonym key (hex); overrides the key file", repr=False
+    )
+    flipbot_pseudonym_key_file: str | None = Field(
+        None, description="export pseudonym key file (default: <db name>.pseudonym-key)"
+    )
     flipbot_llm_url: str | None = Field(None, description="OpenAI-compatible endpoint")
     flipbot_llm_key: str | None = Field(
         None, description="API key for the LLM endpoint", repr=False

@@ -1,8 +1,9 @@
 """Research exports: one row per answered question, pseudonymised, consent-filtered.
 
-Pseudonyms are an HMAC of the member's neutral id with a per-database secret (project_secrets),
-so they stay the same across exports of one project, differ between projects and cannot be
-turned back into an id or a name. Answer ids are an HMAC of (round, member) with the same
+Pseudonyms are an HMAC of the member's neutral id with a per-project key kept outside the
+database and its backups (the setting FLIPBOT_PSEUDONYM_KEY or a key file beside the database,
+see project_key), so they stay the same across exports of one project, differ between projects
+and cannot be turned back into an id or a name by whoever holds a copy of the database. Answer ids are an HMAC of (round, member) with the same
 secret: stable across exports, never the database id. Answers from members without research
 consent are left out and counted. Municipalities too small to name are hidden per round (see
 bot/export/cells.py), the same in every export and digest of the round.
@@ -10,10 +11,7 @@ bot/export/cells.py), the same in every export and digest of the round.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
@@ -23,6 +21,7 @@ from bot.core.network import Network
 from bot.core.rounds import case_prompt
 from bot.core.timeutil import parse_iso, utcnow
 from bot.export.cells import hidden_municipalities
+from bot.export.keys import answer_id, key_fingerprint, project_key, pseudonym, round_pseudonym
 from bot.prompts import Library
 from bot.store.database import Store
 from bot.store.exports import consent_log, export_rows
@@ -30,8 +29,10 @@ from bot.store.privacy import has_consent
 from bot.store.sparring import SparringStore
 
 FORMATS = ("csv", "json", "md", "html", "qdpx")
+# How precisely answer times are exported: a stable pseudonym with a time to the second can be
+# matched against chat logs or calendars; the day is enough for most analyses.
+TIME_PRECISIONS = ("day", "hour", "exact")
 SCHEMA_VERSION = "2.0"
-SECRET_NAME = "export_pseudonym_key"
 COLUMNS = (
     "id",
     "answer_id",
@@ -74,9 +75,9 @@ class ExportRow:
     prompt_language: str
     theme: str  # the prompt's FLIP theme id
     municipality: str  # its name, or 'other municipalities' where the round hides it
-    pseudonym: str
-    answered_at: str  # ISO 8601 with the network's UTC offset
-    edited_at: str | None  # the last edit, if the member edited the answer
+    pseudonym: str  # the member's, or the round's own where municipality is hidden
+    answered_at: str  # in the network's time: a date (day), or ISO 8601 with the UTC offset
+    edited_at: str | None  # the last edit, if the member edited the answer (same precision)
     question_id: str
     question: str  # the question's label in prompt_language
     text: str  # verbatim, as stored (after the redaction of personal data)
@@ -115,6 +116,7 @@ class Export:
     response_ids: dict[str, int] = field(default_factory=dict)  # answer_id -> response id
     # round -> the themes of its digest (approved, else the latest draft), with export answer ids
     suggested_themes: dict[int, list[SuggestedTheme]] = field(default_factory=dict)
+    times: str = "day"  # one of TIME_PRECISIONS
 
     def manifest(self) -> dict:
         """What a reader needs to know about how this file was made (no municipality named)."""
@@ -122,11 +124,14 @@ class Export:
             "schema_version": SCHEMA_VERSION,
             "flipbot_version": bot.__version__,
             "exported_at": self.exported_at.isoformat(),
+            "time_precision": self.times,
             "filters": {
                 k: (str(v) if v is not None else None) for k, v in asdict(self.filters).items()
             },
             "min_group_size": self.min_group_size,
             "small_cell_rule": "per_round",
+            # Rows shown as 'other municipalities' carry a pseudonym of that round only.
+            "pseudonyms": "per_member_except_hidden_rows_per_round",
             "rows": len(self.rows),
             "rows_hidden": {
                 "no_research_consent": self.left_out_no_consent,
@@ -138,27 +143,6 @@ class Export:
         }
 
 
-def pseudonym(secret: str, member_id: str) -> str:
-    """A stable, non-reversible name for a member within one project: 'P-' and 10 hex digits."""
-    digest = hmac.new(secret.encode(), member_id.encode(), hashlib.sha256).hexdigest()
-    return f"P-{digest[:10]}"
-
-
-def answer_id(secret: str, round_id: int, member_id: str) -> str:
-    """A stable export id for one answer (a member's response to a round): 'A-' and 10 hex."""
-    key = f"answer/{round_id}/{member_id}"
-    return "A-" + hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()[:10]
-
-
-def key_fingerprint(secret: str) -> str:
-    """Tells whether two exports used the same pseudonym key, and nothing about the key."""
-    return hmac.new(secret.encode(), b"fingerprint", hashlib.sha256).hexdigest()[:16]
-
-
-def project_key(store: Store) -> str:
-    return store.project_secret(SECRET_NAME, lambda: secrets.token_hex(32))
-
-
 def export_answer_ids(store: Store) -> dict[int, str]:
     """Response id -> export answer id, for digests that quote answers (their `answer_id`)."""
     secret = project_key(store)
@@ -166,6 +150,17 @@ def export_answer_ids(store: Store) -> dict[int, str]:
         row["response_id"]: answer_id(secret, row["round_id"], row["member_id"])
         for row in export_rows(store)
     }
+
+
+def exported_time(moment: datetime, times: str) -> str:
+    """An answer's time as an export shows it: the date, the hour, or to the microsecond."""
+    if times == "day":
+        return moment.date().isoformat()
+    if times == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0).isoformat()
+    if times == "exact":
+        return moment.isoformat()
+    raise ValueError(f"unknown time precision {times!r} ({', '.join(TIME_PRECISIONS)})")
 
 
 def _in_filters(row: dict, answered: datetime, filters: ExportFilter) -> bool:
@@ -187,8 +182,11 @@ def collect(
     filters: ExportFilter,
     now: datetime | None = None,
     withdrawn_since: date | None = None,
+    times: str = "day",
 ) -> Export:
-    """The rows a researcher may have under these filters, and how many were left out."""
+    """The rows a researcher may have under these filters, and how many were left out; answer
+    times rounded to `times` (see TIME_PRECISIONS)."""
+    exported_time(utcnow(), times)  # an unknown precision fails before any work
     secret = project_key(store)
     tz = network.tz
     names = {m.id: m.name for m in network.municipalities}
@@ -250,9 +248,15 @@ def collect(
                     municipality=other
                     if small
                     else names.get(row["municipality"], row["municipality"]),
-                    pseudonym=pseudonym(secret, row["member_id"]),
-                    answered_at=parse_iso(row["created_at"]).astimezone(tz).isoformat(),
-                    edited_at=parse_iso(edited).astimezone(tz).isoformat() if edited else None,
+                    # A stable pseudonym on a row that hides the municipality would tie it to
+                    # the member's named rows in other rounds: such rows get the round's own.
+                    pseudonym=round_pseudonym(secret, row["round_id"], row["member_id"])
+                    if small
+                    else pseudonym(secret, row["member_id"]),
+                    answered_at=exported_time(parse_iso(row["created_at"]).astimezone(tz), times),
+                    edited_at=exported_time(parse_iso(edited).astimezone(tz), times)
+                    if edited
+                    else None,
                     question_id=question_id,
                     question=questions.get(question_id, question_id),
                     text=text,
@@ -281,6 +285,7 @@ def collect(
         withdrawn=consent_log(store, since),
         response_ids=response_ids,
         suggested_themes=themes,
+        times=times,
     )
 
 
@@ -338,6 +343,7 @@ def export_file(
     *,
     excel: bool = False,
     withdrawn_since: date | None = None,
+    times: str = "day",
 ) -> tuple[bytes, str, Export]:
     """What `/flip export` and the CLI call: checks the role, audits, returns (bytes, file name,
     export). `by` is the member asking; None is the command line (whoever holds the database)."""
@@ -345,21 +351,27 @@ def export_file(
 
     if by is not None:
         require(network, by, "export")
-    export = collect(store, network, library, filters, withdrawn_since=withdrawn_since)
+    export = collect(store, network, library, filters, withdrawn_since=withdrawn_since, times=times)
     data = render_export(export, fmt, excel=excel)
+    name = f"flip-export-{export.exported_at.astimezone(network.tz):%Y%m%d-%H%M}.{fmt}"
+    # The record of what left flipbot: a chat export goes to the asking member's DM (Slack file
+    # or Teams file consent) under this name; see docs/privacy.md ("Exports sent in chat").
     store.audit(
         by or "cli",
         "export",
-        None,
+        by,
         {
             "format": fmt,
             "rows": len(export.rows),
             "left_out_no_consent": export.left_out_no_consent,
             "filters": {k: str(v) for k, v in asdict(filters).items() if v is not None},
+            "time_precision": times,
+            "file": name,
+            "sent_to": "chat_dm" if by is not None else "cli",
+            "key_fingerprint": export.key_fingerprint,
         },
         at=export.exported_at,
     )
-    name = f"flip-export-{export.exported_at.astimezone(network.tz):%Y%m%d-%H%M}.{fmt}"
     return data, name, export
 
 

@@ -13,9 +13,10 @@ import io
 import json
 from collections import defaultdict
 from dataclasses import asdict
+from datetime import datetime
 from html import escape
 
-from bot.core.i18n import t, theme_name
+from bot.core.i18n import format_short_datetime, t, theme_name
 from bot.export.collect import COLUMNS, Export, ExportRow
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -81,6 +82,13 @@ def _prompts(rows: list[ExportRow]) -> dict[str, ExportRow]:
     return shown
 
 
+def _answered(row: ExportRow, lang: str) -> str:
+    """When an answer was given, for people to read (the JSON and CSV keep the ISO time); its
+    stored offset is the network's at that moment, so the wall time is the network's."""
+    moment = datetime.fromisoformat(row.answered_at)
+    return format_short_datetime(moment, lang, moment.tzinfo)
+
+
 def _md_escape(line: str) -> str:
     return line.replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>")
 
@@ -115,7 +123,7 @@ def to_markdown(export: Export) -> bytes:
         for row in rows:
             mark = f" — **{t('export.not_quotable', lang)}**" if not row.quotable else ""
             out += [
-                f"**{row.pseudonym}**, {row.municipality}, {row.answered_at} — *{row.question}*"
+                f"**{row.pseudonym}**, {row.municipality}, {_answered(row, lang)} — *{row.question}*"
                 f" ({row.id}){mark}",
                 "",
                 *_md_quote(row.text),
@@ -162,7 +170,7 @@ def to_html(export: Export) -> bytes:
             )
             h.append(
                 f'<p id="{escape(row.id)}"><strong>{escape(row.pseudonym)}</strong>, '
-                f"{escape(row.municipality)}, {escape(row.answered_at)} — "
+                f"{escape(row.municipality)}, {escape(_answered(row, lang))} — "
                 f"<em>{escape(row.question)}</em> ({escape(row.id)}){mark}</p>"
                 f'<blockquote lang="{escape(row.prompt_language)}">{escape(row.text)}</blockquote>'
             )

@@ -15,6 +15,7 @@ from bot.core.timeutil import utcnow
 from bot.export.consent import log_consent_change, log_erasure
 from bot.privacy.redact import PrivacyError
 from bot.store.database import Store
+from bot.store.pending import prune_pending
 from bot.store.privacy import (
     consenting_member_ids,
     erase_member_rows,
@@ -301,6 +302,9 @@ def run_retention(store: Store, network: Network, now: datetime | None = None) -
     digest quotes), and audit entries older than AUDIT_RETENTION_DAYS (erasures excepted)."""
     now = now or utcnow()
     result = prune(store, now, network.retention_days, by="scheduler")
+    # Answers left waiting for Fjern / Behold are stored with the default when their round
+    # closes; any row a day past its expiry was never stored and goes.
+    prune_pending(store, now - timedelta(days=1))
     # Sparring cases that ended before the cutoff lose their text too (bot.store.sparring).
     if SparringStore(store).prune_cases(now - timedelta(days=network.retention_days)):
         store.checkpoint()

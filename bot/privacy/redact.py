@@ -1,5 +1,6 @@
-"""Redaction of personal data in answers before they are stored: CPR numbers, phone numbers,
-e-mail addresses and street addresses become [CPR], [TLF], [EMAIL] and [ADRESSE].
+"""Redaction of personal data in answers before they are stored: CPR numbers (and Norwegian
+fødselsnumre), phone numbers, e-mail addresses, street addresses, case numbers and ICD-10
+diagnosis codes become [CPR], [TLF], [EMAIL], [ADRESSE], [SAGSNR] and [DIAGNOSE].
 
 Brokers write about meetings with citizens, so the safe error is to remove a little too much;
 but dates, case numbers, amounts and years are left alone (tests/test_privacy_redact.py lists the
@@ -18,8 +19,18 @@ Decisions:
   it is used where it helps: after a label that names another number ("sagsnr.", "lønnr.",
   "journalnummer", "P-nummer") a number that fails it is that other number and is kept, one that
   passes is most likely a CPR number used as a case number, and is removed.
-- Case numbers ("sagsnr. 2024-012345") are kept here: flagging them (and names and diagnoses) is the
-  broker-confirmed step of issue 15's second point, not this pattern-based one.
+- Norwegian fødselsnumre: 11 digits, DDMMYY and five more (D-numbers add 4 to the first digit),
+  both modulus-11 check digits valid; counted as "cpr".
+- Case numbers: the number after a label that names one ("sagsnr.", "sagsnummer", "j.nr.",
+  "journalnr.", "journalnummer", "sags-id"), in any shape ("2024-012345", "27.12.04-P20-1-24");
+  the label stays. A bare "sag 2026-1234" is kept (a year and a serial, or an ordinal: too
+  ambiguous without the label). A labelled number that passes the CPR check is removed as a CPR.
+- Diagnosis codes (ICD-10, and the Danish SKS form with a leading D): a code with a decimal
+  ("F32.1", "DF32.1"), the SKS form ("DF321"), or a bare chapter-F code ("F20", psychiatric, the
+  most sensitive chapter). A bare code of another chapter ("E45", "G20", "B12" are also roads,
+  summits and vitamins) only after a word that says it is a diagnosis ("diagnose", "ICD").
+  Names, diagnosis words and age + place cannot be removed safely by pattern: bot.privacy.flag
+  finds them and the broker decides.
 - Phones: Danish 8-digit numbers in the groupings people type, after +45/0045 or not, and foreign
   numbers with a country code (+46 70 123 45 67, 0049 …). Eight digits after a label that names
   another number ("Lønnummer 22334455", "CVR", "kundenr.") or before an amount ("kr.") are kept.
@@ -41,7 +52,14 @@ from datetime import date
 
 from bot.core.i18n import t
 
-PLACEHOLDERS = {"cpr": "[CPR]", "email": "[EMAIL]", "phone": "[TLF]", "address": "[ADRESSE]"}
+PLACEHOLDERS = {
+    "cpr": "[CPR]",
+    "email": "[EMAIL]",
+    "phone": "[TLF]",
+    "address": "[ADRESSE]",
+    "sagsnummer": "[SAGSNR]",
+    "diagnosekode": "[DIAGNOSE]",
+}
 KINDS = tuple(PLACEHOLDERS)  # also the order the broker is told about them
 
 
@@ -151,6 +169,68 @@ def _is_cpr(text: str, match: re.Match) -> bool:
         # "sagsnr. 2301251234": another number, unless it passes the CPR check digit.
         return _modulus_11(day + month + year + serial)
     return True
+
+
+# -- Norwegian fødselsnummer ----------------------------------------------------------------
+_FNR = re.compile(r"(?<![\d+])(\d{6})[ -]?(\d{5})(?![\d])")
+_FNR_WEIGHTS_1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+_FNR_WEIGHTS_2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def _fnr_check(digits: str, weights: tuple[int, ...]) -> int | None:
+    rest = 11 - sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
+    return 0 if rest == 11 else None if rest == 10 else rest
+
+
+def _is_fodselsnummer(text: str, match: re.Match) -> bool:
+    digits = match.group(1) + match.group(2)
+    day = int(digits[:2])
+    if day > 40:  # a D-number: 4 added to the first digit of the day
+        day -= 40
+    if not _valid_cpr_date(f"{day:02d}", digits[2:4], digits[4:6]):
+        return False
+    first = _fnr_check(digits[:9], _FNR_WEIGHTS_1)
+    second = _fnr_check(digits[:10], _FNR_WEIGHTS_2)
+    return first == int(digits[9]) and second == int(digits[10])
+
+
+# -- case numbers ---------------------------------------------------------------------------
+# The label stays, the number after it goes: "sagsnr. 2024-012345", "j.nr. 27.12.04-P20-1-24".
+_CASE_LABEL = r"(?i:\b(?:sags?[-. ]?(?:nr|nummer(?:et)?|numre|id)|j\.?\s?nr|journal[-. ]?(?:nr|nummer(?:et)?|numre)))"
+_CASE = re.compile(rf"{_CASE_LABEL}\.?(?: ?: ?| )?(?:(?:er|var) )?")
+_CASE_VALUE = re.compile(r"(?=[A-Za-z]{0,4}\d)[A-Za-z0-9](?:[A-Za-z0-9./-]{0,38}[A-Za-z0-9])?")
+
+
+def _case_spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for label in _CASE.finditer(text):
+        value = _CASE_VALUE.match(text, label.end())
+        if value is None or text[value.start() : value.start() + 1] == "[":
+            continue
+        if spans and value.start() < spans[-1][1]:
+            continue
+        spans.append(value.span())
+    return spans
+
+
+# -- diagnosis codes (ICD-10) ---------------------------------------------------------------
+_CODE_END = r"(?![\w.,-]?\d)(?![\wæøåÆØÅ])"
+_DIAGNOSIS_CODE = re.compile(
+    r"(?<![\wæøåÆØÅ.-])(?:"
+    rf"D?[A-TV-Z]\d{{2}}\.\d{{1,2}}{_CODE_END}"  # F32.1, DF32.1
+    rf"|D[A-TV-Z]\d{{3,4}}{_CODE_END}"  # DF321: the SKS form
+    rf"|(?:D?F|(?P<other>D?[A-EG-TV-Z]))\d{{2}}{_CODE_END}"  # F20, DF20; E45 only after "diagnose"
+    r")"
+)
+_DIAGNOSIS_CONTEXT = re.compile(
+    r"(?i)(?:diagnos\w*|icd(?:-?10)?|dx)[\s:.,(]*(?:[\w.]+[\s,]+){0,3}$"
+)
+
+
+def _is_diagnosis_code(text: str, match: re.Match) -> bool:
+    if match.group("other") is None:
+        return True
+    return _DIAGNOSIS_CONTEXT.search(text, max(0, match.start() - 60), match.start()) is not None
 
 
 # -- e-mail ---------------------------------------------------------------------------------
@@ -332,10 +412,26 @@ def _substitute(
     return "".join(out_text), "".join(out_folded)
 
 
-_find_cpr = _matches(_CPR, _is_cpr)
+def _cpr_spans(text: str) -> list[tuple[int, int]]:
+    """Like _matches, but a rejected match is tried again one character on: in "00 00 010100-0000"
+    the first ten digits fail as a date, and the CPR number inside them must still be found."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (match := _CPR.search(text, position)) is not None:
+        if _is_cpr(text, match):
+            spans.append(match.span())
+            position = match.end()
+        else:
+            position = match.start() + 1
+    return spans
+
+
+_find_cpr = _cpr_spans
 _find_phone = _matches(_PHONE, _is_phone)
 _find_foreign_phone = _matches(_FOREIGN_PHONE, _is_foreign_phone)
 _find_address = _matches(_ADDRESS)
+_find_fodselsnummer = _matches(_FNR, _is_fodselsnummer)
+_find_diagnosis_code = _matches(_DIAGNOSIS_CODE, _is_diagnosis_code)
 
 
 def redact(text: str) -> Redaction:
@@ -358,7 +454,11 @@ def redact(text: str) -> Redaction:
     for _ in range(10):
         before = text
         if digits:
+            text, folded = _substitute(text, folded, _find_fodselsnummer, "cpr", counts)
             text, folded = _substitute(text, folded, _find_cpr, "cpr", counts)
+            # Before phones: "j.nr. 22334455" is a case number, not a phone number.
+            text, folded = _substitute(text, folded, _case_spans, "sagsnummer", counts)
+            text, folded = _substitute(text, folded, _find_diagnosis_code, "diagnosekode", counts)
         if maybe_email:
             text, folded = _substitute(text, folded, _email_spans, "email", counts)
         if digits:

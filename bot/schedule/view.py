@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.core.i18n import t, theme_name
+from bot.core.i18n import format_datetime, t, theme_name
 from bot.core.models import DeliveryStatus
 from bot.core.rounds import RoundError
 from bot.core.services import Services
@@ -108,8 +108,9 @@ def upcoming(services: Services, now: datetime, runs: int = 3) -> list[Upcoming]
 
 
 def describe(item: Upcoming, services: Services, language: str | None = None) -> str:
-    """One line about an upcoming item in a member's language (for `/flip status`)."""
-    when = f"{item.at:%d.%m. %H:%M}"
+    """One line about an upcoming item in a member's language and the network's time zone (for
+    `/flip status`)."""
+    when = format_datetime(item.at, language, services.network.tz)
     if item.kind == "programme":
         programme = services.network.programme(item.programme_id or "")
         theme = theme_name(programme.theme, language) if programme else ""

@@ -328,6 +328,76 @@ def m061_create_consent_log(db: Database) -> None:
 
 
 @migrations()
+def m071_create_pending_answers(db: Database) -> None:
+    # An answer that seems to name a citizen waits here, redacted but not yet stored as a
+    # response, until the broker chooses Fjern or Behold (bot.core.answering). Rows expire;
+    # erasure and retention delete them (bot.store.pending).
+    db["pending_answers"].create(
+        {
+            "id": str,
+            "round_id": int,
+            "member_id": str,
+            "answers": str,
+            "flags": str,
+            "quotable": int,
+            "source": str,
+            "redacted": str,
+            "created_at": str,
+            "expires_at": str,
+        },
+        pk="id",
+        foreign_keys=[("round_id", "rounds", "id")],
+        not_null={"round_id", "member_id", "answers", "flags", "created_at", "expires_at"},
+    )
+    db["pending_answers"].create_index(["round_id", "member_id"], unique=True)
+    db["pending_answers"].create_index(["expires_at"])
+
+
+@migrations()
+def m072_move_pseudonym_key_out_of_the_database(db: Database) -> None:
+    # The export pseudonym key leaves the database and so its backups: a copy of the database
+    # plus an export would otherwise link pseudonyms back to members. It moves to the key file
+    # (FLIPBOT_PSEUDONYM_KEY_FILE, else beside the database) unchanged, so pseudonyms stay; a key
+    # given as FLIPBOT_PSEUDONYM_KEY or a key file already there must be the same key.
+    from bot.store.database import StoreError
+    from bot.store.files import (
+        KEY_SETTING,
+        KeyFileError,
+        create_key_file,
+        key_file_for,
+        key_from_setting,
+    )
+
+    rows = list(db.query("select value from project_secrets where name = 'export_pseudonym_key'"))
+    if rows:
+        key = rows[0]["value"]
+        main = next(
+            row["file"] for row in db.query("pragma database_list") if row["name"] == "main"
+        )
+        path = key_file_for(main)
+        try:
+            if key_from_setting() is not None:
+                if key_from_setting() != key:
+                    raise KeyFileError(
+                        f"{KEY_SETTING} is not the pseudonym key kept in the database; unset it, "
+                        "so the database's key moves to the key file and pseudonyms stay"
+                    )
+            elif path is None:
+                raise KeyFileError(
+                    "an in-memory database cannot move its pseudonym key to a file; "
+                    "set FLIPBOT_PSEUDONYM_KEY_FILE"
+                )
+            elif create_key_file(path, key) != key:
+                raise KeyFileError(
+                    f"{path} holds another pseudonym key than the database; move that file "
+                    "away, so the database's key moves there and pseudonyms stay"
+                )
+        except (KeyFileError, OSError) as exc:
+            raise StoreError(str(exc)) from exc
+        db.execute("delete from project_secrets where name = 'export_pseudonym_key'")
+
+
+@migrations()
 def m080_create_sparring(db: Database) -> None:
     # Kollegial sparring: a broker's own case (redacted before it is stored), its state, who
     # answered it and how they wanted to be shown to the owner, and the history of its states

@@ -125,6 +125,8 @@ def erase_member_rows(store: Store, member_id: str, pseudonym: str, at: datetime
         # The chat surface deletes the posts themselves (it read them with answer_posts first).
         db.execute("delete from answer_posts where member_id = ?", [member_id])
         db.execute("delete from teams_conversations where member_id = ?", [member_id])
+        # Answers still waiting for Fjern / Behold (bot.store.pending) hold their text too.
+        db.execute("delete from pending_answers where member_id = ?", [member_id])
         return {
             "response_ids": ids,
             "responses": responses,
@@ -226,3 +228,55 @@ def backup_counts(path: str | Path) -> dict[str, int]:
         }
     finally:
         conn.close()
+
+
+# -- the pseudonym key's fingerprint ------------------------------------------------------------
+# The key itself lives outside the database (bot/store/files.py); its fingerprint stays here, so
+# a lost or swapped key file is noticed instead of silently starting new pseudonyms.
+
+KEY_FINGERPRINT_NAME = "export_key_fingerprint"
+
+
+def recorded_key_fingerprint(store: Store) -> str | None:
+    """The fingerprint of the key this database's exports were made with, if any."""
+    rows = store._rows("select value from project_secrets where name = ?", [KEY_FINGERPRINT_NAME])
+    return rows[0]["value"] if rows else None
+
+
+def record_key_fingerprint(store: Store, fingerprint: str, at: datetime) -> None:
+    """Remember the key in force (after a first export, a move or a rotation)."""
+    with store.atomic() as db:
+        db.execute(
+            "insert into project_secrets (name, value, created_at) values (?, ?, ?) "
+            "on conflict(name) do update set value = excluded.value, created_at = excluded.created_at",
+            [KEY_FINGERPRINT_NAME, fingerprint, iso(at)],
+        )
+
+
+def unerased_member_ids(store: Store) -> list[str]:
+    """Every member not erased (active or not): those an export or the consent log can name."""
+    return [
+        row["id"]
+        for row in store._rows("select id from members where erased_at is null order by id")
+    ]
+
+
+def hidden_round_ids(store: Store, member_id: str) -> list[int]:
+    """The rounds a member answered whose recorded small-cell decision hides their
+    municipality (the rows that carry their per-round export pseudonym)."""
+    rows = store._rows(
+        "select distinct r.round_id from responses r join members m on m.id = r.member_id "
+        "join round_small_cells c on c.round_id = r.round_id and c.municipality = m.municipality "
+        "where r.member_id = ? and c.hidden = 1 order by r.round_id",
+        [member_id],
+    )
+    return [row["round_id"] for row in rows]
+
+
+def deliveries_of(store: Store, member_id: str) -> list[dict]:
+    """Every delivery to a member, any round and status (for their access request)."""
+    return store._rows(
+        "select round_id, status, attempts, sent_at, answered_at, skipped_at, snoozed_until, "
+        "reminded_at, platform, error from deliveries where member_id = ? order by round_id",
+        [member_id],
+    )

@@ -28,7 +28,7 @@ from microsoft_teams.cards import (
 )
 
 from bot.core.answering import MAX_ANSWER_CHARS
-from bot.core.i18n import t, theme_name
+from bot.core.i18n import format_date, format_datetime, t, theme_name
 from bot.core.models import Prompt, Round
 from bot.teams import actions
 
@@ -69,12 +69,13 @@ def subtle(value: str) -> TextBlock:
 
 
 def local_time(moment: datetime, language: str, tz: tzinfo) -> str:
-    """A date and time in the network's time zone, in the language's own order."""
-    return t("teams.deadline_format", language, moment=moment.astimezone(tz))
+    """A day and time to read, by Babel, in the member's language and the network's time zone."""
+    return format_datetime(moment, language, tz)
 
 
 def local_date(moment: datetime, language: str, tz: tzinfo) -> str:
-    return t("teams.date_format", language, moment=moment.astimezone(tz))
+    """A date to read, by Babel, in the member's language and the network's time zone."""
+    return format_date(moment, language, tz)
 
 
 def deadline_line(round: Round, language: str, tz: tzinfo) -> str:

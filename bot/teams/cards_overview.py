@@ -9,7 +9,7 @@ from datetime import datetime, tzinfo
 from microsoft_teams.cards import ActionSet, AdaptiveCard, CardElement, Container, Fact, FactSet
 
 from bot.core.home import HomeRound
-from bot.core.i18n import t, theme_name
+from bot.core.i18n import format_short_date, t, theme_name
 from bot.core.models import Prompt, Response, Round
 from bot.core.participation import Participation, figures, percent
 from bot.teams import actions
@@ -161,7 +161,7 @@ def build_home_card(
             text(prompt.text(language).title, weight="Bolder"),
             subtle(
                 f"{theme_name(prompt.theme, language)} · "
-                f"{local_date(response.updated_at, language, tz)}"
+                f"{format_short_date(response.updated_at, language, tz)}"
             ),
             text(answer),
         ]

@@ -13,7 +13,10 @@ builders. Where a card action or a message lands:
     Action.Execute DIGEST_*           -> digest_reviewed       (share / build again / do not share)
     task/fetch ANSWER_DIALOG/EDIT     -> answer_dialog_opened  (the form, filled in when editing)
     task/submit ANSWER_SUBMIT         -> answer_dialog_submitted (stored, or the form again with
-                                         the typed text and what is wrong)
+                                         the typed text and what is wrong, or, when the answer
+                                         seems to name a citizen, the Fjern / Behold card)
+    Action.Execute FLAG_REMOVE/KEEP   -> flag_chosen (bot.teams.handlers_flags: stores the waiting
+                                         answer as chosen; also on a quoted reply's card)
     fileConsent/invoke                -> file_consented (bot.teams.handlers_research: upload, or drop)
     task/fetch, task/submit DIGEST_EDIT_* -> "Ret overskrifter" (bot.teams.handlers_digest_edit)
     Action.Execute ERASE_*            -> erase_clicked (bot.teams.handlers_commands, with the
@@ -34,7 +37,7 @@ from typing import Any
 
 from bot.core import facilitation
 from bot.core.access import AccessDenied, allowed, require
-from bot.core.answering import RoundError
+from bot.core.answering import FlagsFound, RoundError
 from bot.core.command import COMMAND_WORDS, Command, parse_command
 from bot.core.home import home_of, sparring_home_of, sparring_lines, sparring_status
 from bot.core.i18n import format_date, format_datetime, t
@@ -51,10 +54,12 @@ from bot.teams import (
     actions,
     cards,
     cards_digest,
+    cards_flags,
     cards_overview,
     cards_sparring,
     handlers_commands,
     handlers_digest_edit,
+    handlers_flags,
     handlers_research,
     handlers_sparring,
 )
@@ -169,10 +174,9 @@ class TeamsHandlers:
         activity = MessageActivityInput(text=text)
         await self.app.reply(conversation, root, activity, service_url=ctx.activity.service_url)
 
-    def quoted_reply(
-        self, member: Member, conversation: str, message: str, text: str
-    ) -> str | None:
-        """A reply quoting a prompt counts as (or adds to) the answer; None if it quotes no prompt."""
+    def quoted_reply(self, member: Member, conversation: str, message: str, text: str) -> Any:
+        """A reply quoting a prompt counts as (or adds to) the answer; None if it quotes no prompt.
+        A reply that seems to name a citizen gets the Fjern / Behold card instead."""
         delivery = self.services.store.delivery_by_message("teams", conversation, message)
         if delivery is None or delivery.member_id != member.id:
             return None
@@ -181,8 +185,10 @@ class TeamsHandlers:
             require(self.services.network, member.id, "answer")
             had = self.services.store.response(delivery.round_id, member.id) is not None
             result = self.services.rounds.add_to_answer(
-                delivery.round_id, member.id, text, source="thread"
+                delivery.round_id, member.id, text, source="thread", ask_first=True
             )
+        except FlagsFound as found:
+            return handlers_flags.flag_card(found.pending, lang)
         except (AccessDenied, RoundError) as exc:
             return self.explain(exc, lang)
         self.services.rounds.confirm_answer(result)
@@ -451,8 +457,15 @@ class TeamsHandlers:
                         action.round_id, member.id, action.show_name
                     )
                 result = rounds.record_answer(
-                    action.round_id, member.id, action.answers, quotable=action.quotable
+                    action.round_id,
+                    member.id,
+                    action.answers,
+                    quotable=action.quotable,
+                    ask_first=True,
                 )
+            except FlagsFound as found:
+                # A likely name or health word: nothing stored yet, the dialog asks first.
+                return handlers_flags.flag_dialog(found.pending, lang)
             except RoundError as exc:
                 # The form again, with what was typed and what is wrong.
                 problem = self.explain(exc, lang)
@@ -512,6 +525,8 @@ def register_handlers(
     for dialog in (actions.ANSWER_DIALOG, actions.EDIT_DIALOG):
         app.on_dialog_open(dialog)(handlers.answer_dialog_opened)
     app.on_dialog_submit(actions.ANSWER_SUBMIT)(handlers.answer_dialog_submitted)
+    for verb in cards_flags.FLAG_VERBS:
+        app.on_card_action_execute(verb)(partial(handlers_flags.flag_chosen, handlers))
     edit = handlers_digest_edit
     app.on_dialog_open(actions.DIGEST_EDIT_DIALOG)(partial(edit.edit_dialog_opened, handlers))
     app.on_dialog_submit(actions.DIGEST_EDIT_SUBMIT)(partial(edit.edit_dialog_submitted, handlers))

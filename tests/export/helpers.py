@@ -51,3 +51,24 @@ def qdpx_parts(data: bytes) -> tuple[bytes, dict[str, str], zipfile.ZipFile]:
         if name.startswith("sources/")
     }
     return archive.read("project.qde"), texts, archive
+
+
+def silkeborg_round_at_flipbot_db(network, library):
+    """The database at $FLIPBOT_DB, migrated, with a Silkeborg round started on 2 March 2026
+    08:00 UTC: (store, rounds, round, question id, clock)."""
+    import os
+    from datetime import UTC, datetime
+
+    from bot.core.messenger import LocalMessenger
+    from bot.core.rounds import RoundService
+    from bot.store.database import Store
+    from tests.conftest import Clock
+
+    store = Store(os.environ["FLIPBOT_DB"])
+    store.migrate()
+    clock = Clock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    store.sync_members(network, clock())
+    rounds = RoundService(store, network, library, LocalMessenger(), clock=clock)
+    prompt = library.get("inddragelse-05")
+    round = rounds.start_round(prompt, ["silkeborg"], clock() + timedelta(days=5), "U0FACI001")
+    return store, rounds, round, prompt.questions[0].id, clock

@@ -15,15 +15,6 @@ from bot.privacy.erasure import set_consent
 from bot.store.database import Store
 
 
-@pytest.fixture
-def demo_db(tmp_path, monkeypatch):
-    path = tmp_path / "demo.db"
-    monkeypatch.chdir(tmp_path)
-    CliRunner().invoke(cli, ["demo", "--db", str(path)], catch_exceptions=False)
-    monkeypatch.setenv("FLIPBOT_DB", str(path))
-    return path
-
-
 def run(*args: str):
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -66,14 +57,14 @@ def test_the_consent_log_names_the_pseudonyms_of_an_earlier_export(demo_db, tmp_
     set_consent(store, member, False, by="test", at=datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
     log = tmp_path / "log.csv"
     result = run("export", "--format", "consent-log", "--out", str(log))
-    assert "1 consent changes or erasures written" in result.output
+    assert "1 consent change or erasure written" in result.output
     with open(log, encoding="utf-8", newline="") as handle:
         (entry,) = list(csv.DictReader(handle))
     assert (entry["event"], entry["at"]) == ("consent_withdrawn", "2026-11-30T13:00:00+01:00")
     assert entry["pseudonym"] in {r["pseudonym"] for r in rows}
     later = tmp_path / "later.json"
     result = run("export", "--format", "json", "--out", str(later))
-    assert "1 pseudonyms withdrew consent or were erased" in result.output
+    assert "1 pseudonym withdrew consent or was erased" in result.output
     again = json.loads(later.read_text(encoding="utf-8"))
     assert entry["pseudonym"] not in {r["pseudonym"] for r in again["rows"]}
     assert [w["pseudonym"] for w in again["manifest"]["withdrawn"]] == [entry["pseudonym"]]

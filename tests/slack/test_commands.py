@@ -61,7 +61,7 @@ def test_start_by_theme_for_some_municipalities_picks_an_unused_prompt(flip):
     assert round.prompt_id == "samtale-01" and round.audience == ["silkeborg", "herning"]
     assert round.closes_at == flip.clock() + timedelta(days=2)
     flip.server.command(FACILITATOR, "start samtale silkeborg herning")
-    assert flip.services.rounds.get_round(2).prompt_id == "samtale-02"
+    assert flip.services.rounds.get_round(2).prompt_id == "samtale-09"  # the newest comes second
     assert wait_idle()
 
 
@@ -87,8 +87,12 @@ def test_status_shows_what_the_scheduler_does_next(flip):
     assert wait_idle()
     status = status_of(flip)
     coming = status.split("Det næste, der sker:")[1]
-    assert "24.11. 09:00" in coming and "samtale-efteraar" in coming  # next Tuesday, local time
-    assert "25.11. 09:00" in coming  # round 1 closes two days after Monday 09:00 local
+    assert (
+        "tirsdag den 24. november kl. 09.00" in coming and "samtale-efteraar" in coming
+    )  # next Tuesday, local time
+    assert (
+        "onsdag den 25. november kl. 09.00: runde 1 lukker" in coming
+    )  # round 1 closes two days after Monday 09:00 local
 
 
 def test_remind_sends_one_reminder_in_each_waiting_thread(flip):

@@ -139,10 +139,10 @@ def test_reject_shares_nothing_and_says_so(flip):
     assert flip.services.digests.latest(round_id).status == "rejected"
     assert digest_posts(flip) == []
     updated = next(m for m in flip.fake.messages[draft.channel] if m.ts == draft.ts)
-    assert "Ikke delt. Christian Mortensen valgte det" in str(updated.blocks)
+    assert "Ikke delt: Christian Mortensen valgte det fra" in str(updated.blocks)
     assert not has_action(updated.blocks, ACTION_REJECT)
     # Approving it afterwards is refused: a rejected draft is never posted.
-    assert "Ikke delt. Christian Mortensen" in str(drafts(flip, FACILITATOR)[0].blocks)
+    assert "Ikke delt: Christian Mortensen" in str(drafts(flip, FACILITATOR)[0].blocks)
     click(flip, FACILITATOR, ACTION_APPROVE, drafts(flip, FACILITATOR)[0], value=digest_id)
     assert digest_posts(flip) == []
 

@@ -166,15 +166,23 @@ def test_the_prompt_card_shows_theme_title_questions_and_the_deadline_in_danish_
     assert "Spørgsmål" in shown
     assert [s for s in shown if s.startswith("• ")] == [f"• {q.label}" for q in prompt.questions]
     # 15:00 UTC on 28 November is 16:00 in Copenhagen (winter time).
-    assert shown[-1] == "Svar senest 28.11.2026 kl. 16:00"
+    assert shown[-1] == "Svar senest lørdag den 28. november kl. 16.00"
 
 
 @pytest.mark.parametrize(
     ("language", "closes_at", "expected"),
     [
-        ("da", datetime(2026, 6, 12, 10, tzinfo=UTC), "Svar senest 12.06.2026 kl. 12:00"),
-        ("en", datetime(2026, 11, 28, 15, tzinfo=UTC), "Please answer by 28/11/2026 at 16:00"),
-        ("nb", datetime(2026, 11, 28, 23, 30, tzinfo=UTC), "Svar innen 29.11.2026 kl. 00:30"),
+        ("da", datetime(2026, 6, 12, 10, tzinfo=UTC), "Svar senest fredag den 12. juni kl. 12.00"),
+        (
+            "en",
+            datetime(2026, 11, 28, 15, tzinfo=UTC),
+            "Please answer by Saturday 28 November at 16:00",
+        ),
+        (
+            "nb",
+            datetime(2026, 11, 28, 23, 30, tzinfo=UTC),
+            "Svar innen søndag 29. november kl. 00.30",
+        ),
     ],
 )
 def test_the_deadline_is_local_time_in_the_readers_language(library, language, closes_at, expected):
@@ -390,10 +398,12 @@ def test_a_brokers_home_shows_open_prompts_with_buttons_and_their_answers_newest
         names=NAMES,
     )
     shown = texts(home)
-    assert "Du er på pause til 15.12.2026." in shown  # 23:30 UTC is past midnight in Copenhagen
+    assert (
+        "Du er på pause til tirsdag den 15. december 2026." in shown
+    )  # 23:30 UTC is past midnight in Copenhagen
     assert shown.index("Nyeste svar") < shown.index("Første svar")
     # 23:30 UTC on 24 November is the 25th in Copenhagen.
-    assert any(s.endswith("25.11.2026") for s in shown)
+    assert any(s.endswith("25. nov. 2026") for s in shown)
     assert [(b["title"], read_back(b).verb) for b in buttons(home)] == [
         ("Ret svar", actions.EDIT_DIALOG)
     ]
@@ -427,7 +437,7 @@ def test_the_reminder_names_the_prompt_and_deadline_and_opens_the_dialog(library
     prompt = library.get("samtale-01")
     card = build_reminder_card(prompt, a_round(), "da", TZ)
     assert (
-        f"Hej! Der er stadig tid til at svare på “{prompt.title}”. Fristen er 28.11.2026 kl. 16:00."
+        f"Hej! Der er stadig tid til at svare på “{prompt.title}”. Fristen er lørdag den 28. november kl. 16.00."
         in texts(card)
     )
     assert [read_back(b).verb for b in buttons(card)] == [actions.ANSWER_DIALOG]

@@ -10,7 +10,10 @@ command, view and event lands (ids are constants shared with the Block Kit build
     digest draft ACTION_APPROVE / REBUILD / REJECT -> digests._review_listener (digest_review_clicked)
     digest draft ACTION_EDIT, EDIT_MODAL -> digests.digest_edit_clicked / digest_edit_submitted
     erase ERASE_CONFIRM / ERASE_CANCEL   -> privacy.erase_confirmed / erase_cancelled
-    view blocks.ANSWER_MODAL             -> views.answer_modal_submitted
+    view blocks.ANSWER_MODAL             -> views.answer_modal_submitted (a flagged answer: the
+                                            modal turns into the Fjern / Behold question)
+    flag FLAG_REMOVE / FLAG_KEEP         -> flags.flag_remove_clicked / flag_keep_clicked (in that
+                                            modal, or in a thread reply's question)
     view blocks.START_MODAL              -> views.start_modal_submitted
     event message (DM, thread reply, edit) -> events.message_received
     event app_home_opened                -> home.app_home_opened
@@ -39,6 +42,7 @@ from bot.slack.handlers import (
     commands,
     digests,
     events,
+    flags,
     home,
     privacy,
     sparring,
@@ -56,4 +60,5 @@ def register_handlers(app: App, services: Services) -> None:
     events.register(app, services)
     home.register(app, services)
     privacy.register(app, services)
+    flags.register(app, services)
     sparring.register(app, services)

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from slack_bolt import App, BoltResponse
 
 from bot.core.access import AccessDenied, require
-from bot.core.answering import AnswerResult, RoundError
+from bot.core.answering import AnswerResult, FlagsFound, RoundError
 from bot.core.i18n import t
 from bot.core.messenger import DeliveryFailed
 from bot.core.models import Delivery
 from bot.core.services import Services
 from bot.privacy.redact import redaction_notice
+from bot.slack.handlers import flags
 from bot.slack.handlers.common import (
     after_ack,
     explain,
@@ -59,7 +60,9 @@ def thread_reply(services: Services, event: dict) -> None:
         delivery,
         user,
         thread_ts,
-        lambda round_id: services.rounds.add_to_answer(round_id, user, text, source="thread"),
+        lambda round_id: services.rounds.add_to_answer(
+            round_id, user, text, source="thread", ask_first=True
+        ),
         ("slack.thread.added", "slack.thread.saved"),
     )
 
@@ -112,6 +115,11 @@ def _answer_from_thread(
         require(services.network, user, "answer")
         had = services.store.response(round.id, user) is not None
         result = change(round.id)
+    except FlagsFound as found:
+        after_ack(
+            flags.ask_in_thread, services, found.pending, channel, thread_ts, user, in_channel
+        )
+        return
     except RoundError as exc:
         if in_channel and exc.key == "not_in_round":
             return

@@ -9,13 +9,14 @@ from slack_bolt import Ack, App
 
 from bot.core import facilitation
 from bot.core.access import AccessDenied, require
-from bot.core.answering import AnswerResult, RoundError
+from bot.core.answering import AnswerResult, FlagsFound, RoundError
 from bot.core.i18n import t
 from bot.core.messenger import DeliveryFailed
 from bot.core.services import Services
 from bot.privacy.redact import redaction_notice
 from bot.slack import blocks, blocks_sparring
 from bot.slack.guard import BadPayload
+from bot.slack.handlers import flags
 from bot.slack.handlers.commands import start_reply
 from bot.slack.handlers.common import (
     after_ack,
@@ -31,7 +32,8 @@ logger = logging.getLogger(__name__)
 
 
 def submit_answer(services: Services, body: dict, view: dict) -> dict | None:
-    """Store the answer; return Slack's `errors` response (shown in the modal) when it is not valid."""
+    """Store the answer; return Slack's `errors` response (shown in the modal) when it is not valid,
+    or the flag question (`update`) when it seems to name a citizen."""
     user = member_of(services, body["user"]["id"])
     lang = language(services, user)
     try:
@@ -48,8 +50,11 @@ def submit_answer(services: Services, body: dict, view: dict) -> dict | None:
                 context.round_id, user, blocks_sparring.show_name_ticked(view["state"]["values"])
             )
         result = services.rounds.record_answer(
-            context.round_id, user, answers, quotable=quotable, source="modal"
+            context.round_id, user, answers, quotable=quotable, source="modal", ask_first=True
         )
+    except FlagsFound as found:
+        # A likely name or health word: nothing stored yet, the modal asks Fjern / Behold.
+        return flags.flag_view(found.pending, lang, private)
     except (AccessDenied, RoundError) as exc:
         question = getattr(exc, "params", {}).get("question")
         block = blocks.question_block_id(question) if question in answers else first
