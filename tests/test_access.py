@@ -27,6 +27,8 @@ EXPECTED = {
     "review_digest": {F, FA},
     "export": {R, FA},
     "list_prompts": {B, F, R, FA},
+    "share_case": {B},
+    "review_case": {F, FA},
     "erase_member": {FA},
     "edit_network": {FA},
 }

@@ -19,6 +19,8 @@ POLICY: dict[str, frozenset[str]] = {
     "review_digest": frozenset({"facilitator", "admin"}),
     "export": frozenset({"researcher", "admin"}),
     "list_prompts": frozenset({"broker", "facilitator", "researcher", "admin"}),
+    "share_case": frozenset({"broker"}),
+    "review_case": frozenset({"facilitator", "admin"}),
     "erase_member": frozenset({"admin"}),
     "edit_network": frozenset({"admin"}),
 }

@@ -214,6 +214,7 @@ SUBCOMMANDS: dict[str, tuple[Callable[[list[str]], dict], tuple[str, ...]]] = {
     "slet-mig": (_nothing, ("erase-me", "slett-meg")),
     "export": (_export, ("eksport", "eksporter")),
     "hjem": (_nothing, ("home",)),
+    "sparring": (_nothing, ("del-dilemma", "share-case")),
 }
 _ALIASES = {alias: name for name, (_, aliases) in SUBCOMMANDS.items() for alias in aliases}
 # Every word that starts a command, in any language (a chat without a slash command uses these).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.core.models import MessageRef, Prompt, Round
+from bot.core.models import MessageRef, Prompt, Round, SparringCase
 from bot.core.network import Member, Network, channel_platform
 from bot.digest.model import Digest
 
@@ -79,6 +79,31 @@ class Messenger(Protocol):
     def send_consent_request(self, member: Member, text_version: str) -> None:
         """DM the member the consent request (consent.request in their language) with Ja / Nej
         buttons that carry `text_version` back (see bot/core/consent.py)."""
+
+    # -- kollegial sparring (bot.core.sparring) ----------------------------------------------
+
+    def send_sparring_draft(self, member: Member, case: SparringCase, prompt: Prompt) -> None:
+        """DM a facilitator a confirmed case with send / edit / reject."""
+
+    def start_sparring_thread(self, member: Member, case: SparringCase, text: str) -> MessageRef:
+        """DM a case's owner the message under which the case's answers will arrive."""
+
+    def send_sparring_answer(
+        self,
+        member: Member,
+        case: SparringCase,
+        ref: MessageRef | None,
+        attribution: str,
+        text: str,
+        answerer_id: str,
+    ) -> MessageRef:
+        """An answer to the owner, in the case's thread (ref), shown as `attribution`, with a
+        thank-you button for `answerer_id`."""
+
+    def send_sparring_digest(
+        self, member: Member, case: SparringCase, ref: MessageRef | None, digest: Digest
+    ) -> None:
+        """The digest of a closed case, to its owner (in its thread) or to a facilitator."""
 
 
 @dataclass
@@ -164,6 +189,53 @@ class LocalMessenger:
         if member.id in self.fail_for:
             raise DeliveryFailed("not_found", "user_not_found")
         self.sent.append(Sent("consent_request", member.id, 0, {"version": text_version}))
+
+    def send_sparring_draft(self, member: Member, case: SparringCase, prompt: Prompt) -> None:
+        if member.id in self.fail_for:
+            raise DeliveryFailed("not_found", "user_not_found")
+        self.sent.append(Sent("sparring_draft", member.id, 0, {"case_id": case.id}))
+
+    def start_sparring_thread(self, member: Member, case: SparringCase, text: str) -> MessageRef:
+        ref = MessageRef("local", f"dm-{member.id}", self._ts())
+        self.sent.append(
+            Sent("sparring_thread", member.id, 0, {"case_id": case.id, "text": text, "ref": ref})
+        )
+        return ref
+
+    def send_sparring_answer(
+        self,
+        member: Member,
+        case: SparringCase,
+        ref: MessageRef | None,
+        attribution: str,
+        text: str,
+        answerer_id: str,
+    ) -> MessageRef:
+        if member.id in self.fail_for:
+            raise DeliveryFailed("not_found", "user_not_found")
+        sent = MessageRef("local", f"dm-{member.id}", self._ts())
+        detail = {
+            "case_id": case.id,
+            "attribution": attribution,
+            "text": text,
+            "answerer": answerer_id,
+            "thread": ref,
+            "ref": sent,
+        }
+        self.sent.append(Sent("sparring_answer", member.id, case.round_id or 0, detail))
+        return sent
+
+    def send_sparring_digest(
+        self, member: Member, case: SparringCase, ref: MessageRef | None, digest: Digest
+    ) -> None:
+        self.sent.append(
+            Sent(
+                "sparring_digest",
+                member.id,
+                case.round_id or 0,
+                {"case_id": case.id, "digest": digest, "thread": ref},
+            )
+        )
 
     def of_kind(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.kind == kind]
@@ -252,6 +324,30 @@ class PlatformMessengers:
 
     def send_consent_request(self, member: Member, text_version: str) -> None:
         self._member(member).send_consent_request(member, text_version)
+
+    def send_sparring_draft(self, member: Member, case: SparringCase, prompt: Prompt) -> None:
+        self._member(member).send_sparring_draft(member, case, prompt)
+
+    def start_sparring_thread(self, member: Member, case: SparringCase, text: str) -> MessageRef:
+        return self._member(member).start_sparring_thread(member, case, text)
+
+    def send_sparring_answer(
+        self,
+        member: Member,
+        case: SparringCase,
+        ref: MessageRef | None,
+        attribution: str,
+        text: str,
+        answerer_id: str,
+    ) -> MessageRef:
+        target = self._ref(ref) if ref is not None else self._member(member)
+        return target.send_sparring_answer(member, case, ref, attribution, text, answerer_id)
+
+    def send_sparring_digest(
+        self, member: Member, case: SparringCase, ref: MessageRef | None, digest: Digest
+    ) -> None:
+        target = self._ref(ref) if ref is not None else self._member(member)
+        target.send_sparring_digest(member, case, ref, digest)
 
 
 class ConsentGate(Protocol):

@@ -47,13 +47,18 @@ class PromptText(_Written):
 
 class Prompt(_Written):
     id: str
-    kind: Literal["reflection", "dilemma"]
+    kind: Literal["reflection", "dilemma", "sparring"]
     theme: ThemeId
     title: str = Field(min_length=1, max_length=120)
     body: str = Field(min_length=1, max_length=2500)
     questions: list[Question] = Field(min_length=1, max_length=5)
     tags: list[str] = Field(default_factory=list)
     translations: dict[Literal["en", "nb"], PromptText] = Field(default_factory=dict)
+    # Set only on a sparring case's prompt (never in the library): who asks, as the owner chose
+    # to be shown (their name, or None for "a colleague from"), and their municipality's name.
+    # Kept apart from the body so digests, which must not name people, never carry it.
+    asked_by: str | None = Field(None, max_length=120)
+    asked_from: str | None = Field(None, max_length=120)
 
     @field_validator("id")
     @classmethod
@@ -90,6 +95,19 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"
     FAILED = "failed"  # Slack refused or could not be reached; retried later
     PAUSED = "paused"  # the member was on leave when the round started
+
+
+class CaseStatus(StrEnum):
+    """A sparring case's life: written, confirmed by its owner, decided by a facilitator, run."""
+
+    DRAFT = "draft"  # redacted and shown to the owner, not yet confirmed
+    REVIEW = "review"  # confirmed; waiting for a facilitator
+    APPROVED = "approved"  # approved, waiting for a free place (the cap) or a programme slot
+    RUNNING = "running"  # its round is open
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    ERASED = "erased"  # the owner was erased: the text is gone, the row keeps the counts
 
 
 class RoundStatus(StrEnum):
@@ -174,3 +192,53 @@ class DigestRecord(_Record):
     content: dict
     decided_by: str | None = None
     decided_at: datetime | None = None
+
+
+SPARRING_PREFIX = "sparring-"
+
+
+class SparringCase(_Record):
+    """A broker's own dilemma put to colleagues (bot.core.sparring). Its text is already redacted."""
+
+    id: int
+    owner_id: str
+    municipality: str
+    title: str
+    situation: str
+    questions: list[str]
+    # "others": brokers outside the owner's municipality; "all"; or chosen municipality ids.
+    audience: Literal["others", "all"] | list[str]
+    show_name: bool
+    share_digest: bool
+    theme: str
+    deadline_days: int
+    status: CaseStatus
+    created_at: datetime
+    updated_at: datetime
+    round_id: int | None = None
+    reason: str | None = None
+    decided_by: str | None = None
+    owner_ref: MessageRef | None = None
+    library_owner: bool = False
+    library_facilitator: str | None = None
+    library_prompt_id: str | None = None
+
+    @property
+    def prompt_id(self) -> str:
+        return f"{SPARRING_PREFIX}{self.id}"
+
+    def prompt(self, asked_by: str | None, asked_from: str | None) -> Prompt:
+        """The case as a round's prompt (kind sparring), one question per question asked."""
+        return Prompt(
+            id=self.prompt_id,
+            kind="sparring",
+            theme=self.theme,  # type: ignore[arg-type]
+            title=self.title or "-",
+            body=self.situation or "-",
+            questions=[
+                Question(id=f"q{i}", label=label)
+                for i, label in enumerate(self.questions or ["-"], 1)
+            ],
+            asked_by=asked_by,
+            asked_from=asked_from,
+        )

@@ -195,6 +195,9 @@ class WorkingHours(_Strict):
 
 class Programme(_Strict):
     id: str
+    # "sparring": each slot sends the oldest approved sparring case instead of a library prompt
+    # (the theme then only names the programme's area).
+    kind: Literal["prompt", "sparring"] = "prompt"
     theme: ThemeId
     schedule: str
     audience: Literal["all"] | list[str] = "all"
@@ -233,6 +236,17 @@ class Programme(_Strict):
         return self
 
 
+class SparringSettings(_Strict):
+    """Kollegial sparring in this network (bot.core.sparring)."""
+
+    # A facilitator approves each case before it goes out; off, a confirmed case goes out at once.
+    review: bool = True
+    # How many sparring rounds may run at once; an approved case beyond it waits its turn.
+    max_running: int = Field(3, ge=1)
+    # Working days colleagues have to answer, unless the facilitator sets another deadline.
+    respond_within_days: int = Field(5, ge=1, le=30)
+
+
 class Network(_Strict):
     name: str
     timezone: str = "Europe/Copenhagen"
@@ -246,6 +260,7 @@ class Network(_Strict):
     digest_review: bool = True
     retention_days: int = Field(730, ge=1)
     min_group_size: int = Field(3, ge=1)
+    sparring: SparringSettings = SparringSettings()
 
     @field_validator("misfire_grace", mode="before")
     @classmethod

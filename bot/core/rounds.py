@@ -14,21 +14,40 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from bot.core.answering import Answering, RoundError
+from bot.core.answering import Answering, AnswerResult, RoundError
 from bot.core.messenger import DeliveryFailed, MessageRef, Messenger
-from bot.core.models import Delivery, DeliveryStatus, Prompt, Round, RoundStatus
+from bot.core.models import (
+    SPARRING_PREFIX,
+    Delivery,
+    DeliveryStatus,
+    Prompt,
+    Round,
+    RoundStatus,
+    SparringCase,
+)
 from bot.core.network import Network
 from bot.core.participation import Participation, count_participation
 from bot.core.timeutil import utcnow
 from bot.prompts import Library
 from bot.schedule.slots import reminder_time
 from bot.store.database import Store
+from bot.store.sparring import SparringStore
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RESPOND_WITHIN = timedelta(days=5)
 DEFAULT_REMIND_BEFORE_CLOSE = timedelta(days=1)
 NEVER = datetime.min.replace(tzinfo=UTC)  # when a prompt not yet used was last used
+
+
+def case_prompt(network: Network, case: SparringCase) -> Prompt:
+    """A sparring case as its round's prompt, the owner shown as they chose."""
+    owner = network.member(case.owner_id)
+    municipality = network.municipality(case.municipality)
+    return case.prompt(
+        asked_by=owner.name if case.show_name and owner else None,
+        asked_from=municipality.name if municipality else case.municipality,
+    )
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,8 @@ class RoundService(Answering):
         # Called with the closed round after close_round (the digest service builds its draft);
         # set by build_services so the scheduler and Slack both get the digest on close.
         self.on_closed: Callable[[Round], None] | None = None
+        # Called with every answer confirmed in chat (a sparring case's owner gets it live).
+        self.on_answered: Callable[[AnswerResult], None] | None = None
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -68,6 +89,11 @@ class RoundService(Answering):
         return found
 
     def prompt_of(self, round: Round) -> Prompt:
+        if round.prompt_id.startswith(SPARRING_PREFIX):
+            # A sparring case's prompt lives in the store, not the library.
+            case = SparringStore(self.store).case_of_prompt(round.prompt_id)
+            if case is not None:
+                return case_prompt(self.network, case)
         prompt = self.library.get(round.prompt_id)
         if prompt is None:
             raise RoundError("prompt_not_found", prompt_id=round.prompt_id)
@@ -108,10 +134,11 @@ class RoundService(Answering):
         channel: str | None = None,
         deliver: bool = True,
         paused: Iterable[str] | None = None,
+        exclude: Iterable[str] = (),
     ) -> Round:
         """Record a round and one delivery per broker in the audience, then send the prompts.
         Members in `paused` (on leave; by default those paused in the store) get a delivery
-        marked paused instead of a DM."""
+        marked paused instead of a DM; members in `exclude` (a sparring case's owner) none."""
         now = self.clock()
         if audience != "all":
             unknown = [m for m in audience if self.network.municipality(m) is None]
@@ -120,7 +147,7 @@ class RoundService(Answering):
         closes_at = closes_at or now + DEFAULT_RESPOND_WITHIN
         if closes_at <= now:
             raise RoundError("closes_in_past")
-        erased = self.store.erased_member_ids()
+        erased = self.store.erased_member_ids() | set(exclude)
         members = [m.id for m in self.network.brokers(audience) if m.id not in erased]
         if not members:
             raise RoundError("empty_audience")
@@ -306,6 +333,9 @@ class RoundService(Answering):
         # Without review the digest itself goes to the channel, participation included; the
         # summary alone is then only a stand-in for a digest that could not be built.
         digest_direct = self.on_closed is not None and not self.network.digest_review
+        # A sparring round's figures go to its owner with its digest, not to the channel.
+        if prompt.kind == "sparring":
+            channel = None
         if channel and not digest_direct:
             self.messenger.post_round_summary(closed, prompt, summary, channel)
         if self.on_closed is not None:
@@ -330,6 +360,18 @@ class RoundService(Answering):
         hidden = summary_hidden(self.store, self.network, participation, self.clock())
         label = t("digest.other_municipalities", language or self.network.language)
         return group_small_cells(participation, hidden, label)
+
+    def confirm_answer(self, result: AnswerResult) -> None:
+        """Show the stored answer in chat, then hand it on (see on_answered) even when the
+        prompt message could not be updated."""
+        try:
+            super().confirm_answer(result)
+        finally:
+            if self.on_answered is not None:
+                try:
+                    self.on_answered(result)
+                except Exception:  # the answer is stored; handing it on can be done again
+                    logger.exception("handing on an answer to round %s failed", result.round.id)
 
     def show_waiting_prompts(self, round: Round, state: str) -> None:
         """Show a state (closed, open again) on every prompt still waiting for an answer. A

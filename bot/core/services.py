@@ -14,6 +14,7 @@ from bot.core.messenger import Messenger, PlatformMessengers
 from bot.core.network import Network, load_network
 from bot.core.rounds import RoundService
 from bot.core.settings import Settings
+from bot.core.sparring import SparringService
 from bot.core.timeutil import utcnow
 from bot.digest.llm import llm_enhancer
 from bot.digest.service import DigestService
@@ -37,6 +38,7 @@ class Services:
     library: Library
     rounds: RoundService
     digests: DigestService | None = None
+    sparring: SparringService | None = None
     # The process's ProgrammeScheduler when it holds the scheduler lock (set by `flipbot serve`).
     scheduler: Any = None
 
@@ -73,5 +75,8 @@ def build_services(
     digests = DigestService(
         store, network, rounds, messenger, enhancer=llm_enhancer(settings), clock=clock
     )
-    rounds.on_closed = digests.on_round_closed
-    return Services(settings, store, network, library, rounds, digests)
+    sparring = SparringService(store, network, rounds, messenger, digests, clock=clock)
+    # A sparring case's round closes into its owner's digest; every other into the usual draft.
+    rounds.on_closed = sparring.closing_hook(digests.on_round_closed)
+    rounds.on_answered = sparring.on_answered
+    return Services(settings, store, network, library, rounds, digests, sparring=sparring)

@@ -151,6 +151,21 @@ def next_working_morning(
     raise ValueError("no working day in the next two weeks")
 
 
+def after_working_days(
+    now: datetime, timezone: tzinfo, works_on: Callable[[date], bool], days: int, at: time
+) -> datetime:
+    """`at` local time on the `days`-th working day after today (a deadline in working days)."""
+    day = now.astimezone(timezone).date()
+    counted = 0
+    for _ in range(days * 3 + 21):
+        day = day + timedelta(days=1)
+        if works_on(day):
+            counted += 1
+            if counted == days:
+                return datetime.combine(day, at, tzinfo=timezone)
+    raise ValueError(f"no {days} working days in the weeks ahead")
+
+
 @cache
 def _danish_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("DK", years=year, language="da").keys())

@@ -18,12 +18,15 @@ from datetime import date, datetime
 import bot
 from bot.core.i18n import t
 from bot.core.network import Network
+from bot.core.rounds import case_prompt
 from bot.core.timeutil import parse_iso, utcnow
 from bot.export.cells import hidden_municipalities
 from bot.export.keys import answer_id, key_fingerprint, project_key, pseudonym, round_pseudonym
 from bot.prompts import Library
 from bot.store.database import Store
 from bot.store.exports import consent_log, export_rows
+from bot.store.privacy import has_consent
+from bot.store.sparring import SparringStore
 
 FORMATS = ("csv", "json", "md", "html", "qdpx")
 # How precisely answer times are exported: a stable pseudonym with a time to the second can be
@@ -47,6 +50,8 @@ COLUMNS = (
     "question",
     "text",
     "quotable",
+    "kind",
+    "owner_pseudonym",
 )
 
 
@@ -77,6 +82,9 @@ class ExportRow:
     question: str  # the question's label in prompt_language
     text: str  # verbatim, as stored (after the redaction of personal data)
     quotable: bool  # False: the member said the answer must not be quoted
+    kind: str = ""  # the prompt's kind: reflection, dilemma, or sparring (a case)
+    # A sparring case's owner, pseudonymised as answerers are, when the owner has consented.
+    owner_pseudonym: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,8 +213,16 @@ def collect(
     rows = []
     relabelled = 0
     response_ids: dict[str, int] = {}
+    cases = SparringStore(store)
     for row, answers in picked:
         prompt = library.get(row["prompt_id"])
+        # A sparring round's prompt is its case, in the store; its owner only with consent.
+        case = cases.case_of_prompt(row["prompt_id"]) if prompt is None else None
+        owner = None
+        if case is not None:
+            prompt = case_prompt(network, case)
+            if has_consent(store, case.owner_id):
+                owner = pseudonym(secret, case.owner_id)
         member_language = row["language"] or network.language
         shown = prompt.text(member_language) if prompt else None
         prompt_language = (
@@ -245,6 +261,8 @@ def collect(
                     question=questions.get(question_id, question_id),
                     text=text,
                     quotable=bool(row["quotable"]),
+                    kind=prompt.kind if prompt else "",
+                    owner_pseudonym=owner,
                 )
             )
     themes = _suggested_themes(store, {r.round for r in rows}, response_ids)

@@ -28,6 +28,7 @@ from bot.store.privacy import (
     responses_to_prune,
     rewrite_digests,
 )
+from bot.store.sparring import SparringStore
 
 __all__ = [
     "ErasureResult",
@@ -219,7 +220,10 @@ def erase_member(
     # Quotes go first: if the erasure below fails, a retry still finds the responses.
     quotes = strip_member_from_digests(store, *_member_words(store, member_id))
     log_erasure(store, member_id, at)  # while the id still gives the export pseudonym
-    rows = erase_member_rows(store, member_id, f"erased-{secrets.token_hex(6)}", at)
+    pseudonym = f"erased-{secrets.token_hex(6)}"
+    # Their sparring cases lose their text and the answers given to them (bot.store.sparring).
+    cases = SparringStore(store).erase_member(member_id, pseudonym, at)
+    rows = erase_member_rows(store, member_id, pseudonym, at)
     if rows is None:
         raise PrivacyError("error.member_not_found", member=member_id)
     result = ErasureResult(
@@ -239,6 +243,8 @@ def erase_member(
             "history": result.history,
             "deliveries_kept": result.deliveries,
             "quotes_removed": quotes,
+            "sparring_cases": cases["cases"],
+            "sparring_answers": cases["case_answers"],
         },
         at=at,
     )
@@ -307,6 +313,9 @@ def run_retention(store: Store, network: Network, now: datetime | None = None) -
     # Answers left waiting for Fjern / Behold are stored with the default when their round
     # closes; any row a day past its expiry was never stored and goes.
     prune_pending(store, now - timedelta(days=1))
+    # Sparring cases that ended before the cutoff lose their text too (bot.store.sparring).
+    if SparringStore(store).prune_cases(now - timedelta(days=network.retention_days)):
+        store.checkpoint()
     if prune_audit(store, now - timedelta(days=AUDIT_RETENTION_DAYS)):
         store.checkpoint()
     return result

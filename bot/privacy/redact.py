@@ -493,6 +493,12 @@ def merge_counts(*counts: Mapping[str, int]) -> dict[str, int]:
 
 def redaction_notice(removed: Mapping[str, int], language: str | None = None) -> str | None:
     """The sentence telling a broker what was removed from their answer, or None if nothing was."""
+    listed = removed_list(removed, language)
+    return None if listed is None else t("privacy.removed_from_answer", language, items=listed)
+
+
+def removed_list(removed: Mapping[str, int], language: str | None = None) -> str | None:
+    """What was removed, as words ("et telefonnummer og en adresse"), or None if nothing was."""
     items = []
     for kind in KINDS:
         n = removed.get(kind, 0)
@@ -503,10 +509,8 @@ def redaction_notice(removed: Mapping[str, int], language: str | None = None) ->
     if not items:
         return None
     if len(items) == 1:
-        listed = items[0]
-    else:
-        listed = t("privacy.list_and", language, head=", ".join(items[:-1]), last=items[-1])
-    return t("privacy.removed_from_answer", language, items=listed)
+        return items[0]
+    return t("privacy.list_and", language, head=", ".join(items[:-1]), last=items[-1])
 
 
 class PrivacyError(Exception):

@@ -182,6 +182,8 @@ class ScheduleJobs:
         return SlotOutcome(slot.programme_id, slot.key, status)
 
     def _run_slot(self, programme: Programme, slot: Slot, now: datetime) -> SlotOutcome:
+        if programme.kind == "sparring":
+            return self._run_sparring_slot(programme, slot, now)
         # The slot record and the round (with its pending deliveries) commit together, before any DM.
         with self.services.store.atomic():
             if not self.records.claim_slot(programme.id, slot.key, slot.at, now):
@@ -221,6 +223,33 @@ class ScheduleJobs:
             self.rounds.deliver(round.id)
         else:
             logger.info("round %s: prompts wait for working hours", round.id)
+        return SlotOutcome(programme.id, slot.key, "started", round.id)
+
+    def _run_sparring_slot(self, programme: Programme, slot: Slot, now: datetime) -> SlotOutcome:
+        """A `kind: sparring` slot: the oldest approved case goes out; with none waiting the
+        slot is recorded as empty. The slot record and the round commit together, before any DM."""
+        sparring = self.services.sparring
+        with self.services.store.atomic():
+            if not self.records.claim_slot(programme.id, slot.key, slot.at, now):
+                return SlotOutcome(programme.id, slot.key, "already")
+            try:
+                if sparring is None:
+                    raise RoundError("sparring_unavailable")
+                round = sparring.take_for_slot(programme.id, SCHEDULER_ACTOR, deliver=False)
+            except RoundError as exc:
+                self.records.finish_slot(programme.id, slot.key, status="failed", error=exc.key)
+                logger.error("programme %s: slot %s failed: %s", programme.id, slot.key, exc)
+                return SlotOutcome(programme.id, slot.key, "failed")
+            if round is None:
+                self.records.finish_slot(programme.id, slot.key, status="empty")
+                logger.info("programme %s: slot %s found no approved case", programme.id, slot.key)
+                return SlotOutcome(programme.id, slot.key, "empty")
+            self.records.finish_slot(programme.id, slot.key, status="started", round_id=round.id)
+        logger.info(
+            "programme %s: slot %s started sparring round %s", programme.id, slot.key, round.id
+        )
+        if self.may_send(now):
+            sparring.deliver_launched(round.id)  # type: ignore[union-attr]
         return SlotOutcome(programme.id, slot.key, "started", round.id)
 
     # -- the sweep --------------------------------------------------------------------------

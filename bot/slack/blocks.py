@@ -48,6 +48,7 @@ ANSWER_INPUT = "answer"
 CHOICES_BLOCK = "choices"
 QUOTABLE = "quotable"
 PRIVATE = "private"
+SHOW_NAME = "show_name"  # a sparring case's answer: show my name to the case's owner
 START_PROMPT = "start_prompt"
 START_AUDIENCE = "start_audience"
 START_CLOSES = "start_closes"
@@ -117,6 +118,10 @@ def build_prompt_message(
         raise ValueError(f"unknown prompt state {state!r}")
     text = prompt.text(language)
     blocks: list[Block] = [HeaderBlock(text=theme_name(prompt.theme, language))]
+    if prompt.asked_from:  # a sparring case: who asks, as they chose to be shown
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=asked_text(prompt, language))])
+        )
     blocks += long_text(f"*{escape_mrkdwn(text.title)}*\n{escape_mrkdwn(text.body)}")
     questions = "\n".join(f"• {escape_mrkdwn(q.label)}" for q in text.questions)
     blocks.append(
@@ -140,6 +145,22 @@ def build_prompt_message(
         )
     # The notification names what it is: a dilemma or a reflection question.
     return t(f"slack.prompt.fallback.{prompt.kind}", language, title=text.title), blocks
+
+
+def asked_text(prompt: Prompt, language: str) -> str:
+    """'En kollega fra Herning Kommune beder om kollegial sparring' (or their name)."""
+    if prompt.asked_by:
+        return escape_mrkdwn(
+            t(
+                "sparring.asked.by_name",
+                language,
+                name=prompt.asked_by,
+                municipality=prompt.asked_from,
+            )
+        )
+    return escape_mrkdwn(
+        t("sparring.asked.by_municipality", language, municipality=prompt.asked_from)
+    )
 
 
 @dataclass(frozen=True)
@@ -192,6 +213,9 @@ def build_answer_modal(
     options = [quotable]
     # Never pre-ticked (a pre-ticked box is not consent): only the member's own earlier choice.
     initial = [quotable] if (response.quotable if response else False) else []
+    if prompt.kind == "sparring":  # the answerer chooses how the case's owner sees them
+        show = Option(value=SHOW_NAME, label=t("sparring.answer_form.show_name", language))
+        options.append(show)
     if in_channel:
         only = Option(value=PRIVATE, label=t("slack.modal.private", language))
         options.append(only)

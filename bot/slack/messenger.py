@@ -23,6 +23,7 @@ from bot.slack import blocks_overview as overview
 from bot.slack.digest_blocks import thread_is_cut
 from bot.slack.digest_post import DRAFT_EVENT, post_digest_to_channel, send_digest_draft_dm
 from bot.slack.errors import slack_error, slack_failure, slack_ref
+from bot.slack.messenger_sparring import SparringMessages
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def _as_dict(block) -> dict:
     return block if isinstance(block, dict) else block.to_dict()
 
 
-class SlackMessenger:
+class SlackMessenger(SparringMessages):
     """Talks to Slack through one WebClient; every failure becomes DeliveryFailed(error code)."""
 
     def __init__(self, client: WebClient, network: Network):

@@ -422,3 +422,79 @@ def m072_move_pseudonym_key_out_of_the_database(db: Database) -> None:
         except (KeyFileError, OSError) as exc:
             raise StoreError(str(exc)) from exc
         db.execute("delete from project_secrets where name = 'export_pseudonym_key'")
+
+
+@migrations()
+def m080_create_sparring(db: Database) -> None:
+    # Kollegial sparring: a broker's own case (redacted before it is stored), its state, who
+    # answered it and how they wanted to be shown to the owner, and the history of its states
+    # (ids and states only, never the case text).
+    db["sparring_cases"].create(
+        {
+            "id": int,
+            "owner_id": str,
+            "municipality": str,
+            "title": str,
+            "situation": str,
+            "questions": str,  # JSON list of the owner's questions
+            "audience": str,  # JSON: "others", "all" or a list of municipality ids
+            "show_name": int,
+            "share_digest": int,
+            "theme": str,
+            "deadline_days": int,
+            "status": str,
+            "created_at": str,
+            "updated_at": str,
+            "round_id": int,
+            "reason": str,
+            "decided_by": str,
+            "platform": str,
+            "conversation": str,
+            "message_id": str,
+            "message_extra": str,
+            "library_owner": int,
+            "library_facilitator": str,
+            "library_prompt_id": str,
+        },
+        pk="id",
+        foreign_keys=[("round_id", "rounds", "id")],
+        not_null={
+            "owner_id",
+            "municipality",
+            "title",
+            "situation",
+            "questions",
+            "audience",
+            "show_name",
+            "share_digest",
+            "theme",
+            "deadline_days",
+            "status",
+            "created_at",
+            "updated_at",
+        },
+        defaults={"library_owner": 0},
+    )
+    db["sparring_cases"].create_index(["status"])
+    db["sparring_cases"].create_index(["owner_id"])
+    db["sparring_cases"].create_index(["round_id"], unique=True)
+    db["sparring_answers"].create(
+        {
+            "case_id": int,
+            "member_id": str,
+            "show_name": int,
+            "forwarded_at": str,
+            "thanked_at": str,
+        },
+        pk=("case_id", "member_id"),
+        foreign_keys=[("case_id", "sparring_cases", "id")],
+        not_null={"show_name"},
+        defaults={"show_name": 0},
+    )
+    db["sparring_events"].create(
+        {"id": int, "case_id": int, "at": str, "actor": str, "event": str, "status": str},
+        pk="id",
+        foreign_keys=[("case_id", "sparring_cases", "id")],
+        not_null={"case_id", "at", "actor", "event", "status"},
+    )
+    db["sparring_events"].create_index(["case_id"])

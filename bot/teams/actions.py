@@ -49,6 +49,7 @@ TEAMS_KEY = "msteams"
 # Inputs of the answer dialog beside the questions (whose input ids are the question ids).
 QUOTABLE_INPUT = "quotable"
 PRIVATE_INPUT = "private"
+SHOW_NAME_INPUT = "show_name"  # a sparring case's answer: show my name to the case's owner
 # Inputs of the digest edit dialog: a theme's label by theme index, a quote's "leave out" tick by
 # its place in bot.teams.cards_digest.edit_quotes (the card never carries a quote's key or text).
 THEME_INPUT = "theme_"
@@ -59,7 +60,7 @@ TOGGLE_OFF = "false"
 # A question whose id is one of these would collide with our own data in the submitted payload.
 RESERVED_KEYS = frozenset(
     {ACTION_KEY, DIALOG_KEY, ROUND_KEY, DIGEST_KEY, MESSAGE_KEY, TEAMS_KEY}
-    | {QUOTABLE_INPUT, PRIVATE_INPUT}
+    | {QUOTABLE_INPUT, PRIVATE_INPUT, SHOW_NAME_INPUT}
 )
 
 Target = Literal["round", "digest", "clicker"]
@@ -102,6 +103,7 @@ class CardAction:
     answers: dict[str, str] = field(default_factory=dict)
     quotable: bool = False
     private: bool = False
+    show_name: bool = False
     labels: dict[int, str] = field(default_factory=dict)  # the digest edit: index -> label
     left_out: frozenset[int] = frozenset()  # the digest edit: places of quotes to leave out
 
@@ -181,6 +183,7 @@ def parse_action(data: object, *, verb: str | None = None) -> CardAction:
         answers=_answers(data),
         quotable=_toggle(data, QUOTABLE_INPUT, default=False),
         private=_toggle(data, PRIVATE_INPUT, default=False),
+        show_name=_toggle(data, SHOW_NAME_INPUT, default=False),
     )
 
 

@@ -37,7 +37,7 @@ VERSION = "1.5"
 PROMPT_STATES = ("open", "answered", "skipped", "snoozed", "closed")
 # The /flip commands a help card lists, by who uses them (the grammar is bot.core.command's).
 HELP_GROUPS = {
-    "brokers": ("hjem", "pause", "resume", "samtykke", "slet-mig", "help"),
+    "brokers": ("hjem", "sparring", "pause", "resume", "samtykke", "slet-mig", "help"),
     "facilitators": ("start", "status", "remind", "close", "digest"),
     "researchers": ("export",),
 }
@@ -137,8 +137,11 @@ def build_prompt_card(
     if state not in PROMPT_STATES:
         raise ValueError(f"unknown prompt state {state!r}")
     words = prompt.text(language)
-    body: list[CardElement] = [
-        subtle(theme_name(prompt.theme, language)),
+    body: list[CardElement] = [subtle(theme_name(prompt.theme, language))]
+    if prompt.asked_from:  # a sparring case: who asks, as they chose to be shown
+        key = "sparring.asked.by_name" if prompt.asked_by else "sparring.asked.by_municipality"
+        body.append(subtle(t(key, language, name=prompt.asked_by, municipality=prompt.asked_from)))
+    body += [
         text(words.title, size="Large", weight="Bolder"),
         text(words.body),
         text(t("teams.prompt.questions", language), weight="Bolder"),
@@ -197,6 +200,10 @@ def build_answer_dialog(
             )
         )
     body.append(toggle(actions.QUOTABLE_INPUT, t("slack.modal.quotable", language), quotable))
+    if prompt.kind == "sparring":  # the answerer chooses how the case's owner sees them
+        body.append(
+            toggle(actions.SHOW_NAME_INPUT, t("sparring.answer_form.show_name", language), False)
+        )
     if in_channel:
         body.append(toggle(actions.PRIVATE_INPUT, t("slack.modal.private", language), private))
     card = new_card(body, language)

@@ -23,6 +23,8 @@ builders. Where a card action or a message lands:
                                          commands digest, reopen, prompts and slet-mig)
     Action.Execute CONSENT_YES / _NO  -> consent_clicked (bot.teams.handlers_consent: the consent
                                          request's Ja / Nej, recorded with the text version)
+    kollegial sparring: `sparring`, its dialogs and the draft and answer cards
+                                      -> bot.teams.handlers_sparring (its own map)
 """
 
 from __future__ import annotations
@@ -36,11 +38,11 @@ from functools import partial
 from typing import Any
 
 from bot.core import facilitation
-from bot.core.access import AccessDenied, require
+from bot.core.access import AccessDenied, allowed, require
 from bot.core.answering import FlagsFound, RoundError
 from bot.core.command import COMMAND_WORDS, Command, parse_command
 from bot.core.consent import consent_state, text_version
-from bot.core.home import home_of
+from bot.core.home import home_of, sparring_home_of, sparring_lines, sparring_status
 from bot.core.i18n import format_date, format_datetime, t
 from bot.core.models import DeliveryStatus
 from bot.core.network import Member
@@ -58,11 +60,13 @@ from bot.teams import (
     cards_digest,
     cards_flags,
     cards_overview,
+    cards_sparring,
     handlers_commands,
     handlers_consent,
     handlers_digest_edit,
     handlers_flags,
     handlers_research,
+    handlers_sparring,
 )
 from bot.teams.background import later, wait_for_background
 from bot.teams.files import PendingFiles
@@ -224,6 +228,17 @@ class TeamsHandlers:
             facilitator_rounds=home.facilitator_rounds,
             names={m.id: m.name for m in self.services.network.municipalities},
         )
+        # Kollegial sparring: the share button, the member's cases, the facilitators' lists.
+        sparring = sparring_home_of(self.services, member.id)
+        card.body = [
+            *card.body,
+            *cards_sparring.home_section(
+                sparring,
+                sparring_lines(self.services, sparring, lang),
+                lang,
+                can_share=allowed(self.services.network, member.id, "share_case"),
+            ),
+        ]
         state = consent_state(self.services.store, member.id)
         if state is not None:
             card.body.extend(cards_consent.consent_home_elements(lang, state, text_version(lang)))
@@ -253,7 +268,8 @@ class TeamsHandlers:
         require(self.services.network, member.id, "status")
         open_rounds = self.services.rounds.open_rounds()
         if not open_rounds:
-            return t("teams_edge.no_open_rounds", lang)
+            lines = sparring_status(self.services, lang)
+            return "\n\n".join([t("teams_edge.no_open_rounds", lang), *lines])
         return self.do_home(member, command, lang)
 
     def do_remind(self, member: Member, command: Command, lang: str) -> Any:
@@ -444,6 +460,10 @@ class TeamsHandlers:
             prompt = rounds.prompt_of(round)
             try:
                 require(self.services.network, member.id, "answer")
+                if self.services.sparring is not None:  # how a case's owner sees the answerer
+                    self.services.sparring.set_show_name(
+                        action.round_id, member.id, action.show_name
+                    )
                 result = rounds.record_answer(
                     action.round_id,
                     member.id,
@@ -486,6 +506,7 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "reopen": handlers_commands.do_reopen,
     "prompts": handlers_commands.do_prompts,
     "slet-mig": handlers_commands.do_erase_self,
+    "sparring": handlers_sparring.do_sparring,
 }
 
 
@@ -518,4 +539,5 @@ def register_handlers(
     app.on_dialog_open(actions.DIGEST_EDIT_DIALOG)(partial(edit.edit_dialog_opened, handlers))
     app.on_dialog_submit(actions.DIGEST_EDIT_SUBMIT)(partial(edit.edit_dialog_submitted, handlers))
     handlers_consent.register(app, handlers)
+    handlers_sparring.register(app, handlers)
     return handlers

@@ -27,6 +27,7 @@ from bot.store.database import Store
 from bot.store.teams import TeamsConversation, conversation_of, remember_conversation
 from bot.teams import cards, cards_consent, cards_digest, cards_overview, files
 from bot.teams.errors import error_code, failure_reason
+from bot.teams.messenger_sparring import SparringCards
 from bot.teams.sdk import Account, App, CreateConversationParams, MessageActivityInput
 from bot.teams.server import LoopThreadAdapter
 from bot.teams.token import TeamsTokenError
@@ -42,7 +43,7 @@ def teams_ref(conversation: str, activity_id: str, service_url: str) -> MessageR
     return MessageRef("teams", conversation, activity_id, service_url)
 
 
-class TeamsMessenger:
+class TeamsMessenger(SparringCards):
     """Talks to Teams through the SDK App on its loop thread."""
 
     def __init__(self, app: App, adapter: LoopThreadAdapter, network: Network, store: Store):

@@ -50,6 +50,7 @@ COMMANDS = {
     "samtykke": ("samtykke nej", EVERYONE),
     "slet-mig": ("slet-mig", EVERYONE),
     "export": ("export csv", frozenset({"researcher", "admin"})),
+    "sparring": ("sparring", BROKERS),
 }
 
 # action_id -> (where the button sits, the roles that may click it)

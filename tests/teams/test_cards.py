@@ -453,6 +453,7 @@ def test_the_help_card_lists_every_command_with_its_description():
     assert set(facts) == {
         "hjælp",
         "hjem",
+        "sparring",
         "pause",
         "tilbage",
         "samtykke",

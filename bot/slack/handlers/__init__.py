@@ -19,6 +19,16 @@ command, view and event lands (ids are constants shared with the Block Kit build
     event message (DM, thread reply, edit) -> events.message_received
     event app_home_opened                -> home.app_home_opened
     every event_callback, first          -> events.register_dedupe (Slack's retries)
+    kollegial sparring (ids in blocks_sparring):
+      App Home HOME_SHARE                -> sparring.share_button_clicked (as /flip sparring)
+      view SHARE_MODAL / CONFIRM_MODAL   -> sparring.share_form_submitted / share_confirmed
+      preview PREVIEW_EDIT               -> sparring.share_edit_clicked
+      draft APPROVE / EDIT / REJECT      -> sparring.draft_approve_clicked / draft_edit_clicked /
+                                            draft_reject_clicked
+      view EDIT_MODAL / REJECT_MODAL     -> sparring.edit_submitted / reject_submitted
+      owner's thread THANK               -> sparring.answer_thank_clicked
+      digest LIBRARY_CONSENT / LIBRARY_ADD -> sparring.library_consent_clicked /
+                                            library_add_clicked (a library dilemma)
 
 A test checks that every listener registered in this package is named here.
 """
@@ -37,6 +47,7 @@ from bot.slack.handlers import (
     flags,
     home,
     privacy,
+    sparring,
     views,
 )
 
@@ -53,3 +64,4 @@ def register_handlers(app: App, services: Services) -> None:
     privacy.register(app, services)
     consent.register(app, services)
     flags.register(app, services)
+    sparring.register(app, services)

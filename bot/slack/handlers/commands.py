@@ -15,6 +15,7 @@ from slack_bolt import Ack, App
 from bot.core import facilitation
 from bot.core.access import AccessDenied, require
 from bot.core.command import Command, parse_command
+from bot.core.home import sparring_status
 from bot.core.i18n import format_date, format_datetime, t
 from bot.core.models import DeliveryStatus
 from bot.core.rounds import RoundError
@@ -25,7 +26,7 @@ from bot.privacy.redact import PrivacyError
 from bot.schedule.view import describe, upcoming
 from bot.slack import blocks, blocks_privacy
 from bot.slack import blocks_overview as overview
-from bot.slack.handlers import digests
+from bot.slack.handlers import digests, sparring
 from bot.slack.handlers.common import (
     after_ack,
     explain,
@@ -66,7 +67,8 @@ def do_help(req: Request, command: Command) -> str:
         key, params = command.problem
         detail = t(key, req.language, **params)
         text = t("slack.help.problem", req.language, detail=detail) + "\n\n" + text
-    return text.rstrip("\n") + "\n" + t("privacy.help", req.language)
+    text = text.rstrip("\n") + "\n" + t("privacy.help", req.language).rstrip("\n")
+    return text + "\n" + t("sparring.help", req.language)
 
 
 def do_start(req: Request, command: Command) -> str | None:
@@ -142,6 +144,8 @@ def status_text(services: Services, lang: str) -> str:
         )
     names = {m.id: m.name for m in services.network.municipalities}
     status = overview.build_status(rows, names, lang, services.network.tz)
+    # Kollegial sparring: cases waiting for a facilitator, and those running.
+    status = "\n".join([status, "", *sparring_status(services, lang, escape_mrkdwn)])
     coming = upcoming(services, services.rounds.clock(), runs=1)[:STATUS_UPCOMING]
     if not coming:
         return status
@@ -260,6 +264,7 @@ ACTIONS: dict[str, Callable[[Request, Command], str | dict | None]] = {
     "samtykke": do_consent,
     "slet-mig": do_erase_self,
     "export": do_export,
+    "sparring": sparring.do_sparring,
 }
 
 

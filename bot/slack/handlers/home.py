@@ -6,10 +6,11 @@ import logging
 
 from slack_bolt import App
 
+from bot.core.access import allowed
 from bot.core.consent import consent_state, text_version
-from bot.core.home import home_of
+from bot.core.home import home_of, sparring_home_of
 from bot.core.services import Services
-from bot.slack import blocks_consent
+from bot.slack import blocks_consent, blocks_sparring
 from bot.slack import blocks_overview as overview
 from bot.slack.blocks import MAX_BLOCKS
 from bot.slack.handlers.common import after_ack, language, member_of, messenger
@@ -29,9 +30,17 @@ def build_home_for(services: Services, user: str):
         facilitator_rounds=home.facilitator_rounds,
         names={m.id: m.name for m in services.network.municipalities},
     )
-    # Last, after the journal, which gives up its oldest lines to stay within Slack's limit.
+    # Kollegial sparring first: *Del et dilemma*, the member's cases, the facilitators' lists.
+    sparring = blocks_sparring.build_home_blocks(
+        sparring_home_of(services, user),
+        language(services, user),
+        {m.id: m.name for m in services.network.municipalities},
+        can_share=allowed(services.network, user, "share_case"),
+    )
+    # The consent choice last, after the journal, which gives up its oldest lines to stay
+    # within Slack's limit.
     consent = consent_home_blocks(services, user)
-    view.blocks = [*view.blocks[: MAX_BLOCKS - len(consent)], *consent]
+    view.blocks = [*[*sparring, *view.blocks][: MAX_BLOCKS - len(consent)], *consent]
     return view
 
 

@@ -14,7 +14,7 @@ from bot.core.i18n import t
 from bot.core.messenger import DeliveryFailed
 from bot.core.services import Services
 from bot.privacy.redact import redaction_notice
-from bot.slack import blocks
+from bot.slack import blocks, blocks_sparring
 from bot.slack.guard import BadPayload
 from bot.slack.handlers import flags
 from bot.slack.handlers.commands import start_reply
@@ -45,6 +45,10 @@ def submit_answer(services: Services, body: dict, view: dict) -> dict | None:
     first = blocks.question_block_id(next(iter(answers), "q1"))
     try:
         require(services.network, user, "answer")
+        if services.sparring is not None:  # how a sparring case's owner sees this answerer
+            services.sparring.set_show_name(
+                context.round_id, user, blocks_sparring.show_name_ticked(view["state"]["values"])
+            )
         result = services.rounds.record_answer(
             context.round_id, user, answers, quotable=quotable, source="modal", ask_first=True
         )
