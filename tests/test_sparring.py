@@ -292,6 +292,8 @@ def test_exports_mark_a_sparring_round_and_its_owner_only_with_consent(services,
     from bot.export.collect import ExportFilter, collect, project_key, pseudonym
     from bot.privacy.erasure import set_consent
 
+    for member in (OWNER, SILKEBORG_BROKER):  # research use only with the member's own yes
+        set_consent(db, member, True, by=member)
     case = shared_and_approved(services)
     services.rounds.record_answer(case.round_id, SILKEBORG_BROKER, {"q1": "Lyt først."})
     network, library = services.network, services.library
