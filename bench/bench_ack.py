@@ -175,7 +175,9 @@ def wait_until_up(client: SignedClient) -> None:
     raise RuntimeError("server did not come up")
 
 
-def main() -> None:
+def main(in_flight_rows: tuple = IN_FLIGHT, rates: tuple = RATES) -> None:
+    """Every row by default; `python -m bench.bench_ack 20` measures 20 in flight only (no open
+    loop), the row issue 16 compares."""
     print(f"machine: {platform.node()} {platform.machine()}, python {platform.python_version()}")
     context = multiprocessing.get_context("spawn")
     urls, stop, calls = context.Queue(), context.Event(), context.Value("i", 0)
@@ -194,7 +196,7 @@ def main() -> None:
                 flipbot_config=str(EXAMPLE_NETWORK),
             )
             prepare_database(settings)
-            brokers = [m.slack_id for m in load_network(EXAMPLE_NETWORK).brokers()]
+            brokers = [m.slack for m in load_network(EXAMPLE_NETWORK).brokers()]
             for kind in ("bare", "flipbot"):
                 port = free_port()
                 server = context.Process(target=serve, args=(kind, port, settings))
@@ -205,10 +207,10 @@ def main() -> None:
                     wait_until_up(client)
                     for name, send in requests_of(client, brokers).items():
                         send(0)  # warm up
-                        for in_flight in IN_FLIGHT:
+                        for in_flight in in_flight_rows:
                             settle(calls)
                             figures[(kind, name, in_flight)] = measure(send, in_flight)
-                        for rate in RATES:
+                        for rate in rates:
                             settle(calls)
                             figures[(kind, name, f"{rate}/s")] = measure_open(send, rate)
                 finally:
@@ -234,4 +236,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:]:
+        main(tuple(int(n) for n in sys.argv[1:]), ())
+    else:
+        main()

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from bot.cli.main import cli, reports_errors
-from bot.core.timeutil import utcnow
 
 DIGEST_FORMATS = ("md", "json", "html")
 
@@ -106,6 +105,7 @@ def digest_command(
 
 def _digest_of_csv(path: Path, language: str, min_group_size: int):
     from bot.core.i18n import t
+    from bot.core.timeutil import utcnow
     from bot.digest.checks import assert_digest_is_honest
     from bot.digest.extractive import build_digest
     from bot.digest.sources import read_answers_csv

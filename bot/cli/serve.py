@@ -8,17 +8,18 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.main import cli, reports_errors
-from bot.core.messenger import Messenger, PlatformMessengers
-from bot.core.network import load_network
-from bot.core.services import Services, build_services
-from bot.core.settings import MissingSetting, Settings, load_settings
-from bot.core.timeutil import utcnow
-from bot.store.database import Store
+from bot.cli.main import cli, load_settings, reports_errors
+
+if TYPE_CHECKING:
+    # Imported where used: `flipbot --help` and the gunicorn master need none of them, and the
+    # services bring the digest engine.
+    from bot.core.messenger import Messenger
+    from bot.core.services import Services
+    from bot.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class Process:
 
 def check_settings(settings: Settings) -> None:
     """Stop early, naming the variable, when the platform in use lacks a setting."""
+    from bot.core.settings import MissingSetting
+
     if not (settings.slack_bot_token or settings.teams_app_id):
         raise MissingSetting(
             "SLACK_BOT_TOKEN", "or TEAMS_APP_ID: flipbot serves Slack, Microsoft Teams or both"
@@ -82,6 +85,7 @@ def check_files(settings: Settings) -> None:
 
 def background_jobs(services: Services) -> list:
     """The daily housekeeping the scheduler runs besides the programmes."""
+    from bot.core.timeutil import utcnow
     from bot.privacy.erasure import run_retention
     from bot.schedule.scheduler import DailyJob
 
@@ -114,6 +118,11 @@ def build_process(settings: Settings, *, teams_wait=None, **overrides) -> Proces
     """Everything one process runs, in the order the pieces need each other: each platform's
     messenger, the services, each platform's handlers, then the scheduler (it notes prompts a
     crash left half-sent before any new fan-out)."""
+    from bot.core.messenger import PlatformMessengers
+    from bot.core.network import load_network
+    from bot.core.services import build_services
+    from bot.store.database import Store
+
     network = overrides.pop("network", None) or load_network(settings.flipbot_config)
     store = overrides.pop("store", None) or Store(settings.flipbot_db)
     store.migrate()

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import yaml
 
 from bot.cli.main import cli
-from bot.core.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
