@@ -1,5 +1,5 @@
 """Acknowledgement latency of /flip status, the answer-button click and the answer-modal submission,
-served by gunicorn gthread (1 worker, 8 threads) against the fake Web API, compared with a bare
+served as `flipbot serve` serves (bot/core/wsgi_server.py, 8 threads) against the fake Web API, compared with a bare
 Bolt app under the same server whose listeners only acknowledge. Closed loop (N clients sending
 back to back) and open loop (requests arriving at random at a mean rate); figures and their
 reading in docs/benchmarks.md."""
@@ -80,12 +80,12 @@ def bare_app(settings: Settings):
 
 def serve(kind: str, port: int, settings: Settings) -> None:
     from bot.slack.app import build_slack
-    from bot.slack.wsgi_server import run_gunicorn
+    from bot.slack.wsgi_server import run_server
 
     def make():
         return bare_app(settings) if kind == "bare" else build_slack(settings)[0]
 
-    run_gunicorn(make, port=port, threads=8)
+    run_server(make, port=port, threads=8)
 
 
 def prepare_database(settings: Settings) -> None:

@@ -1,5 +1,6 @@
-"""`flipbot serve`: Slack and Microsoft Teams from one process, on one port (HTTP under gunicorn,
-one worker with threads), or Slack alone in Socket Mode. Either platform alone is fine."""
+"""`flipbot serve`: Slack and Microsoft Teams from one process, on one port (HTTP: an asyncio
+loop reading requests, threads running the app: bot/core/wsgi_server.py), or Slack alone in Socket
+Mode. Either platform alone is fine."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import click
 from bot.cli.main import cli, load_settings, reports_errors
 
 if TYPE_CHECKING:
-    # Imported where used: `flipbot --help` and the gunicorn master need none of them, and the
-    # services bring the digest engine.
+    # Imported where used: `flipbot --help` needs none of them, and the services bring the
+    # digest engine.
     from bot.core.messenger import Messenger
     from bot.core.services import Services
     from bot.core.settings import Settings
@@ -193,7 +194,7 @@ def one_port(slack_wsgi: Callable | None, teams_wsgi: Callable | None) -> Callab
     type=click.IntRange(1, 64),
     default=DEFAULT_THREADS,
     show_default=True,
-    help="Request threads in the one worker (HTTP mode).",
+    help="Threads that run requests (HTTP mode).",
 )
 @reports_errors
 def serve(port: int, threads: int):
@@ -216,7 +217,7 @@ def serve(port: int, threads: int):
         click.echo("flipbot: connected in Socket Mode", err=True)
         serve_socket_mode(process.slack_app, settings)
         return
-    from bot.core.wsgi_server import run_gunicorn
+    from bot.core.wsgi_server import run_server
 
     paths = ["GET /healthz"]
     if settings.slack_enabled:
@@ -224,4 +225,4 @@ def serve(port: int, threads: int):
     if settings.teams_enabled:
         paths.insert(0, "POST /api/messages")
     click.echo(f"flipbot: serving HTTP on port {port} ({', '.join(paths)})", err=True)
-    run_gunicorn(lambda: build_process(settings).wsgi, port=port, threads=threads)
+    run_server(lambda: build_process(settings).wsgi, port=port, threads=threads)
