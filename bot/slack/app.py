@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from ssl import SSLContext, create_default_context
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -48,13 +49,16 @@ def keep_answers_out_of_logs() -> None:
             sdk.setLevel(logging.INFO)
 
 
-def build_client(settings: Settings) -> WebClient:
+def build_client(settings: Settings, ssl: SSLContext | None = None) -> WebClient:
     """The one WebClient every Web API call goes through, retrying rate limits (honouring
-    Retry-After), server errors and dropped connections."""
+    Retry-After), server errors and dropped connections. `ssl`: the TLS context of every call
+    (default: one made here; without it, every call builds a context and loads the CA bundle,
+    about 1 ms of CPU: docs/benchmarks.md, "Performance (issue 16)")."""
     keep_answers_out_of_logs()
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
+        ssl=ssl or create_default_context(),
         timeout=30,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=5),
