@@ -42,6 +42,8 @@ CLICKS = 200
 IN_FLIGHT = 20
 FANOUT_MEMBERS = 2000
 EXAMPLE = HERE / "config" / "network.example.yaml"
+# As the console script starts it (`python -m bot.cli.main` would load the module twice).
+CLI = "from bot.cli.main import main; main()"
 
 
 # -- TLS --------------------------------------------------------------------------------------
@@ -216,7 +218,7 @@ class Server:
                 f"from bench.bench_perf import serve_bare; serve_bare({self.port})",
             ]
         else:
-            command = [sys.executable, "-m", "bot.cli.main", "serve", "--port", str(self.port)]
+            command = [sys.executable, "-c", CLI, "serve", "--port", str(self.port)]
         self.began = time.perf_counter()
         self.process = subprocess.Popen(
             command,
@@ -362,9 +364,7 @@ def startup(root: Path, folder: Path) -> dict:
         finally:
             server.close()
     began = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "bot.cli.main", "--help"], cwd=root, check=True, capture_output=True
-    )
+    subprocess.run([sys.executable, "-c", CLI, "--help"], cwd=root, check=True, capture_output=True)
     return {"healthy_s": server.startup, "rss_mb": memory, "help_s": time.perf_counter() - began}
 
 
@@ -403,7 +403,7 @@ def click_to_modal(root: Path, folder: Path, *, bare: bool, during_fanout: bool,
     }
 
 
-def fanout(folder: Path, tls, *, shared_context: bool, storm_every=None) -> dict:
+def fanout(folder: Path, tls, *, shared_context: bool, storm_every=None, pooled=False) -> dict:
     """RoundService.deliver to 2,000 brokers in this process against the fake in its own."""
     from slack_sdk import WebClient
 
@@ -427,6 +427,12 @@ def fanout(folder: Path, tls, *, shared_context: bool, storm_every=None) -> dict
             )
             if not shared_context:  # slack_sdk's own default: a new context for every call
                 client.ssl = None
+            if pooled:
+                from bot.slack.pooled import PooledWebClient
+
+                client = PooledWebClient(
+                    token="xoxb-bench", base_url=fake.url, ssl=ssl.create_default_context()
+                )
             store = Store(folder / f"fanout-{time.monotonic_ns()}.db")
             store.migrate()
             rounds = RoundService(
@@ -438,6 +444,8 @@ def fanout(folder: Path, tls, *, shared_context: bool, storm_every=None) -> dict
             elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
             sent = len(store.deliveries(round.id, [DeliveryStatus.SENT]))
             store.close()
+            if pooled:
+                client.close()
         finally:
             if old is None:
                 os.environ.pop("SSL_CERT_FILE", None)
@@ -475,6 +483,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only", nargs="*", default=["startup", "modal", "fanout"], help="scenarios to run"
     )
+    parser.add_argument("--pooled-only", action="store_true", help="fan-out: pooled rows only")
     args = parser.parse_args(argv if argv is not None else [])
     load = os.getloadavg()[0]
     print(
@@ -506,16 +515,28 @@ def main(argv: list[str] | None = None) -> None:
                 ],
             )
         if "fanout" in args.only:
-            for label, chosen, shared, storm in (
-                ("plain HTTP", None, False, None),
-                ("TLS, a new context per call", tls, False, None),
-                ("TLS, one context", tls, True, None),
-                ("TLS, one context, every 50th call 429", tls, True, 50),
-            ):
+            from bot.slack.pooled import aiohttp_installed
+
+            rows = [
+                ("plain HTTP", None, False, None, False),
+                ("TLS, a new context per call", tls, False, None, False),
+                ("TLS, one context", tls, True, None, False),
+                ("TLS, one context, every 50th call 429", tls, True, 50, False),
+            ]
+            if aiohttp_installed():
+                rows += [
+                    ("TLS, pooled (AsyncWebClient, aiohttp)", tls, True, None, True),
+                    ("TLS, pooled, every 50th call 429", tls, True, 50, True),
+                ]
+            for label, chosen, shared, storm, pooled in rows:
+                if args.pooled_only and not pooled:
+                    continue
                 summary(
                     f"fan-out {FANOUT_MEMBERS} DMs, {label}",
                     [
-                        fanout(folder, chosen, shared_context=shared, storm_every=storm)
+                        fanout(
+                            folder, chosen, shared_context=shared, storm_every=storm, pooled=pooled
+                        )
                         for _ in range(args.runs)
                     ],
                 )

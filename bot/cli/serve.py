@@ -128,13 +128,14 @@ def build_process(settings: Settings, *, teams_wait=None, **overrides) -> Proces
     store = overrides.pop("store", None) or Store(settings.flipbot_db)
     store.migrate()
     messengers: dict[str, Messenger] = {}
-    slack_client = teams = None
+    slack_client = slack_sender = teams = None
     if settings.slack_enabled:
-        from bot.slack.app import FANOUT_WORKERS, build_client
+        from bot.slack.app import FANOUT_WORKERS, build_client, build_sender
         from bot.slack.messenger import SlackMessenger
 
         slack_client = build_client(settings)
-        messengers["slack"] = SlackMessenger(slack_client, network)
+        slack_sender = build_sender(settings, slack_client)
+        messengers["slack"] = SlackMessenger(slack_sender, network)
     if settings.teams_enabled:
         from bot.teams.app import TeamsEdge
 
@@ -159,6 +160,8 @@ def build_process(settings: Settings, *, teams_wait=None, **overrides) -> Proces
     process = Process(one_port(slack_wsgi, teams_wsgi), services, slack_app, teams)
     if teams is not None:
         process.closers.append(teams.close)
+    if slack_client is not None and slack_sender is not slack_client:
+        process.closers.append(slack_sender.close)
     return process
 
 

@@ -24,6 +24,7 @@ from bot.slack.guard import BadPayload, guard
 from bot.slack.handlers import register_handlers
 from bot.slack.handlers.common import Held, hold_until_sent, stop_holding
 from bot.slack.messenger import SlackMessenger
+from bot.slack.pooled import PooledWebClient, pooled_client
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,13 @@ def build_client(settings: Settings, ssl: SSLContext | None = None) -> WebClient
     )
 
 
+def build_sender(settings: Settings, client: WebClient) -> WebClient | PooledWebClient:
+    """What the messenger sends with: the Web API over pooled connections (bot/slack/pooled.py)
+    when aiohttp is installed, else `client` itself (a connection per call)."""
+    pooled = pooled_client(settings.slack_bot_token, settings.slack_api_url, client.ssl)
+    return pooled if pooled is not None else client
+
+
 def build_app(services: Services, settings: Settings, client: WebClient | None = None) -> App:
     """The Bolt App with every flipbot listener. Building it calls auth.test once."""
     client = client or build_client(settings)
@@ -97,7 +105,8 @@ def build_slack(settings: Settings, **overrides) -> tuple[App, Services]:
     """Wire one process in the order the pieces need each other: client, messenger, services, app."""
     client = build_client(settings)
     network = overrides.pop("network", None) or load_network(settings.flipbot_config)
-    messenger = PlatformMessengers(network, {"slack": SlackMessenger(client, network)})
+    sender = build_sender(settings, client)
+    messenger = PlatformMessengers(network, {"slack": SlackMessenger(sender, network)})
     services = build_services(settings, messenger, network=network, **overrides)
     services.rounds.max_workers = FANOUT_WORKERS
     return build_app(services, settings, client), services
