@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from bot.core.work_queue import Priority, PriorityPool
+from bot.core.work_queue import Priority, PriorityPool, people_waiting
 from bot.slack.handlers import common
 
 
@@ -55,3 +55,25 @@ def test_work_that_fails_is_logged_and_the_pool_goes_on(monkeypatch, caplog):
     assert common.wait_idle(10)
     assert ran == ["next"]
     assert "work after the acknowledgement failed: broken" in caplog.text
+
+
+def test_bulk_senders_step_aside_while_a_persons_work_is_pending():
+    pool = PriorityPool(workers=1, name="test-people")
+    started, free = threading.Event(), threading.Event()
+
+    def person() -> None:
+        started.set()
+        free.wait(10)
+
+    done = pool.submit(person, Priority.PERSON)
+    assert started.wait(10)
+    assert people_waiting.step_aside(timeout=0.05) is False  # a person's work is running
+    free.set()
+    done.result(10)
+    assert people_waiting.step_aside(timeout=10) is True
+
+
+def test_a_persons_own_work_never_waits_for_itself():
+    pool = PriorityPool(workers=1, name="test-people")
+    found = pool.submit(lambda: people_waiting.step_aside(timeout=10), Priority.PERSON)
+    assert found.result(5) is True
