@@ -1,5 +1,5 @@
 """Acknowledgement latency of /flip status, the answer-button click and the answer-modal submission,
-served by gunicorn gthread (1 worker, 8 threads) against the fake Web API, compared with a bare
+served as `flipbot serve` serves (bot/core/wsgi_server.py, 8 threads) against the fake Web API, compared with a bare
 Bolt app under the same server whose listeners only acknowledge. Closed loop (N clients sending
 back to back) and open loop (requests arriving at random at a mean rate); figures and their
 reading in docs/benchmarks.md."""
@@ -80,12 +80,12 @@ def bare_app(settings: Settings):
 
 def serve(kind: str, port: int, settings: Settings) -> None:
     from bot.slack.app import build_slack
-    from bot.slack.wsgi_server import run_gunicorn
+    from bot.slack.wsgi_server import run_server
 
     def make():
         return bare_app(settings) if kind == "bare" else build_slack(settings)[0]
 
-    run_gunicorn(make, port=port, threads=8)
+    run_server(make, port=port, threads=8)
 
 
 def prepare_database(settings: Settings) -> None:
@@ -175,7 +175,9 @@ def wait_until_up(client: SignedClient) -> None:
     raise RuntimeError("server did not come up")
 
 
-def main() -> None:
+def main(in_flight_rows: tuple = IN_FLIGHT, rates: tuple = RATES) -> None:
+    """Every row by default; `python -m bench.bench_ack 20` measures 20 in flight only (no open
+    loop), the row issue 16 compares."""
     print(f"machine: {platform.node()} {platform.machine()}, python {platform.python_version()}")
     context = multiprocessing.get_context("spawn")
     urls, stop, calls = context.Queue(), context.Event(), context.Value("i", 0)
@@ -194,7 +196,7 @@ def main() -> None:
                 flipbot_config=str(EXAMPLE_NETWORK),
             )
             prepare_database(settings)
-            brokers = [m.slack_id for m in load_network(EXAMPLE_NETWORK).brokers()]
+            brokers = [m.slack for m in load_network(EXAMPLE_NETWORK).brokers()]
             for kind in ("bare", "flipbot"):
                 port = free_port()
                 server = context.Process(target=serve, args=(kind, port, settings))
@@ -205,10 +207,10 @@ def main() -> None:
                     wait_until_up(client)
                     for name, send in requests_of(client, brokers).items():
                         send(0)  # warm up
-                        for in_flight in IN_FLIGHT:
+                        for in_flight in in_flight_rows:
                             settle(calls)
                             figures[(kind, name, in_flight)] = measure(send, in_flight)
-                        for rate in RATES:
+                        for rate in rates:
                             settle(calls)
                             figures[(kind, name, f"{rate}/s")] = measure_open(send, rate)
                 finally:
@@ -234,4 +236,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:]:
+        main(tuple(int(n) for n in sys.argv[1:]), ())
+    else:
+        main()

@@ -2,7 +2,7 @@
 tests/teams/fakes.py) in a process of their own.
 
 1. Acknowledgement latency: `flipbot serve`'s combined WSGI app (`build_process(...).wsgi`, Slack
-   and Teams on one port) under the same gunicorn gthread server as bench_ack (1 worker, 8
+   and Teams on one port) under the same server as bench_ack (bot/core/wsgi_server.py, 8
    threads). Teams: a message that gets the help card, an Action.Execute skip and a task/fetch,
    each an activity signed with the fake's key; Slack: bench_ack's three requests. 20 in flight
    (closed loop) and open-loop arrivals at bench_ack's rates, p50/p99 side by side.
@@ -171,9 +171,9 @@ def ack_network() -> Network:
 
 def serve_flipbot(port: int, settings: Settings) -> None:
     from bot.cli.serve import build_process
-    from bot.core.wsgi_server import run_gunicorn
+    from bot.core.wsgi_server import run_server
 
-    run_gunicorn(lambda: build_process(settings, network=ack_network()).wsgi, port=port, threads=8)
+    run_server(lambda: build_process(settings, network=ack_network()).wsgi, port=port, threads=8)
 
 
 def prepare_round(settings: Settings) -> int:

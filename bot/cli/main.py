@@ -13,11 +13,6 @@ from pathlib import Path
 
 import click
 
-from bot.core.settings import MissingSetting, load_settings
-from bot.core.timeutil import format_duration, utcnow
-from bot.core.yamlfile import FileProblems
-from bot.store.database import StoreError
-
 EXIT_PROBLEMS = 1
 EXIT_MISSING_SETTING = 2
 
@@ -29,19 +24,36 @@ def reports_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except FileProblems as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
-            sys.exit(EXIT_PROBLEMS)
-        except MissingSetting as exc:
-            click.echo(f"flipbot: {exc}", err=True)
-            sys.exit(EXIT_MISSING_SETTING)
-        except StoreError as exc:
-            click.echo(f"flipbot: database: {exc}", err=True)
-            sys.exit(EXIT_PROBLEMS)
+        except Exception as exc:
+            if _raised_by(exc, "bot.core.yamlfile", "FileProblems"):
+                for problem in exc.problems:
+                    click.echo(str(problem), err=True)
+                click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
+                sys.exit(EXIT_PROBLEMS)
+            if _raised_by(exc, "bot.core.settings", "MissingSetting"):
+                click.echo(f"flipbot: {exc}", err=True)
+                sys.exit(EXIT_MISSING_SETTING)
+            if _raised_by(exc, "bot.store.database", "StoreError"):
+                click.echo(f"flipbot: database: {exc}", err=True)
+                sys.exit(EXIT_PROBLEMS)
+            raise
 
     return wrapper
+
+
+def load_settings():
+    """The settings, read when a command runs: pydantic (bot.core.settings) is slow to import,
+    and `flipbot --help` should not wait for it."""
+    from bot.core.settings import load_settings as read
+
+    return read()
+
+
+def _raised_by(exc: Exception, module: str, name: str) -> bool:
+    """Whether exc is that module's error class. A module never imported raised nothing, so
+    `flipbot --help` need not import the store (sqlite-utils brings NumPy) or pydantic."""
+    found = sys.modules.get(module)
+    return found is not None and isinstance(exc, getattr(found, name))
 
 
 def output_format(*choices: str):
@@ -137,6 +149,7 @@ def network():
 def network_check(file: Path | None):
     """Validate a network file and print a summary (default: $FLIPBOT_CONFIG)."""
     from bot.core.network import load_network
+    from bot.core.timeutil import format_duration, utcnow
 
     path = file or Path(load_settings().flipbot_config)
     net = load_network(path)

@@ -6,13 +6,14 @@ import getpass
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli.main import cli, db, output_format, reports_errors
-from bot.core.settings import load_settings
-from bot.core.timeutil import iso
-from bot.store.database import Store
+from bot.cli.main import cli, db, load_settings, output_format, reports_errors
+
+if TYPE_CHECKING:
+    from bot.store.database import Store
 
 
 def cli_actor() -> str:
@@ -25,6 +26,8 @@ def cli_actor() -> str:
 
 def open_store() -> Store:
     """The existing database at $FLIPBOT_DB, migrated; never silently a new, empty one."""
+    from bot.store.database import Store
+
     path = Path(load_settings().flipbot_db)
     if not path.exists():
         raise click.ClickException(f"no database at {path} (set FLIPBOT_DB)")
@@ -257,6 +260,8 @@ def audit(since: str | None, fmt: str):
     store = open_store()
     entries = store.audit_entries(parse_since(since) if since else None)
     if fmt == "json":
+        from bot.core.timeutil import iso
+
         rows = [{**entry, "at": iso(entry["at"])} for entry in entries]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

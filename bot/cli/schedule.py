@@ -7,9 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.main import cli, output_format, reports_errors
-from bot.core.settings import load_settings
-from bot.core.timeutil import utcnow
+from bot.cli.main import cli, load_settings, output_format, reports_errors
 
 KIND_LABELS = {
     "programme": "new round",
@@ -49,6 +47,7 @@ def schedule(runs: int, fmt: str):
     """List each programme's next runs and the pending reminders and closes (local time)."""
     from bot.core.messenger import LocalMessenger
     from bot.core.services import build_services
+    from bot.core.timeutil import utcnow
     from bot.schedule.view import upcoming
     from bot.store.schedule import ScheduleStore
 

@@ -1,5 +1,6 @@
-"""`flipbot serve`: Slack and Microsoft Teams from one process, on one port (HTTP under gunicorn,
-one worker with threads), or Slack alone in Socket Mode. Either platform alone is fine."""
+"""`flipbot serve`: Slack and Microsoft Teams from one process, on one port (HTTP: an asyncio
+loop reading requests, threads running the app: bot/core/wsgi_server.py), or Slack alone in Socket
+Mode. Either platform alone is fine."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.main import cli, reports_errors
-from bot.core.messenger import Messenger, PlatformMessengers
-from bot.core.network import load_network
-from bot.core.services import Services, build_services
-from bot.core.settings import MissingSetting, Settings, load_settings
-from bot.core.timeutil import utcnow
-from bot.store.database import Store
+from bot.cli.main import cli, load_settings, reports_errors
+
+if TYPE_CHECKING:
+    # Imported where used: `flipbot --help` needs none of them, and the services bring the
+    # digest engine.
+    from bot.core.messenger import Messenger
+    from bot.core.services import Services
+    from bot.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ class Process:
 
 def check_settings(settings: Settings) -> None:
     """Stop early, naming the variable, when the platform in use lacks a setting."""
+    from bot.core.settings import MissingSetting
+
     if not (settings.slack_bot_token or settings.teams_app_id):
         raise MissingSetting(
             "SLACK_BOT_TOKEN", "or TEAMS_APP_ID: flipbot serves Slack, Microsoft Teams or both"
@@ -82,6 +86,7 @@ def check_files(settings: Settings) -> None:
 
 def background_jobs(services: Services) -> list:
     """The daily housekeeping the scheduler runs besides the programmes."""
+    from bot.core.timeutil import utcnow
     from bot.privacy.erasure import run_retention
     from bot.schedule.scheduler import DailyJob
 
@@ -118,17 +123,23 @@ def build_process(settings: Settings, *, teams_wait=None, **overrides) -> Proces
     """Everything one process runs, in the order the pieces need each other: each platform's
     messenger, the services, each platform's handlers, then the scheduler (it notes prompts a
     crash left half-sent before any new fan-out)."""
+    from bot.core.messenger import PlatformMessengers
+    from bot.core.network import load_network
+    from bot.core.services import build_services
+    from bot.store.database import Store
+
     network = overrides.pop("network", None) or load_network(settings.flipbot_config)
     store = overrides.pop("store", None) or Store(settings.flipbot_db)
     store.migrate()
     messengers: dict[str, Messenger] = {}
-    slack_client = teams = None
+    slack_client = slack_sender = teams = None
     if settings.slack_enabled:
-        from bot.slack.app import FANOUT_WORKERS, build_client
+        from bot.slack.app import FANOUT_WORKERS, build_client, build_sender
         from bot.slack.messenger import SlackMessenger
 
         slack_client = build_client(settings)
-        messengers["slack"] = SlackMessenger(slack_client, network)
+        slack_sender = build_sender(settings, slack_client)
+        messengers["slack"] = SlackMessenger(slack_sender, network)
     if settings.teams_enabled:
         from bot.teams.app import TeamsEdge
 
@@ -153,6 +164,8 @@ def build_process(settings: Settings, *, teams_wait=None, **overrides) -> Proces
     process = Process(one_port(slack_wsgi, teams_wsgi), services, slack_app, teams)
     if teams is not None:
         process.closers.append(teams.close)
+    if slack_client is not None and slack_sender is not slack_client:
+        process.closers.append(slack_sender.close)
     return process
 
 
@@ -188,7 +201,7 @@ def one_port(slack_wsgi: Callable | None, teams_wsgi: Callable | None) -> Callab
     type=click.IntRange(1, 64),
     default=DEFAULT_THREADS,
     show_default=True,
-    help="Request threads in the one worker (HTTP mode).",
+    help="Threads that run requests (HTTP mode).",
 )
 @reports_errors
 def serve(port: int, threads: int):
@@ -211,7 +224,7 @@ def serve(port: int, threads: int):
         click.echo("flipbot: connected in Socket Mode", err=True)
         serve_socket_mode(process.slack_app, settings)
         return
-    from bot.core.wsgi_server import run_gunicorn
+    from bot.core.wsgi_server import run_server
 
     paths = ["GET /healthz"]
     if settings.slack_enabled:
@@ -219,4 +232,4 @@ def serve(port: int, threads: int):
     if settings.teams_enabled:
         paths.insert(0, "POST /api/messages")
     click.echo(f"flipbot: serving HTTP on port {port} ({', '.join(paths)})", err=True)
-    run_gunicorn(lambda: build_process(settings).wsgi, port=port, threads=threads)
+    run_server(lambda: build_process(settings).wsgi, port=port, threads=threads)

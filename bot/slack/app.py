@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from ssl import SSLContext, create_default_context
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -23,6 +24,7 @@ from bot.slack.guard import BadPayload, guard
 from bot.slack.handlers import register_handlers
 from bot.slack.handlers.common import Held, hold_until_sent, stop_holding
 from bot.slack.messenger import SlackMessenger
+from bot.slack.pooled import PooledWebClient, pooled_client
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +50,16 @@ def keep_answers_out_of_logs() -> None:
             sdk.setLevel(logging.INFO)
 
 
-def build_client(settings: Settings) -> WebClient:
+def build_client(settings: Settings, ssl: SSLContext | None = None) -> WebClient:
     """The one WebClient every Web API call goes through, retrying rate limits (honouring
-    Retry-After), server errors and dropped connections."""
+    Retry-After), server errors and dropped connections. `ssl`: the TLS context of every call
+    (default: one made here; without it, every call builds a context and loads the CA bundle,
+    about 1 ms of CPU: docs/benchmarks.md, "Performance (issue 16)")."""
     keep_answers_out_of_logs()
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
+        ssl=ssl or create_default_context(),
         timeout=30,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=5),
@@ -62,6 +67,13 @@ def build_client(settings: Settings) -> WebClient:
             ConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def build_sender(settings: Settings, client: WebClient) -> WebClient | PooledWebClient:
+    """What the messenger sends with: the Web API over pooled connections (bot/slack/pooled.py)
+    when aiohttp is installed, else `client` itself (a connection per call)."""
+    pooled = pooled_client(settings.slack_bot_token, settings.slack_api_url, client.ssl)
+    return pooled if pooled is not None else client
 
 
 def build_app(services: Services, settings: Settings, client: WebClient | None = None) -> App:
@@ -93,7 +105,8 @@ def build_slack(settings: Settings, **overrides) -> tuple[App, Services]:
     """Wire one process in the order the pieces need each other: client, messenger, services, app."""
     client = build_client(settings)
     network = overrides.pop("network", None) or load_network(settings.flipbot_config)
-    messenger = PlatformMessengers(network, {"slack": SlackMessenger(client, network)})
+    sender = build_sender(settings, client)
+    messenger = PlatformMessengers(network, {"slack": SlackMessenger(sender, network)})
     services = build_services(settings, messenger, network=network, **overrides)
     services.rounds.max_workers = FANOUT_WORKERS
     return build_app(services, settings, client), services

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import yaml
 
 from bot.cli.main import cli
-from bot.core.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +22,8 @@ MANIFEST = Path(__file__).resolve().parents[2] / "config" / "manifest.yml"
 
 def manifest(url: str | None = None) -> dict:
     """The Slack app manifest; with a URL, for HTTP mode with every request URL filled in."""
+    import yaml
+
     with open(MANIFEST, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     if url:
@@ -53,6 +57,8 @@ def manifest_command(url: str | None, fmt: str):
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
+        import yaml
+
         click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
 
 

@@ -16,6 +16,7 @@ from bot.core.models import Prompt, Round
 from bot.core.network import Member, Network
 from bot.core.participation import Participation
 from bot.core.text import escape_mrkdwn
+from bot.core.work_queue import people_waiting
 from bot.digest.model import Digest
 from bot.digest.render_html import render_html
 from bot.slack import blocks, blocks_consent
@@ -81,6 +82,8 @@ class SlackMessenger(SparringMessages):
             return self._channel_prompt(round, prompt)
         language = self._language(member)
         text, message = self._prompt_blocks(prompt, round, language, "open")
+        # A fan-out sends from many threads: let a click's modal or a DM update go first.
+        people_waiting.step_aside()
         data = self._call(
             "chat_postMessage",
             channel=member.slack,

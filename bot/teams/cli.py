@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from bot.cli.main import cli, reports_errors
-from bot.core.settings import load_settings
+from bot.cli.main import cli, load_settings, reports_errors
 
 
 @cli.group()

@@ -29,6 +29,7 @@ from bot.slack import blocks_overview as overview
 from bot.slack.handlers import digests, sparring
 from bot.slack.handlers.common import (
     after_ack,
+    after_ack_bulk,
     explain,
     language,
     member_of,
@@ -88,7 +89,7 @@ def do_start(req: Request, command: Command) -> str | None:
     round = services.rounds.start_round(
         prompt, audience, closes_at, req.user, channel=args.get("channel"), deliver=False
     )
-    after_ack(facilitation.fan_out, services, round.id, req.user)
+    after_ack_bulk(facilitation.fan_out, services, round.id, req.user)
     return start_reply(services, round, prompt, req.language)
 
 
@@ -162,7 +163,7 @@ def do_remind(req: Request, command: Command) -> str:
     round = facilitation.check_open_round(
         req.services, req.user, command.args.get("round_id"), "remind"
     )
-    after_ack(facilitation.remind_now, req.services, round.id, req.user)
+    after_ack_bulk(facilitation.remind_now, req.services, round.id, req.user)
     return t("slack.remind.started", req.language, round_id=round.id)
 
 
@@ -170,7 +171,7 @@ def do_close(req: Request, command: Command) -> str:
     round = facilitation.check_open_round(
         req.services, req.user, command.args.get("round_id"), "close_round"
     )
-    after_ack(facilitation.close_now, req.services, round.id, req.user)
+    after_ack_bulk(facilitation.close_now, req.services, round.id, req.user)
     return t("slack.close.started", req.language, round_id=round.id)
 
 
@@ -179,7 +180,7 @@ def do_reopen(req: Request, command: Command) -> str:
     require(services.network, req.user, "reopen_round")
     closes_at = req.now() + command.args.get("closes", REOPEN_FOR)
     round = services.rounds.reopen_round(command.args["round_id"], closes_at, req.user)
-    after_ack(facilitation.reopen_prompts, services, round.id)
+    after_ack_bulk(facilitation.reopen_prompts, services, round.id)
     return t("slack.reopen.ok", req.language, round_id=round.id, closes=req.date(round.closes_at))
 
 

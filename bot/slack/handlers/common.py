@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 
 from slack_sdk.webhook import WebhookClient
 
@@ -16,6 +16,7 @@ from bot.core.messenger import PlatformMessengers
 from bot.core.rounds import RoundError
 from bot.core.services import Services
 from bot.core.text import escape_mrkdwn
+from bot.core.work_queue import Priority, PriorityPool
 from bot.privacy.redact import PrivacyError
 from bot.slack import blocks
 from bot.slack.messenger import SlackMessenger
@@ -24,8 +25,9 @@ RESPONSES_PER_URL = 5
 logger = logging.getLogger(__name__)
 
 # Slack wants an acknowledgement within 3 s, and a rate-limited call may sleep for Retry-After:
-# every Web API call a listener needs runs here, after the listener has acknowledged.
-_after_ack = ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack")
+# every Web API call a listener needs runs here, after the listener has acknowledged. Work a
+# person waits for (a modal, their DM's update) is taken before bulk work (after_ack_bulk).
+_after_ack = PriorityPool(workers=8, name="after-ack")
 _pending: set[Future] = set()
 _pending_lock = threading.Lock()
 _local = threading.local()  # .held: the request this thread is serving (see hold_until_sent)
@@ -35,13 +37,13 @@ class Held:
     """Work handed over while one HTTP request is served, started once its response is sent."""
 
     def __init__(self) -> None:
-        self.work: list[Callable[[], None]] = []
+        self.work: list[tuple[Callable[[], None], Priority]] = []
         self.done: Future = Future()  # so wait_idle() also waits for work not yet started
         _track(self.done)
 
     def release(self) -> None:
-        for work in self.work:
-            _track(_after_ack.submit(work))
+        for work, priority in self.work:
+            _track(_after_ack.submit(work, priority))
         self.work.clear()
         if not self.done.done():
             self.done.set_result(None)
@@ -61,9 +63,18 @@ def stop_holding() -> None:
 
 
 def after_ack(work: Callable, *args, **kwargs) -> None:
-    """Run work on the worker pool (after the response, when serving HTTP); an error is logged
-    with its traceback, never lost silently."""
+    """Run work a member is waiting for on the worker pool (after the response, when serving
+    HTTP); an error is logged with its traceback, never lost silently."""
+    _hand_over(Priority.PERSON, work, args, kwargs)
 
+
+def after_ack_bulk(work: Callable, *args, **kwargs) -> None:
+    """As after_ack, for work to many members (a fan-out, a reminder wave, closing a round and
+    its digest, an export): it waits while work a person is waiting for is queued."""
+    _hand_over(Priority.BULK, work, args, kwargs)
+
+
+def _hand_over(priority: Priority, work: Callable, args: tuple, kwargs: dict) -> None:
     def run() -> None:
         try:
             work(*args, **kwargs)
@@ -74,9 +85,9 @@ def after_ack(work: Callable, *args, **kwargs) -> None:
 
     held = getattr(_local, "held", None)
     if held is not None:
-        held.work.append(run)
+        held.work.append((run, priority))
     else:
-        _track(_after_ack.submit(run))
+        _track(_after_ack.submit(run, priority))
 
 
 def _track(future: Future) -> None:

@@ -40,6 +40,7 @@ from bot.slack.digest_blocks import (
 from bot.slack.errors import slack_ref
 from bot.slack.handlers.common import (
     after_ack,
+    after_ack_bulk,
     explain,
     language,
     member_of,
@@ -313,7 +314,7 @@ def do_export(services: Services, user: str, command: Command) -> str:
         fmt, filters = export_request(services.network, user, command.args)
     except ExportRequestRefused as refused:
         return t(refused.key, lang, **refused.params)
-    after_ack(send_export, services, user, fmt, filters)
+    after_ack_bulk(send_export, services, user, fmt, filters)
     return t("export.command.started", lang, format=fmt)
 
 

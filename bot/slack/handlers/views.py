@@ -20,6 +20,7 @@ from bot.slack.handlers import flags
 from bot.slack.handlers.commands import start_reply
 from bot.slack.handlers.common import (
     after_ack,
+    after_ack_bulk,
     explain,
     language,
     member_of,
@@ -142,7 +143,7 @@ def submit_start(services: Services, body: dict, view: dict) -> dict | None:
         round = services.rounds.start_round(prompt, audience, closes_at, user, deliver=False)
     except (AccessDenied, RoundError) as exc:
         return {"response_action": "errors", "errors": {blocks.START_PROMPT: explain(exc, lang)}}
-    after_ack(facilitation.fan_out, services, round.id, user)
+    after_ack_bulk(facilitation.fan_out, services, round.id, user)
     after_ack(messenger(services).post_text, user, start_reply(services, round, prompt, lang))
     return None
 
