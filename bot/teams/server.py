@@ -1,9 +1,9 @@
 """The Teams SDK served from our own WSGI process: one asyncio loop in a daemon thread.
 
 The SDK is asyncio and brings a FastAPI server by default; flipbot serves Slack and Teams from one
-sync WSGI process (gunicorn gthread), so `LoopThreadAdapter` implements the SDK's HttpServerAdapter
+sync WSGI app (on uvicorn's loop, run on threads), so `LoopThreadAdapter` implements the SDK's HttpServerAdapter
 protocol by keeping the registered route handlers and running them on one loop thread. The thread
-starts lazily (on first use, i.e. after a gunicorn fork) and again in a forked child. Sync code (WSGI
+starts lazily (on first use) and again in a forked child. Sync code (WSGI
 requests, the scheduler, the CLI) hands coroutines to that loop with `run`.
 """
 
@@ -55,7 +55,7 @@ class LoopThreadAdapter:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
-        # A gunicorn worker is a fork: the child has neither the loop thread nor a usable lock.
+        # A forked child has neither the loop thread nor a usable lock.
         ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _forget_parent_loop(ref()))
 

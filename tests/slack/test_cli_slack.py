@@ -66,7 +66,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_serve_runs_http_under_gunicorn_against_the_fake_slack(fake, tmp_path):
+def test_serve_runs_http_against_the_fake_slack(fake, tmp_path):
     port = free_port()
     env = {
         **os.environ,
@@ -94,8 +94,8 @@ def test_serve_runs_http_under_gunicorn_against_the_fake_slack(fake, tmp_path):
     watchdog = threading.Timer(60, process.kill)  # the test never hangs on a stuck server
     watchdog.start()
     try:
-        # gunicorn's master binds the port before it says so; requests then wait in the backlog
-        # until the worker has built the app.
+        # The server binds the port before it says so; requests then wait in the backlog
+        # until the app is built.
         for line in process.stderr:
             if b"Listening at" in line:
                 break
