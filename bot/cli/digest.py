@@ -115,7 +115,6 @@ def digest_command(
 
 def _digest_of_csv(path: Path, language: str, min_group_size: int):
     from bot.core.i18n import t
-    from bot.core.timeutil import utcnow
     from bot.digest.checks import assert_digest_is_honest
     from bot.digest.extractive import build_digest
     from bot.digest.sources import read_answers_csv
