@@ -28,6 +28,16 @@ TEAMS_SDK_ENV = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def lemma_dictionaries():
+    """Build the lemma cache (bot.digest.lemmas) before the first test: on a fresh machine it is
+    written on first use, which would otherwise fall inside one test's wait for a digest."""
+    from bot.digest.lemmas import lemmatize
+
+    for language in ("da", "nb", "en"):
+        lemmatize("huse", language)
+
+
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
     """No real Slack or Teams credentials or databases reach a test."""

@@ -32,18 +32,19 @@ MAX_COMMANDS = 10  # per command list, in the schema
 MAX_VALID_DOMAINS = 16
 
 # The `/flip` grammar's commands (bot.core.command) as the Teams command menu. A list holds at
-# most ten, so the personal chat lists what a member does for themselves plus remind/close,
-# and the team scope lists what a facilitator does in a channel. Both accept every command typed.
+# most ten, so the personal chat lists what a member does for themselves (sharing a case for
+# sparring among them) plus close, and the team scope lists what a facilitator does in a
+# channel. Both accept every command typed.
 PERSONAL_COMMANDS = (
     "help",
     "hjem",
+    "sparring",
     "pause",
     "resume",
     "samtykke",
     "slet-mig",
     "export",
     "status",
-    "remind",
     "close",
 )
 TEAM_COMMANDS = ("start", "status", "remind", "close", "digest", "help")

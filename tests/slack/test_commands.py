@@ -54,6 +54,14 @@ def test_unknown_or_malformed_input_gets_the_help_text(flip, text):
         assert "Det forstod jeg ikke" in reply
 
 
+@pytest.mark.parametrize("word", ["hjem", "home"])
+def test_home_points_to_the_home_tab_and_brings_it_up_to_date(flip, word):
+    reply = text_of(flip.server.command(BROKER, word))
+    assert reply.startswith("Din oversigt ligger under fanen *Home* hos flipbot")
+    assert wait_idle()
+    assert [c.args["user_id"] for c in flip.fake.calls_to("views.publish")] == [BROKER]
+
+
 def test_start_by_theme_for_some_municipalities_picks_an_unused_prompt(flip):
     reply = text_of(flip.server.command(FACILITATOR, "start samtale silkeborg herning --closes 2d"))
     assert "Runde 1 er startet" in reply

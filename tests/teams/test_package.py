@@ -28,6 +28,7 @@ MENU = {
     "samtykke",
     "slet-mig",
     "hjem",
+    "sparring",
     "help",
 }
 

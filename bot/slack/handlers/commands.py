@@ -249,6 +249,14 @@ def do_erase_self(req: Request, command: Command) -> dict:
     return blocks_privacy.build_erase_confirmation(req.language)
 
 
+def do_home(req: Request, command: Command) -> str:
+    """Slack has the App Home tab for this: bring it up to date and say where it is."""
+    from bot.slack.handlers.home import publish_home
+
+    after_ack(publish_home, req.services, req.user)
+    return t("slack.home.where", req.language)
+
+
 # command name -> what it does; a new subcommand is one entry here and one in bot.core.command.
 # A reply is text, or a dict of text and blocks (a question with buttons), or None.
 ACTIONS: dict[str, Callable[[Request, Command], str | dict | None]] = {
@@ -266,6 +274,7 @@ ACTIONS: dict[str, Callable[[Request, Command], str | dict | None]] = {
     "slet-mig": do_erase_self,
     "export": do_export,
     "sparring": sparring.do_sparring,
+    "hjem": do_home,
 }
 
 
