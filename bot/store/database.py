@@ -385,15 +385,6 @@ class Store(AnswerQueries):
                 round_id, {"closes_at": iso(closes_at), "remind_at": iso(remind_at)}
             )
 
-    def prompt_use(self, audience: str | list[str]) -> dict[str, datetime]:
-        """When each prompt was last started for this exact audience."""
-        rows = self._rows(
-            "select prompt_id, max(started_at) as last from rounds where audience = ? "
-            "group by prompt_id",
-            [json.dumps(audience)],
-        )
-        return {r["prompt_id"]: parse_iso(r["last"]) for r in rows}
-
     # -- deliveries -------------------------------------------------------------------------
 
     @staticmethod
