@@ -139,6 +139,7 @@ def test_digest_of_a_round_and_of_a_theme_period_from_the_database(runner, tmp_p
     assert by_theme.exit_code == 0, by_theme.output
     period = Digest.model_validate_json(by_theme.output)
     assert period.flip_theme == "inddragelse" and period.total.answered == 40
+    assert period.title.startswith("FLIP-opsamling: Inddragelsesflip, 1. jan. 2020 til ")
     assert "Inddragelsesflip" in period.title
     assert runner.invoke(cli, ["digest", "--round", "99"]).exit_code == 2
     both = runner.invoke(cli, ["digest", "--round", "1", "--theme", "helhed"])

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from bot.core.access import require
-from bot.core.i18n import t, theme_name
+from bot.core.i18n import format_short_date, t, theme_name
 from bot.core.messenger import DeliveryFailed, Messenger
 from bot.core.models import DigestRecord, Round
 from bot.core.network import Network
@@ -130,8 +130,8 @@ class DigestService:
                 "digest.title_period",
                 language,
                 theme=theme_name(theme, language),
-                since=since.isoformat(),
-                until=until.isoformat(),
+                since=format_short_date(datetime.combine(since, time(), tz), language, tz),
+                until=format_short_date(datetime.combine(until, time(), tz), language, tz),
             ),
             created_at=self.clock(),
             language=language,
