@@ -1,25 +1,32 @@
 """Queries on flipbot's SQLite database (sqlite-utils). With migrations.py, the only module with SQL.
 
 Threads: Bolt listeners and APScheduler jobs call in from worker threads. The Store holds one
-connection (opened with check_same_thread=False) and guards it with a re-entrant lock, so each
-method is one unit of work and a `with store.atomic():` block makes several calls one transaction.
-No method holds the lock while it talks to Slack: callers fetch, release, send, then record.
+connection for writing (opened with check_same_thread=False) and guards it with a re-entrant lock,
+so each method is one unit of work and a `with store.atomic():` block makes several calls one
+transaction. No method holds the lock while it talks to Slack: callers fetch, release, send, then
+record. A plain read (`_rows`) outside a transaction takes a read connection of a small pool
+instead (WAL lets readers run beside the writer), so eight threads opening modals do not queue
+behind one another for the writer's lock (issue 16: that queue, not SQLite, was most of a click's
+time to its modal). Inside `atomic()` a read uses the writer's connection and sees its own writes.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
+from sqlite_utils.utils import dedupe_keys
 
 from bot.core.models import (
     Delivery,
@@ -48,6 +55,18 @@ DELIVERY_COLUMNS = frozenset(
         "reminded_at",
     }
 )
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What became of one claimed delivery: 'sent' with where it landed, or 'failed' with why."""
+
+    delivery_id: int
+    status: DeliveryStatus
+    attempts: int
+    ref: MessageRef | None = None
+    error: str | None = None
+    sent_at: datetime | None = None
 
 
 class StoreError(Exception):
@@ -145,22 +164,35 @@ class Store(AnswerQueries):
         except sqlite3.Error as exc:
             raise _explain(exc, self.path) from None
         self._lock = threading.RLock()
+        self._writing = threading.local()  # .depth: atomic()/migrate() blocks this thread is in
+        # Idle read connections; none for ":memory:", which is one connection's own database.
+        self._readers: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._all_readers: list[sqlite3.Connection] = []
+        self._closed = False
 
     # -- plumbing ---------------------------------------------------------------------------
 
     @contextmanager
     def atomic(self) -> Iterator[Database]:
         """One transaction under the store's lock; nested blocks become savepoints."""
-        with self._lock:
+        with self._lock, self._writer():
             try:
                 with self.db.atomic():
                     yield self.db
             except sqlite3.Error as exc:
                 raise _explain(exc, self.path) from exc
 
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        self._writing.depth = getattr(self._writing, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._writing.depth -= 1
+
     def migrate(self) -> list[str]:
         """Apply pending migrations; return the names applied (none when up to date)."""
-        with self._lock:
+        with self._lock, self._writer():
             try:
                 pending = [m.name for m in migrations.pending(self.db)]
                 migrations.apply(self.db)
@@ -219,14 +251,55 @@ class Store(AnswerQueries):
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
+            for reader in self._all_readers:
+                reader.close()
+            self._all_readers.clear()
             self.db.close()
 
     def _rows(self, sql: str, params: Any = ()) -> list[dict]:
+        reader = self._reader()
+        if reader is None:
+            with self._lock:
+                try:
+                    return list(self.db.query(sql, params))
+                except sqlite3.Error as exc:
+                    raise _explain(exc, self.path) from exc
+        try:
+            cursor = reader.execute(sql, params)
+            keys = dedupe_keys(d[0] for d in cursor.description)
+            return [dict(zip(keys, row, strict=True)) for row in cursor]
+        except sqlite3.Error as exc:
+            raise _explain(exc, self.path) from exc
+        finally:
+            if self._closed:
+                reader.close()
+            else:
+                self._readers.put(reader)
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """An idle read connection (a new one if none is idle), or None where a read must use the
+        writer's connection: an in-memory database, or this thread is inside a transaction."""
+        if self.path == ":memory:" or getattr(self._writing, "depth", 0) or self._closed:
+            return None
+        try:
+            return self._readers.get_nowait()
+        except queue.Empty:
+            pass
+        try:
+            # Read-only: a read connection can never write, whatever SQL reaches it.
+            reader = sqlite3.connect(
+                f"{Path(self.path).resolve().as_uri()}?mode=ro",
+                uri=True,
+                check_same_thread=False,
+                isolation_level=None,
+                timeout=self.busy_timeout,
+            )
+        except sqlite3.Error as exc:
+            raise _explain(exc, self.path) from exc
         with self._lock:
-            try:
-                return list(self.db.query(sql, params))
-            except sqlite3.Error as exc:
-                raise _explain(exc, self.path) from exc
+            self._all_readers.append(reader)
+        return reader
 
     # -- members ----------------------------------------------------------------------------
 
@@ -481,6 +554,61 @@ class Store(AnswerQueries):
                 ],
             )
             return cursor.rowcount == 1
+
+    def claim_deliveries(
+        self, delivery_ids: list[int], from_statuses: list[DeliveryStatus], to: DeliveryStatus
+    ) -> set[int]:
+        """claim_delivery for many deliveries in one transaction (a fan-out claims its deliveries
+        a batch at a time): the ids that were still in one of from_statuses and moved to `to`."""
+        if not delivery_ids:
+            return set()
+        marks = ", ".join("?" for _ in from_statuses)
+        ids = ", ".join("?" for _ in delivery_ids)
+        with self.atomic() as db:
+            cursor = db.execute(
+                f"update deliveries set status = ? where id in ({ids}) and status in ({marks}) "
+                "returning id",
+                [
+                    DeliveryStatus(to).value,
+                    *delivery_ids,
+                    *[DeliveryStatus(s).value for s in from_statuses],
+                ],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    def settle_deliveries(self, outcomes: list[DeliveryOutcome]) -> None:
+        """Record what happened to deliveries a fan-out claimed ('sending'), many in one
+        transaction. The status moves only from 'sending': a broker who answered (or skipped) in
+        the moment between the DM arriving and this write keeps that status, and the DM's place
+        is recorded either way, so the bot can still update the message."""
+        rows = []
+        for outcome in outcomes:
+            ref = message_ref_columns(outcome.ref)
+            rows.append(
+                [
+                    DeliveryStatus(outcome.status).value,
+                    outcome.error,
+                    outcome.attempts,
+                    iso(outcome.sent_at),
+                    ref["platform"],
+                    ref["conversation"],
+                    ref["message_id"],
+                    ref["message_extra"],
+                    outcome.delivery_id,
+                ]
+            )
+        with self.atomic() as db:
+            db.conn.executemany(
+                "update deliveries set "
+                "status = case when status = 'sending' then ? else status end, "
+                "error = ?, attempts = ?, sent_at = coalesce(?, sent_at), "
+                "platform = coalesce(?, platform), "
+                "conversation = coalesce(?, conversation), "
+                "message_id = coalesce(?, message_id), "
+                "message_extra = coalesce(?, message_extra) "
+                "where id = ?",
+                rows,
+            )
 
     def participation_rows(self, round_id: int) -> list[dict]:
         """Delivery counts per municipality and status for one round."""
