@@ -3,6 +3,7 @@ and the APScheduler jobs it builds (checked through their triggers, never by wai
 
 import os
 import socket
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,7 +34,8 @@ class Crash(BaseException):
 
 class CrashingMessenger(LocalMessenger):
     """Slack as the members see it (`sent`), and a process that dies during its n-th DM: after the
-    DM landed (`after_sending`) or before."""
+    DM landed (`after_sending`) or before. A dead process sends nothing more: every later DM a
+    sending thread tries fails the same way."""
 
     def __init__(self, sent: list, crash_at: int, after_sending: bool):
         super().__init__()
@@ -41,13 +43,16 @@ class CrashingMessenger(LocalMessenger):
         self.crash_at = crash_at
         self.after_sending = after_sending
         self.calls = 0
+        self.lock = threading.Lock()
 
     def send_prompt(self, member, round, prompt):
-        self.calls += 1
-        if self.calls == self.crash_at and not self.after_sending:
+        with self.lock:
+            self.calls += 1
+            call = self.calls
+        if call > self.crash_at or call == self.crash_at and not self.after_sending:
             raise Crash()
         ref = super().send_prompt(member, round, prompt)
-        if self.calls == self.crash_at:
+        if call == self.crash_at:
             raise Crash()
         return ref
 
@@ -65,8 +70,9 @@ def test_a_restart_in_the_middle_of_a_fan_out_gives_each_member_exactly_one_dm(
     with pytest.raises(Crash):
         ScheduleJobs(first).startup()
     states = [d.status for d in first.store.deliveries(1)]
-    assert states.count("sent") == 6 and states.count("sending") == 1
-    assert states.count("pending") == 13
+    # The fan-out claims a batch at a time (bot.core.delivery_batches): all 20 at once here, so
+    # the 14 it never got to are left 'sending' with the one it died on.
+    assert states.count("sent") == 6 and states.count("sending") == 14
     first.store.close()
 
     clock.advance(minutes=3)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.core.answering import Answering, AnswerResult, RoundError
+from bot.core.delivery_batches import DeliveryBatches
 from bot.core.messenger import DeliveryFailed, MessageRef, Messenger
 from bot.core.models import (
     SPARRING_PREFIX,
@@ -30,7 +31,7 @@ from bot.core.participation import Participation, count_participation
 from bot.core.timeutil import utcnow
 from bot.prompts import Library
 from bot.schedule.slots import reminder_time
-from bot.store.database import Store
+from bot.store.database import DeliveryOutcome, Store
 from bot.store.sparring import SparringStore
 
 logger = logging.getLogger(__name__)
@@ -184,7 +185,8 @@ class RoundService(Answering):
 
     def deliver(self, round_id: int) -> FanOut:
         """Send every pending (or earlier failed) delivery of an open round. Each delivery is
-        claimed before it is sent, so concurrent callers never send the same prompt twice."""
+        claimed before it is sent, so concurrent callers never send the same prompt twice; claims
+        and outcomes are written a batch at a time (bot.core.delivery_batches)."""
         round = self.get_round(round_id)
         if not round.is_open:
             return FanOut(0, 0)
@@ -192,37 +194,48 @@ class RoundService(Answering):
         waiting = self.store.deliveries(round_id, [DeliveryStatus.PENDING, DeliveryStatus.FAILED])
         if not waiting:
             return FanOut(0, 0)
+        batches = DeliveryBatches(self.store, waiting)
         workers = max(1, min(self.max_workers, len(waiting)))
-        if workers == 1:
-            results = [self._send_one(round, prompt, d) for d in waiting]
-        else:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout") as pool:
-                results = list(pool.map(lambda d: self._send_one(round, prompt, d), waiting))
+
+        def send_all() -> list[str]:
+            results = []
+            while (delivery := batches.next()) is not None:
+                results.append(self._send_one(round, prompt, delivery, batches))
+            return results
+
+        try:
+            if workers == 1:
+                results = send_all()
+            else:
+                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout") as pool:
+                    futures = [pool.submit(send_all) for _ in range(workers)]
+                    results = [r for future in futures for r in future.result()]
+        finally:
+            batches.flush()
         return FanOut(sent=results.count("sent"), failed=results.count("failed"))
 
-    def _send_one(self, round: Round, prompt: Prompt, delivery: Delivery) -> str:
-        claimed = self.store.claim_delivery(
-            delivery.id, [DeliveryStatus.PENDING, DeliveryStatus.FAILED], DeliveryStatus.SENDING
-        )
-        if not claimed:
-            return "skipped"
+    def _send_one(
+        self, round: Round, prompt: Prompt, delivery: Delivery, batches: DeliveryBatches
+    ) -> str:
+        attempts = delivery.attempts + 1
         member = self.network.member(delivery.member_id)
         if member is None:
-            self.store.update_delivery(
-                delivery.id, status=DeliveryStatus.FAILED, error="not_in_network"
+            batches.record(
+                DeliveryOutcome(
+                    delivery.id, DeliveryStatus.FAILED, delivery.attempts, error="not_in_network"
+                )
             )
             return "failed"
         try:
             ref = self.messenger.send_prompt(member, round, prompt)
         except DeliveryFailed as exc:
-            self.store.update_delivery(
-                delivery.id,
-                status=DeliveryStatus.FAILED,
-                error=exc.error,
-                attempts=delivery.attempts + 1,
+            batches.record(
+                DeliveryOutcome(delivery.id, DeliveryStatus.FAILED, attempts, error=exc.error)
             )
             return "failed"
-        self.record_sent(delivery, ref)
+        batches.record(
+            DeliveryOutcome(delivery.id, DeliveryStatus.SENT, attempts, ref, sent_at=self.clock())
+        )
         return "sent"
 
     def record_sent(self, delivery: Delivery, ref: MessageRef) -> Delivery:
