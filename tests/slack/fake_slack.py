@@ -54,6 +54,13 @@ def manifest_scopes(path: Path = MANIFEST) -> frozenset[str]:
     return frozenset(manifest["oauth_config"]["scopes"]["bot"])
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # listen()'s backlog is read when the server is made: as a class attribute, or 16 threads
+    # connecting at once overflow the default 5, and the dropped SYNs cost a 1 s retransmit.
+    request_queue_size = 256
+
+
 @dataclass
 class Call:
     method: str
@@ -136,9 +143,7 @@ class FakeSlack:
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.server.request_queue_size = 256
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -321,6 +326,9 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle on, a kept-alive connection waits
+            # for the client's delayed ACK (40 ms on Linux) before the body, which Slack never does.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args) -> None:  # quiet: tests read calls, not logs
                 pass

@@ -29,6 +29,13 @@ OPENID_PATH = "/v1/.well-known/openidconfiguration"
 KEYS_PATH = "/v1/.well-known/keys"
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # listen()'s backlog is read when the server is made (a class attribute): the default 5
+    # drops SYNs when a fan-out's threads connect at once, and each costs a 1 s retransmit.
+    request_queue_size = 256
+
+
 @dataclass
 class Call:
     """One request a fake received."""
@@ -81,8 +88,7 @@ class FakeServer:
             def log_message(self, format, *args):  # quiet test output
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), RequestHandler)
         # A short poll interval keeps shutdown() (and so each test's teardown) quick.
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
