@@ -139,7 +139,7 @@ def build_process(settings: Settings, *, teams_wait=None, **overrides) -> Proces
 
         slack_client = build_client(settings)
         slack_sender = build_sender(settings, slack_client)
-        messengers["slack"] = SlackMessenger(slack_sender, network)
+        messengers["slack"] = SlackMessenger(slack_client, network, bulk=slack_sender)
     if settings.teams_enabled:
         from bot.teams.app import TeamsEdge
 
@@ -164,7 +164,7 @@ def build_process(settings: Settings, *, teams_wait=None, **overrides) -> Proces
     process = Process(one_port(slack_wsgi, teams_wsgi), services, slack_app, teams)
     if teams is not None:
         process.closers.append(teams.close)
-    if slack_client is not None and slack_sender is not slack_client:
+    if slack_sender is not None:
         process.closers.append(slack_sender.close)
     return process
 

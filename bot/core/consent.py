@@ -22,7 +22,12 @@ from bot.core.messenger import DeliveryFailed, Messenger
 from bot.core.network import Member, Network
 from bot.core.timeutil import utcnow
 from bot.store.database import Store
-from bot.store.privacy import claim_consent_request, consent_record, release_consent_request
+from bot.store.privacy import (
+    claim_consent_request,
+    consent_record,
+    consent_request_due,
+    release_consent_request,
+)
 
 if TYPE_CHECKING:
     from bot.core.services import Services
@@ -59,8 +64,10 @@ class ConsentRequests:
         """Ask the member through `messenger` if they were never asked. A request that does not
         arrive is asked again next time; with `required` (the prompt goes to the same DM) its
         DeliveryFailed is raised, so the prompt is not sent ahead of it."""
-        if not claim_consent_request(self.store, member.id, self.clock()):
+        if not consent_request_due(self.store, member.id):
             return
+        if not claim_consent_request(self.store, member.id, self.clock()):
+            return  # another thread or process asked first
         try:
             messenger.send_consent_request(
                 member, text_version(self.network.language_of(member.id))

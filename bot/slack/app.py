@@ -24,7 +24,7 @@ from bot.slack.guard import BadPayload, guard
 from bot.slack.handlers import register_handlers
 from bot.slack.handlers.common import Held, hold_until_sent, stop_holding
 from bot.slack.messenger import SlackMessenger
-from bot.slack.pooled import PooledWebClient, pooled_client
+from bot.slack.pooled import PooledWebClient
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +69,12 @@ def build_client(settings: Settings, ssl: SSLContext | None = None) -> WebClient
     )
 
 
-def build_sender(settings: Settings, client: WebClient) -> WebClient | PooledWebClient:
-    """What the messenger sends with: the Web API over pooled connections (bot/slack/pooled.py)
-    when aiohttp is installed, else `client` itself (a connection per call)."""
-    pooled = pooled_client(settings.slack_bot_token, settings.slack_api_url, client.ssl)
-    return pooled if pooled is not None else client
+def build_sender(settings: Settings, client: WebClient) -> PooledWebClient:
+    """What the fan-out sends with (SlackMessenger.bulk): the Web API over pooled, kept-alive
+    connections (bot/slack/pooled.py), with `client`'s TLS context."""
+    return PooledWebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, ssl=client.ssl
+    )
 
 
 def build_app(services: Services, settings: Settings, client: WebClient | None = None) -> App:
@@ -106,7 +107,7 @@ def build_slack(settings: Settings, **overrides) -> tuple[App, Services]:
     client = build_client(settings)
     network = overrides.pop("network", None) or load_network(settings.flipbot_config)
     sender = build_sender(settings, client)
-    messenger = PlatformMessengers(network, {"slack": SlackMessenger(sender, network)})
+    messenger = PlatformMessengers(network, {"slack": SlackMessenger(client, network, bulk=sender)})
     services = build_services(settings, messenger, network=network, **overrides)
     services.rounds.max_workers = FANOUT_WORKERS
     return build_app(services, settings, client), services

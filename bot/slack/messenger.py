@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -25,6 +26,7 @@ from bot.slack.digest_blocks import thread_is_cut
 from bot.slack.digest_post import DRAFT_EVENT, post_digest_to_channel, send_digest_draft_dm
 from bot.slack.errors import slack_error, slack_failure, slack_ref
 from bot.slack.messenger_sparring import SparringMessages
+from bot.slack.pooled import connection_errors
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +38,18 @@ def _as_dict(block) -> dict:
 
 
 class SlackMessenger(SparringMessages):
-    """Talks to Slack through one WebClient; every failure becomes DeliveryFailed(error code)."""
+    """Talks to Slack; every failure becomes DeliveryFailed(error code).
 
-    def __init__(self, client: WebClient, network: Network):
+    `client` (a WebClient, a connection per call) serves what a person waits for: a modal, the
+    DM they just answered, a reply. `bulk` (default: `client`) sends the fan-out's prompts and
+    reminders; serving builds it over pooled, kept-alive connections (bot/slack/pooled.py).
+    Measured (docs/benchmarks.md, issue 16): the pool sends 3x as many DMs a second for a third of
+    the CPU, but its one loop thread made a click's modal slower than the click's own thread does.
+    """
+
+    def __init__(self, client: WebClient, network: Network, bulk: Any = None):
         self.client = client
+        self.bulk = bulk if bulk is not None else client
         self.network = network
         # A channel round has one shared message for all its members: post it once, and push
         # each state change to it once.
@@ -69,10 +79,10 @@ class SlackMessenger(SparringMessages):
             return self.network.language
         return self.network.language_of(member.id)
 
-    def _call(self, method: str, **kwargs) -> dict:
+    def _call(self, method: str, *, via: Any = None, **kwargs) -> dict:
         try:
-            return getattr(self.client, method)(**kwargs).data
-        except (SlackApiError, SlackClientError, OSError) as exc:
+            return getattr(via or self.client, method)(**kwargs).data
+        except (SlackApiError, SlackClientError, OSError, *connection_errors()) as exc:
             error = slack_error(exc)
             logger.warning("Slack %s failed: %s", method, error)
             raise slack_failure(error) from exc
@@ -86,6 +96,7 @@ class SlackMessenger(SparringMessages):
         people_waiting.step_aside()
         data = self._call(
             "chat_postMessage",
+            via=self.bulk,
             channel=member.slack,
             text=text,
             blocks=message,
@@ -142,13 +153,14 @@ class SlackMessenger(SparringMessages):
             # In the prompt's thread, shown in the DM too, so a reply lands where we look for it.
             self._call(
                 "chat_postMessage",
+                via=self.bulk,
                 channel=ref.conversation,
                 thread_ts=ref.message,
                 reply_broadcast=True,
                 text=text,
             )
         else:
-            self._call("chat_postMessage", channel=member.slack, text=text)
+            self._call("chat_postMessage", via=self.bulk, channel=member.slack, text=text)
 
     def post_round_summary(self, round: Round, prompt: Prompt, summary: dict, channel: str) -> None:
         participation = Participation.model_validate(summary)

@@ -2,15 +2,15 @@
 with one aiohttp session, on an asyncio loop thread of its own, called from sync code.
 
 slack_sdk's sync WebClient opens a connection (TCP and TLS handshakes) for every call; its async
-client reuses a session's connections, which is the SDK's own way to pool. It needs aiohttp, an
-optional dependency of slack_sdk: `pooled_client` returns None when aiohttp is not installed, and
-flipbot then uses the sync WebClient as before.
+client reuses a session's connections, which is the SDK's own way to pool (aiohttp is the
+dependency it needs for that). The fan-out sends through it (SlackMessenger.bulk); the loop thread
+and the session start with the first call, so a process that never fans out never starts them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
+import sys
 import threading
 from ssl import SSLContext
 from typing import Any
@@ -19,8 +19,12 @@ POOL_SIZE = 32  # above the fan-out's 16 threads plus the after-ack pool's 8
 RATE_LIMIT_RETRIES = 5
 
 
-def aiohttp_installed() -> bool:
-    return importlib.util.find_spec("aiohttp") is not None
+def connection_errors() -> tuple[type[Exception], ...]:
+    """What a pooled call raises for a connection that failed or dropped, besides OSError
+    (aiohttp's ServerDisconnectedError is not one). Evaluated in an `except` clause, so aiohttp
+    is not imported at start-up: before its first call, no call can have raised one."""
+    aiohttp = sys.modules.get("aiohttp")
+    return (aiohttp.ClientError,) if aiohttp is not None else ()
 
 
 class PooledWebClient:
@@ -36,12 +40,24 @@ class PooledWebClient:
         timeout: int = 30,
         pool_size: int = POOL_SIZE,
     ):
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="slack-web-api", daemon=True
-        )
-        self._thread.start()
-        self._client = self._run(self._make(token, base_url, ssl, timeout, pool_size))
+        self._config = (token, base_url, ssl, timeout, pool_size)
+        self._started = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: Any = None
+
+    def _start(self) -> None:
+        with self._started:
+            if self._loop is not None:
+                return
+            loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(
+                target=loop.run_forever, name="slack-web-api", daemon=True
+            )
+            self._thread.start()
+            self._client = asyncio.run_coroutine_threadsafe(
+                self._make(*self._config), loop
+            ).result()
+            self._loop = loop
 
     async def _make(self, token, base_url, ssl, timeout, pool_size):
         import aiohttp
@@ -72,6 +88,9 @@ class PooledWebClient:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        self._start()
         found = getattr(self._client, name)
         if not callable(found):
             return found
@@ -82,19 +101,10 @@ class PooledWebClient:
         return call
 
     def close(self) -> None:
-        """Close the pooled connections and stop the loop thread."""
-        if self._loop.is_closed():
+        """Close the pooled connections and stop the loop thread (if they ever started)."""
+        if self._loop is None or self._loop.is_closed():
             return
         self._run(self._session.close())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         self._loop.close()
-
-
-def pooled_client(
-    token: str | None, base_url: str, ssl: SSLContext | None
-) -> PooledWebClient | None:
-    """A PooledWebClient, or None when aiohttp is missing (then the sync WebClient serves)."""
-    if not aiohttp_installed():
-        return None
-    return PooledWebClient(token=token, base_url=base_url, ssl=ssl)

@@ -87,6 +87,18 @@ def consent_record(store: Store, member_id: str) -> dict | None:
     return {**rows[0], "consent": bool(rows[0]["consent"])}
 
 
+def consent_request_due(store: Store, member_id: str) -> bool:
+    """Whether claim_consent_request could succeed, by a read (no lock, no transaction): a
+    fan-out asks this for every DM, and all but a member's first prompt answer no."""
+    return bool(
+        store._rows(
+            "select 1 from members where id = ? and consent_asked_at is null and "
+            "consent_source != 'member' and network_opt_out = 0 and erased_at is null",
+            [member_id],
+        )
+    )
+
+
 def claim_consent_request(store: Store, member_id: str, at: datetime) -> bool:
     """Mark that the member is being asked for consent; False if they were asked before, have
     answered already, or the network file opts them out (so nobody is asked twice)."""

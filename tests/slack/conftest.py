@@ -57,6 +57,12 @@ def flip(fake, clock, tmp_path, network, library):
         yield Flip(server, services, fake, clock)
         # Work a test left running after its acknowledgement finishes before the fake stops.
         assert wait_idle(), "after-ack work did not finish"
+    close_pool(services)
+
+
+def close_pool(services: Services) -> None:
+    """Stop the fan-out's pooled connections and their loop thread, as `flipbot serve` does."""
+    services.rounds.messenger.on("slack").bulk.close()
 
 
 def status_of(flip: Flip, user: str = FACILITATOR) -> str:

@@ -14,7 +14,7 @@ from bot.slack import blocks_consent
 from bot.slack.app import build_slack, wsgi_app
 from bot.slack.handlers.common import wait_idle
 from bot.store.privacy import consent_record, has_consent
-from tests.slack.conftest import BROKER, FACILITATOR, slack_settings
+from tests.slack.conftest import BROKER, FACILITATOR, close_pool, slack_settings
 from tests.slack.harness import AppServer
 
 
@@ -27,6 +27,7 @@ def serving(fake, tmp_path, clock, network, library):
     with AppServer(wsgi_app(app)) as server:
         yield server, services
         assert wait_idle(), "after-ack work did not finish"
+    close_pool(services)
     services.store.close()
 
 
