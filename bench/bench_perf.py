@@ -1,13 +1,15 @@
 """Issue 16: what a member feels and what a small server pays, measured on `flipbot serve` itself.
 
 - start-up: `flipbot serve` from start to a healthy `/healthz`, the RSS of its processes at idle,
-  and `flipbot --help`;
+  and `flipbot --help`; Slack alone and with Teams on beside it;
+- memory while a 10,000-answer digest is built in a process with the serve path's imports;
 - click -> `views.open`: the time from sending an answer click until the fake Slack receives the
   `views.open` it causes, 20 clicks in flight, beside a bare Bolt app whose listener acks and opens
   a one-block modal; alone and during a 2,000-DM round start (`/flip start`);
 - fan-out over TLS: `RoundService.deliver` to 2,000 brokers against the fake Slack behind TLS on
-  loopback (a self-signed certificate the benchmark makes and trusts), DMs/s and CPU per DM, with
-  a new TLS context per call (slack_sdk's default) and with one context for the client.
+  loopback (a self-signed certificate the benchmark makes and trusts), DMs/s and CPU per DM (ours
+  and the fake's), with a new TLS context per call (slack_sdk's default), one context, and the
+  pooled connections `flipbot serve` sends a fan-out with.
 
 Every server scenario runs `python -m bot.cli.main serve` in a checkout (`--root`, default this
 one), so an older commit can be measured the same way: `python -m bench.bench_perf --root DIR`.
@@ -405,6 +407,34 @@ def startup(root: Path, folder: Path, teams: bool = False) -> dict:
     }
 
 
+DIGEST_ANSWERS = 10_000
+# In a fresh interpreter: what `flipbot serve` imports (Slack and Teams edges), then one digest of
+# 10,000 answers, as a facilitator's /flip close builds it; the process's peak RSS.
+DIGEST_RSS = """
+import resource, sys
+from datetime import UTC, datetime
+import bot.cli.serve, bot.slack.app, bot.teams.app
+from bench.bench_digest import generate
+from bot.digest.extractive import build_digest
+idle = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+build_digest(generate({n}), title="bench", created_at=datetime.now(UTC))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(idle / 1024, peak / 1024)
+"""
+
+
+def digest_memory(root: Path) -> dict:
+    """Peak RSS of a process with the serve path's imports while it builds a 10,000-answer digest."""
+    out = subprocess.run(
+        [sys.executable, "-c", DIGEST_RSS.format(n=DIGEST_ANSWERS)],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return {"imports_mb": float(out[0]), "peak_mb": float(out[1])}
+
+
 def click_to_modal(root: Path, folder: Path, *, bare: bool, during_fanout: bool, tls) -> dict:
     """Click -> views.open, 20 in flight, optionally while a 2,000-DM round start fans out."""
     with Fake(tls=tls) as fake:
@@ -534,7 +564,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         nargs="*",
-        default=["startup", "startup_teams", "modal", "modal_fanout", "fanout"],
+        default=["startup", "startup_teams", "digest_rss", "modal", "modal_fanout", "fanout"],
         help="scenarios to run",
     )
     parser.add_argument("--pooled-only", action="store_true", help="fan-out: pooled rows only")
@@ -555,6 +585,11 @@ def main(argv: list[str] | None = None) -> None:
             summary(
                 "serve start-up, Teams on beside Slack",
                 [startup(args.root, folder, teams=True) for _ in range(args.runs)],
+            )
+        if "digest_rss" in args.only:
+            summary(
+                f"serve imports + a {DIGEST_ANSWERS:,}-answer digest, peak RSS",
+                [digest_memory(args.root) for _ in range(args.runs)],
             )
         if "modal" in args.only:
             for bare in (True, False):
