@@ -94,6 +94,7 @@ class TeamsHandlers:
     def __init__(self, services: Services, app: App | None = None):
         self.services = services
         self.app = app
+        self._replies: set[asyncio.Task] = set()  # replies being sent (see reply_later)
 
     # -- who is asking ----------------------------------------------------------------------
 
@@ -142,15 +143,18 @@ class TeamsHandlers:
     # -- messages ---------------------------------------------------------------------------
 
     async def message_received(self, ctx: ActivityContext[api.MessageActivity]) -> None:
+        """Answer a message typed to the bot. The SDK acknowledges the activity only when this
+        returns, so the reply is sent from a task of its own (`reply_later`): the acknowledgement
+        does not wait for the Bot Connector or the pacer (docs/benchmarks.md, issue 16)."""
         member = self.member(ctx.activity)
         lang = self.language(member)
         if member is None:
-            await ctx.send(t("teams_edge.not_member", lang))
+            self.reply_later(ctx, t("teams_edge.not_member", lang))
             return
         if ctx.activity.conversation.conversation_type in SHARED_CONVERSATIONS:
             # Heard only because they @mentioned the bot: answers go through the card's dialog,
             # and commands (which show a member's own answers) only in the 1:1 chat.
-            await self.reply_in_thread(ctx, t("teams_edge.channel_hint", lang))
+            self.reply_later(ctx, t("teams_edge.channel_hint", lang), in_thread=True)
             return
         words = member_words(ctx.activity.text)
         quoted = [e.quoted_reply.message_id for e in ctx.activity.get_quoted_messages()]
@@ -159,14 +163,30 @@ class TeamsHandlers:
                 self.quoted_reply, member, ctx.activity.conversation.id, quoted[0], words
             )
             if reply is not None:
-                await ctx.send(reply)
+                self.reply_later(ctx, reply)
                 return
         # A command typed without /flip in front still counts (in a 1:1 chat nothing else is meant).
         if COMMAND_PREFIX.match(words) or words.split(" ", 1)[0].lower() in COMMAND_WORDS:
             answer = await asyncio.to_thread(self.run_command, member, words)
-            await ctx.send(answer)
+            self.reply_later(ctx, answer)
             return
-        await ctx.send(cards.build_help_card(lang))
+        self.reply_later(ctx, cards.build_help_card(lang))
+
+    def reply_later(
+        self, ctx: ActivityContext[api.MessageActivity], content: Any, in_thread: bool = False
+    ) -> None:
+        """Send a reply from a task on the loop, after the activity is acknowledged. The task is
+        kept until it is done (the loop holds tasks weakly) and a failure is logged; the Teams
+        edge's wait_idle waits for it like any task on the loop."""
+        send = self.reply_in_thread(ctx, content) if in_thread else ctx.send(content)
+        task = asyncio.get_running_loop().create_task(send)
+        self._replies.add(task)
+        task.add_done_callback(self._reply_done)
+
+    def _reply_done(self, task: asyncio.Task) -> None:
+        self._replies.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("a reply to a Teams message was not sent", exc_info=task.exception())
 
     async def reply_in_thread(self, ctx: ActivityContext[api.MessageActivity], text: str) -> None:
         """Answer a channel message in its thread: the thread it was written in, or the one it

@@ -75,6 +75,7 @@ class FakeServer:
     def __init__(self):
         self.calls: list[Call] = []
         self._scripts: list[tuple[str, re.Pattern, list[Answer]]] = []
+        self._holds: list[tuple[str, re.Pattern, threading.Event]] = []
         self._lock = threading.Lock()
         self._table = [(m, re.compile(p), h) for m, p, h in self.routes()]
         fake = self
@@ -116,6 +117,14 @@ class FakeServer:
         with self._lock:
             self._scripts.append((method.upper(), re.compile(path), list(answers)))
 
+    def hold(self, method: str, path: str) -> threading.Event:
+        """Keep calls matching method and path (a regex) waiting, recorded but unanswered, until
+        the returned event is set (at most 30 s): a slow connector."""
+        release = threading.Event()
+        with self._lock:
+            self._holds.append((method.upper(), re.compile(path), release))
+        return release
+
     def calls_to(self, method: str, path: str) -> list[Call]:
         """The recorded calls matching method and path (a full-match regex)."""
         pattern = re.compile(path)
@@ -141,6 +150,9 @@ class FakeServer:
             call.form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         with self._lock:
             self.calls.append(call)
+            holds = [e for m, p, e in self._holds if m == call.method and p.fullmatch(call.path)]
+        for release in holds:
+            release.wait(30)
         answer = self._scripted(call) or self._route(call)
         payload = b"" if answer.body is None else json.dumps(answer.body).encode()
         request.send_response(answer.status)

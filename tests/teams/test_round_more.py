@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 
 from bot.core.command import parse_command
+from bot.core.i18n import t
 from bot.core.models import MessageRef
 from bot.store.privacy import record_answer_post
 from bot.teams import actions
@@ -14,6 +17,7 @@ from bot.teams.files import CONSENT_CARD, INFO_CARD
 from tests.teams.activities import (
     installation_update_activity,
     message_activity,
+    sign_activity,
     task_fetch_activity,
     task_submit_activity,
 )
@@ -441,3 +445,32 @@ def test_a_command_typed_without_flip_in_norwegian_still_runs(mixed, connector):
     assert status == 200
     # "lukk" is close: with no open round the facilitator is told so, not shown the help card.
     assert last_to(connector, FACILITATOR)["text"].startswith("Der er ingen åben runde")
+
+
+def test_a_message_is_acknowledged_before_its_reply_is_sent(mixed, connector):
+    """Teams waits for the HTTP answer to a message; the reply (a card through the Bot Connector,
+    behind the pacer) must not hold it up. With the connector holding every send, the answer
+    comes back anyway, and the reply lands once the connector lets it through."""
+    teams, _ = mixed
+    chat = f"a:chat-{FACILITATOR}"
+    before = len(connector.sent(chat))
+    release = connector.hold("POST", rf"/v3/conversations/{re.escape(chat)}/activities(/[^/]+)?")
+    activity = message_activity("hej", service_url=connector.url, **teams.who(FACILITATOR))
+    request = urllib.request.Request(
+        teams.server.url + "/api/messages",
+        data=json.dumps(activity).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": sign_activity(activity, key=teams.key),
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        # Acknowledged while the connector would still be holding the reply (up to 30 s).
+    finally:
+        release.set()
+    assert teams.idle()
+    assert len(connector.sent(chat)) == before + 1  # sent once, not again after the wait
+    assert t("teams.help.title", "da") in card_text(cards_to(connector, chat)[-1])
