@@ -4,6 +4,7 @@ take minutes), on a small pool, and a way to wait for all of it (tests, a clean 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -12,9 +13,15 @@ logger = logging.getLogger(__name__)
 
 _AFTER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="teams-after")
 _pending: set[Future] = set()
+_local = threading.local()  # .held: later() work collected while holding() runs on this thread
 
 
 def later(work: Callable[..., Any], *args: Any) -> None:
+    held = getattr(_local, "held", None)
+    if held is not None:
+        held.append((work, args))
+        return
+
     def run() -> None:
         try:
             work(*args)
@@ -24,6 +31,22 @@ def later(work: Callable[..., Any], *args: Any) -> None:
     future = _AFTER.submit(run)
     _pending.add(future)
     future.add_done_callback(_pending.discard)
+
+
+def holding(work: Callable[..., Any], *args: Any) -> tuple[Any, list]:
+    """Run work(*args) with the later() work it starts collected, not started: the caller starts
+    it (`start_held`) once its own reply is sent, so a command's answer comes before what the
+    command sends after it (a digest after "Her er opsamlingen ...")."""
+    _local.held = held = []
+    try:
+        return work(*args), held
+    finally:
+        _local.held = None
+
+
+def start_held(held: list) -> None:
+    for work, args in held:
+        later(work, *args)
 
 
 def wait_for_background(timeout: float = 30.0) -> bool:

@@ -68,7 +68,7 @@ from bot.teams import (
     handlers_research,
     handlers_sparring,
 )
-from bot.teams.background import later, wait_for_background
+from bot.teams.background import holding, later, start_held, wait_for_background
 from bot.teams.files import PendingFiles
 from bot.teams.responses import dialog as _dialog
 from bot.teams.responses import dialog_message as _dialog_message
@@ -159,27 +159,42 @@ class TeamsHandlers:
         words = member_words(ctx.activity.text)
         quoted = [e.quoted_reply.message_id for e in ctx.activity.get_quoted_messages()]
         if quoted:
-            reply = await asyncio.to_thread(
-                self.quoted_reply, member, ctx.activity.conversation.id, quoted[0], words
+            reply, held = await asyncio.to_thread(
+                holding, self.quoted_reply, member, ctx.activity.conversation.id, quoted[0], words
             )
             if reply is not None:
-                self.reply_later(ctx, reply)
+                self.reply_later(ctx, reply, then=held)
                 return
+            start_held(held)
         # A command typed without /flip in front still counts (in a 1:1 chat nothing else is meant).
         if COMMAND_PREFIX.match(words) or words.split(" ", 1)[0].lower() in COMMAND_WORDS:
-            answer = await asyncio.to_thread(self.run_command, member, words)
-            self.reply_later(ctx, answer)
+            answer, held = await asyncio.to_thread(holding, self.run_command, member, words)
+            self.reply_later(ctx, answer, then=held)
             return
         self.reply_later(ctx, cards.build_help_card(lang))
 
     def reply_later(
-        self, ctx: ActivityContext[api.MessageActivity], content: Any, in_thread: bool = False
+        self,
+        ctx: ActivityContext[api.MessageActivity],
+        content: Any,
+        in_thread: bool = False,
+        then: list | None = None,
     ) -> None:
-        """Send a reply from a task on the loop, after the activity is acknowledged. The task is
-        kept until it is done (the loop holds tasks weakly) and a failure is logged; the Teams
-        edge's wait_idle waits for it like any task on the loop."""
-        send = self.reply_in_thread(ctx, content) if in_thread else ctx.send(content)
-        task = asyncio.get_running_loop().create_task(send)
+        """Send a reply from a task on the loop, after the activity is acknowledged, and only then
+        start the background work `then` that the command held back (bot.teams.background). The
+        task is kept until it is done (the loop holds tasks weakly) and a failure is logged; the
+        Teams edge's wait_idle waits for it like any task on the loop."""
+
+        async def send() -> None:
+            try:
+                if in_thread:
+                    await self.reply_in_thread(ctx, content)
+                else:
+                    await ctx.send(content)
+            finally:
+                start_held(then or [])
+
+        task = asyncio.get_running_loop().create_task(send())
         self._replies.add(task)
         task.add_done_callback(self._reply_done)
 
