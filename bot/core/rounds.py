@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.core.answering import Answering, AnswerResult, RoundError
-from bot.core.delivery_batches import DeliveryBatches
+from bot.core.delivery_batches import CLAIMABLE, DeliveryBatches
 from bot.core.messenger import DeliveryFailed, MessageRef, Messenger
 from bot.core.models import (
     SPARRING_PREFIX,
@@ -191,7 +191,7 @@ class RoundService(Answering):
         if not round.is_open:
             return FanOut(0, 0)
         prompt = self.prompt_of(round)
-        waiting = self.store.deliveries(round_id, [DeliveryStatus.PENDING, DeliveryStatus.FAILED])
+        waiting = self.store.deliveries(round_id, CLAIMABLE)
         if not waiting:
             return FanOut(0, 0)
         batches = DeliveryBatches(self.store, waiting)

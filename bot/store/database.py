@@ -168,6 +168,7 @@ class Store(AnswerQueries):
         # Idle read connections; none for ":memory:", which is one connection's own database.
         self._readers: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
         self._all_readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()  # for _all_readers: a read never waits for a writer
         self._closed = False
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -250,7 +251,7 @@ class Store(AnswerQueries):
             raise _explain(exc, f"{self.path} -> {target}") from exc
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._readers_lock:
             self._closed = True
             for reader in self._all_readers:
                 reader.close()
@@ -297,7 +298,7 @@ class Store(AnswerQueries):
             )
         except sqlite3.Error as exc:
             raise _explain(exc, self.path) from exc
-        with self._lock:
+        with self._readers_lock:
             self._all_readers.append(reader)
         return reader
 
@@ -543,17 +544,7 @@ class Store(AnswerQueries):
     ) -> bool:
         """Move a delivery to a new status only if it is still in one of from_statuses.
         The compare-and-set keeps two threads (a double click, a retried event) from both acting."""
-        marks = ", ".join("?" for _ in from_statuses)
-        with self.atomic() as db:
-            cursor = db.execute(
-                f"update deliveries set status = ? where id = ? and status in ({marks})",
-                [
-                    DeliveryStatus(to).value,
-                    delivery_id,
-                    *[DeliveryStatus(s).value for s in from_statuses],
-                ],
-            )
-            return cursor.rowcount == 1
+        return delivery_id in self.claim_deliveries([delivery_id], from_statuses, to)
 
     def claim_deliveries(
         self, delivery_ids: list[int], from_statuses: list[DeliveryStatus], to: DeliveryStatus

@@ -87,16 +87,18 @@ def consent_record(store: Store, member_id: str) -> dict | None:
     return {**rows[0], "consent": bool(rows[0]["consent"])}
 
 
+# Who may still be asked for consent: never asked, has not answered, not opted out by the network
+# file, not erased. Read by consent_request_due, taken by claim_consent_request.
+_ASKABLE = (
+    "consent_asked_at is null and consent_source != 'member' and network_opt_out = 0 "
+    "and erased_at is null"
+)
+
+
 def consent_request_due(store: Store, member_id: str) -> bool:
     """Whether claim_consent_request could succeed, by a read (no lock, no transaction): a
     fan-out asks this for every DM, and all but a member's first prompt answer no."""
-    return bool(
-        store._rows(
-            "select 1 from members where id = ? and consent_asked_at is null and "
-            "consent_source != 'member' and network_opt_out = 0 and erased_at is null",
-            [member_id],
-        )
-    )
+    return bool(store._rows(f"select 1 from members where id = ? and {_ASKABLE}", [member_id]))
 
 
 def claim_consent_request(store: Store, member_id: str, at: datetime) -> bool:
@@ -105,8 +107,7 @@ def claim_consent_request(store: Store, member_id: str, at: datetime) -> bool:
     with store.atomic() as db:
         return (
             db.execute(
-                "update members set consent_asked_at = ? where id = ? and consent_asked_at is "
-                "null and consent_source != 'member' and network_opt_out = 0 and erased_at is null",
+                f"update members set consent_asked_at = ? where id = ? and {_ASKABLE}",
                 [iso(at), member_id],
             ).rowcount
             == 1
